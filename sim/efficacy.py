@@ -1,0 +1,46 @@
+"""Submodel 7, efficacy and system sight.
+
+Efficacy (Bandura 1997) is exponentially smoothed success of the collective
+actions a leader joined: e <- e + rho (success - e) for each contribution.
+
+System sight is the share of the other organisations a leader reaches through
+strong ties within two steps, the first step across the boundary (what one's own
+cross-organisation contacts see, not what one's chief executive sees), discounted
+by perception error, and smoothed:
+sight <- sight + sigma (reach * (1 - nu0 (1 - listening)) - sight). It is
+refreshed with the network structure every few weeks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, rate: float) -> np.ndarray:
+    eff = efficacy.copy()
+    np.add.at(eff, who, rate * (success.astype(float) - eff[who]))
+    return np.clip(eff, 0.0, 1.0)
+
+
+def organisation_reach(strong: sp.csr_matrix, strong_cross: sp.csr_matrix, org: np.ndarray,
+                       n_orgs: int) -> np.ndarray:
+    """Share of the other organisations each leader reaches within two strong-tie steps,
+    the first of them a cross-organisation tie."""
+    n = org.size
+    if n_orgs <= 1:
+        return np.zeros(n)
+    member = sp.csr_matrix((np.ones(n), (np.arange(n), org)), shape=(n, n_orgs))
+    reach = member + strong_cross @ (member + strong @ member)
+    reach = reach.tocsr()
+    reach.data = (reach.data > 0).astype(float)
+    reached = np.asarray(reach.sum(axis=1)).ravel() - 1.0  # minus own organisation
+    return reached / (n_orgs - 1)
+
+
+def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float) -> np.ndarray:
+    return np.clip(reach * (1.0 - nu0 * (1.0 - listening)), 0.0, 1.0)
+
+
+def update_sight(sight: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    return sight + rate * (target - sight)

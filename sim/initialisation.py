@@ -1,0 +1,169 @@
+"""Initialisation: leaders' traits, forum memberships and the starting network.
+
+Everything here runs once, from the scenario (a `Partnership`), the behavioural
+parameters and the set-up random stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.meetings import Forums
+from sim.network import TieTable
+from sim.params import BehaviourParams
+from sim.scenario import ROLES, Partnership
+
+
+@dataclass
+class Leaders:
+    """Per-leader state as arrays (index = leader id = agent's `index`)."""
+
+    org: np.ndarray
+    role: np.ndarray
+    s: np.ndarray
+    """System orientation in [0, 1]."""
+    susceptibility: np.ndarray
+    listening: np.ndarray
+    propensity: np.ndarray
+    risk_appetite: np.ndarray
+    efficacy: np.ndarray
+    sight: np.ndarray
+    participant: np.ndarray
+    engagement: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.org.size)
+
+
+@dataclass
+class Organisations:
+    names: list[str]
+    types: list[str]
+    anchor: np.ndarray
+    start: np.ndarray
+    """First leader id of each organisation (leaders are numbered organisation by organisation)."""
+    size: np.ndarray
+
+    @property
+    def pressure(self) -> np.ndarray:
+        return 1.0 - self.anchor
+
+    @property
+    def n(self) -> int:
+        return int(self.anchor.size)
+
+
+def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, size: int) -> np.ndarray:
+    """Beta draws with the given mean(s) and concentration a + b."""
+    mean = np.clip(np.broadcast_to(np.asarray(mean, float), (size,)), 1e-3, 1 - 1e-3)
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
+
+
+def build_organisations(p: Partnership) -> Organisations:
+    size = np.array([o.size for o in p.organisations], np.int64)
+    return Organisations(names=[o.name for o in p.organisations],
+                         types=[o.type for o in p.organisations],
+                         anchor=np.array([o.anchor for o in p.organisations], float),
+                         start=np.cumsum(size) - size, size=size)
+
+
+def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
+                  rng: np.random.Generator) -> Leaders:
+    org = np.repeat(np.arange(orgs.n), orgs.size)
+    role = np.concatenate([np.repeat(np.arange(len(ROLES)), [o.leaders[r] for r in ROLES])
+                           for o in p.organisations]).astype(np.int64)
+    n = org.size
+    c = params.trait_concentration
+    return Leaders(
+        org=org, role=role,
+        s=beta_draw(rng, orgs.anchor[org], c, n),
+        susceptibility=beta_draw(rng, params.susceptibility_mean, c, n),
+        listening=beta_draw(rng, params.listening_mean, c, n),
+        propensity=rng.uniform(params.trust_propensity_low, params.trust_propensity_high, n),
+        risk_appetite=beta_draw(rng, params.risk_appetite_mean, c, n),
+        efficacy=beta_draw(rng, 0.5, c, n),
+        sight=np.zeros(n),
+        participant=np.zeros(n, bool),
+        engagement=np.zeros(n),
+    )
+
+
+def build_forums(p: Partnership, orgs: Organisations, leaders: Leaders,
+                 rng: np.random.Generator) -> Forums:
+    """Each organisation's own leadership meeting, then the partnership's forums.
+
+    Forum instances draw their organisations and seats; each gets a random phase.
+    """
+    forums = Forums.empty()
+    for o in range(orgs.n):
+        members = np.arange(orgs.start[o], orgs.start[o] + orgs.size[o])
+        forums.add(f"{orgs.names[o]}_leadership", members, p.internal_meetings_every_weeks,
+                   int(rng.integers(p.internal_meetings_every_weeks)))
+    name_to_org = {o.name: i for i, o in enumerate(p.organisations)}
+    role_code = {r: i for i, r in enumerate(ROLES)}
+    for spec in p.forums:
+        listed = np.array([name_to_org[o] for o in spec.organisations], np.int64)
+        eligible_roles = np.array([role_code[r] for r in spec.roles])
+        for inst in range(spec.instances):
+            if spec.organisations_per_instance and spec.organisations_per_instance < listed.size:
+                chosen = rng.choice(listed, spec.organisations_per_instance, replace=False)
+            else:
+                chosen = listed
+            members = []
+            for o in np.sort(chosen):
+                pool = np.flatnonzero((leaders.org == o) & np.isin(leaders.role, eligible_roles))
+                if pool.size:
+                    members.append(rng.choice(pool, min(spec.seats_per_organisation, pool.size),
+                                              replace=False))
+            members = np.sort(np.concatenate(members)) if members else np.zeros(0, np.int64)
+            name = spec.name if spec.instances == 1 else f"{spec.name}_{inst + 1}"
+            forums.add(name, members, spec.meets_every_weeks,
+                       int(rng.integers(spec.meets_every_weeks)), spec.structured,
+                       spec.familiarity, spec.prior_trust)
+    return forums
+
+
+def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: Forums,
+                 params: BehaviourParams, rng: np.random.Generator) -> TieTable:
+    """Within-organisation colleagues, forum acquaintances and a few weak cross-boundary ties."""
+    ties = TieTable(n=leaders.n, org=leaders.org)
+    hist = params.prior_history
+    # colleagues: about within_org_degree / 2 pairs per leader, uniform inside each organisation
+    pairs_per_org = np.minimum(np.round(orgs.size * p.within_org_degree / 2.0),
+                               orgs.size * (orgs.size - 1) // 2).astype(np.int64)
+    o = np.repeat(np.arange(orgs.n), pairs_per_org)
+    a = orgs.start[o] + np.floor(rng.random(o.size) * orgs.size[o]).astype(np.int64)
+    b = orgs.start[o] + np.floor(rng.random(o.size) * orgs.size[o]).astype(np.int64)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    ties.add_initial(a, b, rng.uniform(0.3, 0.9, a.size),
+                     np.full(a.size, hist * params.within_org_conduct),
+                     np.full(a.size, hist * (1 - params.within_org_conduct)))
+    # forum members from different organisations who already know each other
+    fa, fb, fw, fr, fs = [], [], [], [], []
+    for f, members in enumerate(forums.members):
+        if forums.familiarity[f] <= 0:
+            continue
+        i, j = np.triu_indices(members.size, 1)
+        a, b = members[i], members[j]
+        keep = (leaders.org[a] != leaders.org[b]) & (rng.random(a.size) < forums.familiarity[f])
+        a, b = a[keep], b[keep]
+        fa.append(a)
+        fb.append(b)
+        fw.append(rng.uniform(0.3, 0.7, a.size))
+        fr.append(np.full(a.size, hist * forums.prior_trust[f]))
+        fs.append(np.full(a.size, hist * (1 - forums.prior_trust[f])))
+    if fa:
+        ties.add_initial(np.concatenate(fa), np.concatenate(fb), np.concatenate(fw),
+                         np.concatenate(fr), np.concatenate(fs))
+    # weak acquaintances across organisations
+    m = int(round(leaders.n * p.cross_org_degree / 2.0))
+    a = rng.integers(0, leaders.n, m)
+    b = rng.integers(0, leaders.n, m)
+    keep = leaders.org[a] != leaders.org[b]
+    a, b = a[keep], b[keep]
+    ties.add_initial(a, b, rng.uniform(0.05, 0.3, a.size), np.zeros(a.size), np.zeros(a.size))
+    return ties

@@ -1,0 +1,66 @@
+"""Observation (model level): the weekly metrics the DataCollector records.
+
+All are cheap, vectorised summaries of the state arrays and the tie table.
+Choice and success rates are over a rolling window of the last few weeks, so a
+week without issues does not leave a gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.network import TieTable
+from sim.trust import trust_value
+
+METRICS: dict[str, str] = {
+    "mean_orientation": "mean system orientation s of all leaders",
+    "system_first_share": "share of collective-issue decisions that were contributions (rolling window)",
+    "issue_success_rate": "share of collective issues that succeeded (rolling window)",
+    "cross_org_trust": "mean interpersonal trust over cross-organisation ties (both directions)",
+    "interorg_trust": "mean inter-organisational trust between distinct organisations",
+    "strong_cross_share": "share of strong ties that cross organisations",
+    "ei_index": "Krackhardt E-I index of strong ties: (external - internal) / all",
+    "bridges": "cross-organisation ties with no common neighbour (last structure refresh)",
+    "cross_org_ties": "number of cross-organisation ties",
+    "n_ties": "number of ties",
+    "mean_listening": "mean listening",
+    "mean_efficacy": "mean efficacy",
+    "mean_system_sight": "mean system sight",
+}
+
+
+def tie_metrics(ties: TieTable, propensity: np.ndarray, strong: float) -> dict[str, float]:
+    cross = ties.cross
+    is_strong = ties.w >= strong
+    n_strong = int(is_strong.sum())
+    ext = int((is_strong & cross).sum())
+    share = ext / n_strong if n_strong else 0.0
+    if cross.any():
+        r, s = ties.r[cross], ties.s[cross]
+        t = np.concatenate([trust_value(r[:, 0], s[:, 0], propensity[ties.u[cross]]),
+                            trust_value(r[:, 1], s[:, 1], propensity[ties.v[cross]])])
+        cross_trust = float(t.mean())
+    else:
+        cross_trust = float(propensity.mean())
+    return {
+        "cross_org_trust": cross_trust,
+        "strong_cross_share": share,
+        "ei_index": 2.0 * share - 1.0 if n_strong else -1.0,
+        "bridges": float((cross & ~ties.embedded).sum()),
+        "cross_org_ties": float(cross.sum()),
+        "n_ties": float(len(ties)),
+    }
+
+
+def interorg_trust(r_org: np.ndarray, s_org: np.ndarray, prior: float) -> float:
+    k = r_org.shape[0]
+    if k < 2:
+        return prior
+    off = ~np.eye(k, dtype=bool)
+    return float(trust_value(r_org[off], s_org[off], prior).mean())
+
+
+def window_share(numerators: np.ndarray, denominators: np.ndarray, default: float) -> float:
+    """Ratio of window sums; `default` (the last value) when the window holds no events."""
+    den = denominators.sum()
+    return float(numerators.sum() / den) if den > 0 else default
