@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh clone:  make run   and   make test
+# The virtual environment is (re)built when missing, when it is not Python 3.12,
+# or when pyproject.toml or the lock file changed.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+EXTRAS ?= test
+ARGS   ?=
+
+.PHONY: all run test venv lock bench clean help
+
+help:
+	@echo "make run [ARGS='key=value ...']  run the main job (Hydra overrides in ARGS)"
+	@echo "make test                        run the test suite"
+	@echo "make bench                       time the model (docs/performance.md)"
+	@echo "make lock                        re-pin requirements.lock from the current venv"
+
+$(STAMP): pyproject.toml requirements.lock
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null; then \
+		echo "venv is not Python 3.12: rebuilding"; rm -rf $(VENV); fi
+	@if [ ! -x $(PY) ]; then \
+		$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' || \
+		{ echo "error: $(PYTHON) is not Python 3.12 (pyenv reads .python-version; or make PYTHON=python3.12)"; exit 1; }; \
+		$(PYTHON) -m venv $(VENV); fi
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[$(EXTRAS)]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m experiments.run $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.bench_model $(ARGS)
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.lock
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

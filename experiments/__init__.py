@@ -1,0 +1,1 @@
+"""Hydra entry points and analysis for the collaboration-culture model."""

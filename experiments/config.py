@@ -1,0 +1,182 @@
+"""Structured configs (Hydra ConfigStore) and the checks run before any work starts.
+
+The schema's `behaviour` node is `sim.params.BehaviourParams` itself, so Hydra
+refuses unknown keys and wrong types, and `validate()` checks the ranges. All
+checks give one line naming the offending key and value (`describe_error`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.params import BehaviourParams, ConfigError
+from sim.scenario import Partnership, load_partnership
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+
+
+@dataclass
+class RunConfig:
+    replicates: int = 10
+    """Replicates per job; replicate r is seeded from SeedSequence(base_seed, spawn_key=(r,))."""
+    weeks: int = 104
+    burn_in_weeks: int = 26
+    base_seed: int = 20261126
+    label: str = "default"
+    """Written as a column of results.parquet, to tell runs apart once aggregated."""
+
+
+@dataclass
+class Config:
+    run: RunConfig = field(default_factory=RunConfig)
+    behaviour: BehaviourParams = field(default_factory=BehaviourParams)
+    scenario: Any = None
+    """The scenario group's content (a partnership described as data)."""
+    scenario_file: Any = None
+    """Optional path of a user's own scenario YAML; replaces `scenario` when set."""
+
+
+def register_configs() -> None:
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+
+
+def _whole(value: Any, key: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError(f"{key}={value!r}: must be a whole number >= {low}")
+    return value
+
+
+def validate(cfg: DictConfig) -> tuple[BehaviourParams, Partnership]:
+    """Check the whole composed config; return the parameters and the partnership."""
+    run = cfg.run
+    _whole(run.replicates, "run.replicates", 1)
+    _whole(run.weeks, "run.weeks", 1)
+    _whole(run.burn_in_weeks, "run.burn_in_weeks", 0)
+    _whole(run.base_seed, "run.base_seed", 0)
+    behaviour = BehaviourParams.from_dict(OmegaConf.to_container(cfg.behaviour, resolve=True))
+    if cfg.scenario_file:
+        partnership = load_partnership(str(cfg.scenario_file), key="scenario_file")
+    else:
+        if cfg.scenario is None:
+            raise ConfigError("scenario=None: choose a scenario (e.g. scenario=bnssg) or set scenario_file")
+        partnership = load_partnership(OmegaConf.to_container(cfg.scenario, resolve=True))
+    if behaviour.orgs_per_issue > partnership.n_organisations:
+        raise ConfigError(f"behaviour.orgs_per_issue={behaviour.orgs_per_issue}: more than the "
+                          f"scenario's {partnership.n_organisations} organisations")
+    return behaviour, partnership
+
+
+# ------------------------------------------------------------------ error messages
+
+def describe_error(exc: BaseException, overrides: list[str] | None = None) -> str:
+    """One line naming the offending key and value, from our own or Hydra/OmegaConf errors."""
+    if isinstance(exc, ConfigError):
+        return str(exc)
+    chain = []
+    e: BaseException | None = exc
+    while e is not None and e not in chain:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    for e in chain:
+        if isinstance(e, ConfigError):
+            return str(e)
+    given = dict(o.lstrip("+~").split("=", 1) for o in (overrides or []) if "=" in o)
+    for e in chain:
+        if isinstance(e, OmegaConfBaseException) and getattr(e, "full_key", None):
+            key = e.full_key
+            msg = str(getattr(e, "msg", "") or e).strip().splitlines()[0]
+            # name the override the user typed (it may be below the key OmegaConf reports)
+            typed = [k for k in given if k == key or k.startswith(key + ".")]
+            if typed:
+                return f"{typed[0]}={given[typed[0]]}: {msg}"
+            return f"{key}={getattr(e, 'value', None)}: {msg}"
+    text = " ".join(str(exc).split())
+    missing = getattr(exc, "missing_cfg_file", None)
+    if missing:
+        group = str(missing).split("/")[0]
+        options = getattr(exc, "options", None)
+        value = given.get(group, missing)
+        hint = f" (available: {', '.join(options)})" if options else ""
+        return f"{group}={value}: unknown option{hint}"
+    for key, value in given.items():
+        if f"'{key}'" in text or f"{key}=" in text:
+            return f"{key}={value}: {text}"
+    return text
+
+
+# ------------------------------------------------------------------ preflight
+
+def _user_overrides(argv: list[str]) -> tuple[list[str], bool]:
+    """Overrides from a Hydra command line, and whether this is a multirun."""
+    takes_value = {"-cn", "--config-name", "-cp", "--config-path", "-cd", "--config-dir",
+                   "-c", "--cfg", "-p", "--package", "--info", "--experimental-rerun"}
+    out, multirun, skip = [], False, False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in ("-m", "--multirun"):
+            multirun = True
+        elif arg in takes_value:
+            skip = arg not in ("--info",)
+        elif not arg.startswith("-") and "=" in arg:
+            key = arg.lstrip("+~").split("=", 1)[0]
+            if not key.startswith(("hydra.", "hydra/")):
+                out.append(arg)
+    return out, multirun
+
+
+def _expand(overrides: list[str]) -> list[list[str]]:
+    """Override lists to check: the base, plus each value of each sweep, one at a time."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    fixed, sweeps = [], []
+    for text, o in zip(overrides, parsed):
+        if o.is_sweep_override():
+            try:
+                values = list(o.sweep_string_iterator())
+            except Exception:  # interval sweeps (for optimisers) have no discrete values
+                values = []
+            sweeps.append((o.get_key_element(), values))
+        else:
+            fixed.append(text)
+    combos = [fixed]
+    for key, values in sweeps:
+        combos += [fixed + [f"{key}={v}"] for v in values]
+    return combos if sweeps else [fixed]
+
+
+def preflight(argv: list[str]) -> str | None:
+    """Compose and validate the config the command line asks for; None if it is good.
+
+    Runs before Hydra creates any output directory, so bad input leaves no files.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    overrides, _ = _user_overrides(argv)
+    register_configs()
+    try:
+        combos = _expand(overrides)
+    except Exception as exc:  # a malformed override
+        return describe_error(exc, overrides)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            for combo in combos:
+                try:
+                    validate(compose(config_name="config", overrides=combo))
+                except Exception as exc:
+                    return describe_error(exc, combo)
+    finally:
+        GlobalHydra.instance().clear()
+    return None
+

@@ -1,0 +1,109 @@
+"""Writing results: atomic files, tidy tables and provenance."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "hydra-core", "omegaconf", "pyarrow",
+            "matplotlib", "hydra-joblib-launcher")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file in the same directory, then rename over the target."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False, engine="pyarrow")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(obj: Any, path: Path) -> None:
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def git_state() -> dict[str, Any]:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+        return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def package_versions() -> dict[str, str | None]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def provenance(config: dict[str, Any], overrides: list[str], seeds: dict[int, int],
+               started: datetime, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "config": config,
+        "overrides": list(overrides),
+        "seeds": {str(k): v for k, v in seeds.items()},
+        "git": git_state(),
+        "packages": package_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "started": started.isoformat(),
+        "finished": datetime.now(timezone.utc).isoformat(),
+        **(extra or {}),
+    }
+
+
+def tidy(wide: pd.DataFrame, replicate: int, seed: int, groups: dict[str, Any]) -> pd.DataFrame:
+    """Weekly metrics (one column per metric, one row per week) in long form."""
+    long = wide.rename_axis("week").reset_index().melt(id_vars="week", var_name="metric",
+                                                       value_name="value")
+    long.insert(0, "seed", np.int64(seed))
+    long.insert(0, "replicate", np.int64(replicate))
+    for k, v in groups.items():
+        long[k] = v
+    long["week"] = long["week"].astype(np.int64)
+    long["value"] = long["value"].astype(float)
+    return long

@@ -1,0 +1,165 @@
+"""The Hydra entry point: composition, outputs, determinism, bad input, multirun."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+
+from experiments.config import CONF_DIR, register_configs, validate
+
+REPO = Path(__file__).resolve().parents[1]
+FAST = ["experiment=smoke", "run.replicates=2", "run.weeks=6", "run.burn_in_weeks=2"]
+
+
+def run_cli(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "experiments.run", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _compose(overrides):
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")))
+def test_every_experiment_config_composes_and_validates(experiment):
+    cfg = _compose([f"experiment={experiment}"])
+    validate(cfg)
+
+
+@pytest.mark.parametrize("scenario", sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml")))
+def test_every_scenario_config_composes_and_validates(scenario):
+    behaviour, partnership = validate(_compose([f"scenario={scenario}"]))
+    assert partnership.n_leaders > 0
+
+
+def test_every_behaviour_config_composes():
+    for path in (CONF_DIR / "behaviour").glob("*.yaml"):
+        validate(_compose([f"behaviour={path.stem}"]))
+
+
+def test_run_writes_results_and_provenance(tmp_path):
+    out = tmp_path / "run"
+    res = run_cli(*FAST, f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    df = pd.read_parquet(out / "results.parquet")
+    assert list(df.columns[:5]) == ["replicate", "seed", "week", "metric", "value"]
+    assert {"scenario", "label"} <= set(df.columns)
+    assert sorted(df["replicate"].unique()) == [0, 1] and df["week"].max() == 6
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["config"]["run"]["replicates"] == 2
+    assert set(prov["seeds"]) == {"0", "1"} and "mesa" in prov["packages"]
+    assert "commit" in prov["git"] and "dirty" in prov["git"]
+    assert "mean_orientation" in res.stdout and "results:" in res.stdout
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_same_config_same_bytes_other_seed_other_numbers(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for d, seed in ((a, 1), (b, 1), (c, 2)):
+        assert run_cli(*FAST, f"run.base_seed={seed}", f"hydra.run.dir={d}").returncode == 0
+    assert (a / "results.parquet").read_bytes() == (b / "results.parquet").read_bytes()
+    va = pd.read_parquet(a / "results.parquet")["value"]
+    vc = pd.read_parquet(c / "results.parquet")["value"]
+    assert not va.equals(vc)
+
+
+def test_replicate_seed_is_independent_of_replicate_count(tmp_path):
+    from experiments.run import replicate_seed
+
+    assert replicate_seed(1, 3) == replicate_seed(1, 3) != replicate_seed(1, 4)
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert run_cli(*FAST, "run.replicates=1", f"hydra.run.dir={a}").returncode == 0
+    assert run_cli(*FAST, "run.replicates=3", f"hydra.run.dir={b}").returncode == 0
+    ra = pd.read_parquet(a / "results.parquet")
+    rb = pd.read_parquet(b / "results.parquet")
+    pd.testing.assert_frame_equal(ra, rb[rb["replicate"] == 0].reset_index(drop=True))
+
+
+def _scenario_file(tmp_path, text):
+    p = tmp_path / "mine.yaml"
+    p.write_text(text)
+    return p
+
+
+GOOD_ORGS = """
+name: mine
+organisations:
+  - {name: a, anchor: 0.3, leaders: {chief_executive: 1, director: 3}}
+  - {name: b, anchor: 0.5, leaders: {chief_executive: 1, executive: 3}}
+  - {name: c, anchor: 0.5, leaders: {chief_executive: 1, executive: 3}}
+  - {name: d, anchor: 0.5, leaders: {chief_executive: 1, executive: 3}}
+"""
+
+BAD_INPUTS = [
+    (["behaviour.no_such_key=1"], "behaviour.no_such_key=1: Key 'no_such_key' not in 'BehaviourParams'"),
+    (["not_a_group.key=1"], "not_a_group.key=1: Key 'not_a_group' not in 'Config'"),
+    (["behaviour.homophily=lots"], "behaviour.homophily=lots: Value 'lots' of type 'str' could not be converted"),
+    (["run.replicates=0"], "run.replicates=0: must be a whole number >= 1"),
+    (["run.weeks=-5"], "run.weeks=-5: must be a whole number >= 1"),
+    (["behaviour.forum_attendance=1.2"], "behaviour.forum_attendance=1.2: must be in [0, 1]"),
+    (["behaviour.triadic_rate=-0.1"], "behaviour.triadic_rate=-0.1: must be in [0, 1]"),
+    (["scenario=atlantis"], "scenario=atlantis: unknown option (available: "),
+    (["scenario_file=/nonexistent/mine.yaml"], "scenario_file='/nonexistent/mine.yaml': file not found"),
+    (["behaviour.homophily=2,0.5", "-m"], "behaviour.homophily=0.5: must be in [1, 50]"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[a[0] for a, _ in BAD_INPUTS])
+def test_bad_input_one_line_nonzero_no_output(tmp_path, args, message):
+    out = tmp_path / "out"
+    res = run_cli(*args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}")
+    assert res.returncode != 0
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("error: " + message), lines[0]
+    assert not out.exists()
+
+
+SCENARIO_FILES = [
+    ("name: x\norganisations: [\n  - {name: a", "not valid YAML at line"),
+    (GOOD_ORGS.replace("{chief_executive: 1, director: 3}", "{director: 0}"),
+     "scenario_file.organisations[0].leaders={'director': 0}: an organisation needs at least one leader"),
+    (GOOD_ORGS + "forums:\n  - {name: f, organisations: [a, zebra]}\n",
+     "scenario_file.forums[0].organisations='zebra': unknown organisation"),
+    (GOOD_ORGS.replace("{chief_executive: 1, director: 3}", "{chief_executive: 2, director: 3}"),
+     "scenario_file.organisations[0].leaders.chief_executive=2: more chief executives (5) than organisations (4)"),
+]
+
+
+@pytest.mark.parametrize("text,message", SCENARIO_FILES, ids=["yaml", "no-leaders", "unknown-org", "too-many-ce"])
+def test_bad_scenario_files(tmp_path, text, message):
+    path = _scenario_file(tmp_path, text)
+    out = tmp_path / "out"
+    res = run_cli(f"scenario_file={path}", f"hydra.run.dir={out}")
+    assert res.returncode != 0
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], res.stderr
+    assert not out.exists()
+
+
+def test_own_scenario_file_runs(tmp_path):
+    path = _scenario_file(tmp_path, GOOD_ORGS)
+    out = tmp_path / "out"
+    res = run_cli(f"scenario_file={path}", "run.replicates=1", "run.weeks=3", "run.burn_in_weeks=1",
+                  f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    assert (pd.read_parquet(out / "results.parquet")["scenario"] == "mine").all()
+
+
+def test_two_job_multirun(tmp_path):
+    sweep = tmp_path / "sweep"
+    res = run_cli("-m", *FAST, "behaviour.homophily=2,4", f"hydra.sweep.dir={sweep}")
+    assert res.returncode == 0, res.stderr
+    files = sorted(sweep.glob("*/results.parquet"))
+    assert len(files) == 2
+    a, b = (pd.read_parquet(f) for f in files)
+    # common random numbers: the same seeds in both jobs
+    assert a["seed"].unique().tolist() == b["seed"].unique().tolist()

@@ -1,0 +1,142 @@
+"""The assembled model: API, bounds, determinism, Mesa integration, garbage collection."""
+
+import gc
+import weakref
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import mesa
+from sim import METRICS, BehaviourParams, CollaborationModel, ConfigError, synthetic_partnership
+from sim.agents import Leader
+
+BOUNDED = ["mean_orientation", "system_first_share", "issue_success_rate", "cross_org_trust",
+           "interorg_trust", "strong_cross_share", "mean_listening", "mean_efficacy", "mean_system_sight"]
+
+
+def test_default_model_is_bnssg_and_runs_104_weeks():
+    model = CollaborationModel(rng=1)
+    model.run_for(104)
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 105 and list(df.columns) == list(METRICS)
+    assert model.partnership.name == "bnssg" and not model.running
+    assert len(model.agents) == model.leaders.n
+    # the baseline is organisation-first: most strong ties lie inside organisations
+    assert df["ei_index"].iloc[0] < 0 and df["ei_index"].iloc[-1] < 0
+
+
+def test_agents_are_views_of_the_arrays(small_run):
+    agent = next(iter(small_run.agents_by_type[Leader]))
+    assert agent.orientation == small_run.leaders.s[agent.index]
+    agent.listening = 0.9
+    assert small_run.leaders.listening[agent.index] == 0.9
+    assert agent.role in ("chief_executive", "executive", "director")
+    assert agent.organisation in small_run.organisations.names
+
+
+def test_state_bounds_and_no_nan(small_run):
+    L = small_run.leaders
+    for name in ("s", "susceptibility", "listening", "propensity", "risk_appetite", "efficacy", "sight"):
+        x = getattr(L, name)
+        assert np.all(np.isfinite(x)) and np.all((x >= 0) & (x <= 1)), name
+    t = small_run.ties
+    assert np.all((t.w >= small_run.params.tie_removal) & (t.w <= 1))
+    assert np.all(t.r >= 0) and np.all(t.s >= 0)
+
+
+params_strategy = st.fixed_dictionaries({
+    "homophily": st.floats(1, 20), "forum_contacts": st.floats(0, 6), "issue_rate": st.floats(0, 10),
+    "logit_beta": st.floats(0, 30), "perception_noise": st.floats(0, 2), "loss_aversion": st.floats(1, 5),
+    "trust_forgetting": st.floats(0.5, 1), "orientation_rate": st.floats(0, 1),
+    "tie_growth": st.floats(0, 1), "bridge_decay": st.floats(0, 1), "embedded_decay": st.floats(0, 1),
+    "win_reinforcement": st.floats(0, 1), "failure_discouragement": st.floats(0, 1),
+    "listening_trust_gain": st.floats(0, 5), "meeting_evidence": st.floats(0, 1),
+    "structure_every": st.integers(1, 6), "tie_use_rate": st.floats(0, 1),
+})
+
+
+@given(params=params_strategy, seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_metrics_bounded_and_finite_for_any_valid_parameters(params, seed):
+    model = CollaborationModel("small", n_weeks=10, burn_in_weeks=2, rng=seed, **params)
+    model.run()
+    df = model.datacollector.get_model_vars_dataframe()
+    assert np.isfinite(df.to_numpy()).all()
+    assert ((df[BOUNDED] >= 0) & (df[BOUNDED] <= 1)).all().all()
+    assert ((df["ei_index"] >= -1) & (df["ei_index"] <= 1)).all()
+    for name in ("s", "efficacy", "sight"):
+        x = getattr(model.leaders, name)
+        assert np.all((x >= 0) & (x <= 1))
+
+
+def _frame(seed, **kw):
+    m = CollaborationModel("small", n_weeks=15, burn_in_weeks=3, rng=seed, **kw)
+    m.run()
+    return m.datacollector.get_model_vars_dataframe()
+
+
+def test_same_seed_identical_different_seed_differs():
+    pd.testing.assert_frame_equal(_frame(11), _frame(11))
+    assert not _frame(11).equals(_frame(12))
+
+
+def test_seed_sequence_and_int_agree():
+    a = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=np.random.SeedSequence(5))
+    b = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=5)
+    np.testing.assert_array_equal(a.leaders.s, b.leaders.s)
+
+
+def test_common_random_numbers_keep_setup_identical_across_behaviour():
+    a = CollaborationModel("small", n_weeks=1, burn_in_weeks=0, rng=3)
+    b = CollaborationModel("small", n_weeks=1, burn_in_weeks=0, rng=3, issue_rate=9.0)
+    np.testing.assert_array_equal(a.leaders.listening, b.leaders.listening)
+    np.testing.assert_array_equal(a.ties.w, b.ties.w)
+
+
+def test_keyword_parameters_and_behaviour_object():
+    m = CollaborationModel("small", n_weeks=1, behaviour=BehaviourParams(homophily=5.0), rng=1, issue_rate=1.0)
+    assert m.params.homophily == 5.0 and m.params.issue_rate == 1.0
+    with pytest.raises(ConfigError, match=r"^behaviour.homophily=0.5: must be in \[1, 50\]$"):
+        CollaborationModel("small", homophily=0.5)
+    with pytest.raises(ConfigError, match=r"^behaviour.not_a_parameter=1: unknown parameter$"):
+        CollaborationModel("small", not_a_parameter=1)
+    with pytest.raises(ConfigError, match=r"^n_weeks=0"):
+        CollaborationModel("small", n_weeks=0)
+    with pytest.raises(ConfigError, match=r"^behaviour.orgs_per_issue=5: more than the scenario's 4"):
+        CollaborationModel("small", orgs_per_issue=5, issue_threshold=3)
+
+
+def test_synthetic_partnership_runs():
+    m = CollaborationModel(synthetic_partnership(n_organisations=20, n_leaders=400), n_weeks=5,
+                           burn_in_weeks=2, rng=2)
+    m.run()
+    assert m.leaders.n == 400 and len(m.ties) > 400
+
+
+def test_mesa_batch_run_drives_the_model():
+    results = mesa.batch_run(CollaborationModel,
+                             parameters={"scenario": "small", "n_weeks": 6, "burn_in_weeks": 1,
+                                         "homophily": [2.0, 4.0]},
+                             rng=[1, 2], max_steps=100, display_progress=False, number_processes=1)
+    df = pd.DataFrame(results)
+    assert len(df) == 4 and set(df["homophily"]) == {2.0, 4.0}
+    assert (df["Step"] == 6).all() and df["mean_orientation"].between(0, 1).all()
+
+
+def test_model_is_garbage_collected_after_a_run():
+    model = CollaborationModel("small", n_weeks=5, burn_in_weeks=1, rng=3)
+    model.run()
+    ref = weakref.ref(model)
+    agent_ref = weakref.ref(next(iter(model.agents)))
+    del model
+    gc.collect()
+    assert ref() is None and agent_ref() is None
+
+
+def test_network_export(small_run):
+    g = small_run.network(min_strength=small_run.params.strong_tie)
+    assert g.number_of_nodes() == small_run.leaders.n
+    assert all("organisation" in d for _, d in g.nodes(data=True))

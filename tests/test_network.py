@@ -1,0 +1,83 @@
+"""The sparse tie table against brute force and networkx."""
+
+import networkx as nx
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.network import TieTable
+
+
+def _table(n, pairs, w=None):
+    org = np.arange(n) % 3
+    t = TieTable(n=n, org=org)
+    a, b = (np.array(x, np.int64) for x in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
+    w = np.full(a.size, 0.5) if w is None else np.asarray(w)
+    t.add_initial(a, b, w, np.zeros(a.size), np.zeros(a.size))
+    return t
+
+
+pairs_strategy = st.lists(st.tuples(st.integers(0, 14), st.integers(0, 14)).filter(lambda p: p[0] != p[1]),
+                          max_size=60)
+
+
+@given(pairs=pairs_strategy, queries=pairs_strategy)
+@settings(max_examples=100, deadline=None)
+def test_find_and_ensure_agree_with_a_set(pairs, queries):
+    t = _table(15, pairs)
+    present = {frozenset(p) for p in pairs}
+    assert len(t) == len(present)
+    if queries:
+        a, b = (np.array(x) for x in zip(*queries))
+        rows, cols = t.find(a, b)
+        for (x, y), row, col in zip(queries, rows, cols):
+            assert (row >= 0) == (frozenset((x, y)) in present)
+            if row >= 0:
+                assert {int(t.u[row]), int(t.v[row])} == {x, y}
+                assert col == (0 if x == t.u[row] else 1)
+        rows, cols = t.ensure(a, b)
+        assert len(t) == len(present | {frozenset(q) for q in queries})
+        assert np.all(rows >= 0)
+        for (x, y), row, col in zip(queries, rows, cols):
+            assert {int(t.u[row]), int(t.v[row])} == {x, y}
+            assert (x < y) == (col == 0)
+    assert np.all(t.u < t.v)
+    np.testing.assert_array_equal(t.cross, t.org[t.u] != t.org[t.v])
+
+
+@given(pairs=pairs_strategy)
+@settings(max_examples=60, deadline=None)
+def test_common_neighbours_match_networkx(pairs):
+    t = _table(15, pairs)
+    g = nx.Graph()
+    g.add_nodes_from(range(15))
+    g.add_edges_from(zip(t.u.tolist(), t.v.tolist()))
+    expected = [len(list(nx.common_neighbors(g, int(u), int(v)))) for u, v in zip(t.u, t.v)]
+    np.testing.assert_array_equal(t.common_neighbours(), expected)
+    if len(t):
+        np.testing.assert_array_equal(t.have_common_neighbour(t.u, t.v), np.array(expected) > 0)
+
+
+def test_common_neighbours_count_only_strong_two_paths():
+    # triangle 0-1-2 with a weak leg 1-2: only tie 1-2 has a common neighbour (0) through
+    # two strong legs; 0-2 and 0-1 each need the weak leg
+    t = _table(4, [(0, 1), (1, 2), (0, 2)], w=[0.9, 0.2, 0.9])
+    counts = dict(zip(zip(t.u.tolist(), t.v.tolist()), t.common_neighbours(0.5)))
+    assert counts[(0, 2)] == 0 and counts[(0, 1)] == 0 and counts[(1, 2)] == 1
+    assert t.common_neighbours(0.1).tolist() == [1, 1, 1]
+    assert t.have_common_neighbour(np.array([0]), np.array([2]), 0.5).tolist() == [False]
+    assert t.have_common_neighbour(np.array([0]), np.array([2]), 0.1).tolist() == [True]
+
+
+def test_neighbours_and_keep():
+    t = _table(5, [(0, 1), (1, 2), (3, 4)])
+    indptr, nbrs = t.neighbours()
+    assert sorted(nbrs[indptr[1]:indptr[2]].tolist()) == [0, 2]
+    t.keep(t.u != 1)
+    assert len(t) == 2 and t.find(np.array([1]), np.array([2]))[0][0] == -1
+    assert t.find(np.array([4]), np.array([3]))[0][0] >= 0
+
+
+def test_initial_duplicates_keep_first():
+    t = _table(4, [(0, 1), (1, 0)], w=[0.7, 0.2])
+    assert len(t) == 1 and t.w[0] == 0.7
