@@ -23,19 +23,22 @@ def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, 
     return np.clip(eff, 0.0, 1.0)
 
 
-def organisation_reach(strong: sp.csr_matrix, strong_cross: sp.csr_matrix, org: np.ndarray,
-                       n_orgs: int) -> np.ndarray:
+def organisation_reach(strong, strong_cross, org: np.ndarray, n_orgs: int) -> np.ndarray:
     """Share of the other organisations each leader reaches within two strong-tie steps,
-    the first of them a cross-organisation tie."""
+    the first of them a cross-organisation tie. Takes dense or sparse adjacency matrices."""
     n = org.size
     if n_orgs <= 1:
         return np.zeros(n)
-    member = sp.csr_matrix((np.ones(n), (np.arange(n), org)), shape=(n, n_orgs))
-    reach = member + strong_cross @ (member + strong @ member)
-    reach = reach.tocsr()
-    reach.data = (reach.data > 0).astype(float)
-    reached = np.asarray(reach.sum(axis=1)).ravel() - 1.0  # minus own organisation
-    return reached / (n_orgs - 1)
+    if sp.issparse(strong):
+        member = sp.csr_matrix((np.ones(n), (np.arange(n), org)), shape=(n, n_orgs))
+        reach = (member + strong_cross @ (member + strong @ member)).tocsr()
+        reach.data = (reach.data > 0).astype(float)
+        reached = np.asarray(reach.sum(axis=1)).ravel()
+    else:
+        member = np.zeros((n, n_orgs), strong.dtype)
+        member[np.arange(n), org] = 1.0
+        reached = ((member + strong_cross @ (member + strong @ member)) > 0).sum(axis=1)
+    return (reached - 1.0) / (n_orgs - 1)  # minus own organisation
 
 
 def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float) -> np.ndarray:

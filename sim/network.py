@@ -19,6 +19,11 @@ import numpy as np
 import scipy.sparse as sp
 
 
+DENSE_MAX = 600
+"""Up to this many leaders, structure measures use dense matrix products (BLAS is
+faster there); above it, sparse products, whose cost grows with ties, not N^2."""
+
+
 def _empty(dtype, shape=(0,)):
     return np.zeros(shape, dtype=dtype)
 
@@ -43,7 +48,11 @@ class TieTable:
     _ROW_FIELDS = ("u", "v", "w", "r", "s", "cross", "embedded")
 
     def __post_init__(self):
+        self._invalidate()
+
+    def _invalidate(self) -> None:
         self._index = None
+        self._neighbours = None
 
     def __len__(self) -> int:
         return int(self.u.size)
@@ -54,7 +63,7 @@ class TieTable:
         if self._index is None:
             e = len(self)
             keys = np.concatenate([self.u * self.n + self.v, self.v * self.n + self.u])
-            order = np.argsort(keys, kind="stable")
+            order = np.argsort(keys)  # keys are unique, so any sort gives the same order
             self._index = (keys[order], order % e if e else order, (order >= e).astype(np.int64))
         return self._index
 
@@ -69,11 +78,13 @@ class TieTable:
         return np.where(found, row[pos], -1), np.where(found, col[pos], (np.asarray(a) > np.asarray(b)))
 
     def neighbours(self):
-        """CSR-style neighbour lists: (indptr, neighbour ids) over all ties."""
-        skey, _, _ = self.index()
-        indptr = np.zeros(self.n + 1, np.int64)
-        np.cumsum(np.bincount(skey // self.n, minlength=self.n), out=indptr[1:])
-        return indptr, skey % self.n
+        """CSR-style neighbour lists: (indptr, neighbour ids) over all ties; cached with the index."""
+        if self._neighbours is None:
+            skey, _, _ = self.index()
+            indptr = np.zeros(self.n + 1, np.int64)
+            np.cumsum(np.bincount(skey // self.n, minlength=self.n), out=indptr[1:])
+            self._neighbours = (indptr, skey % self.n)
+        return self._neighbours
 
     # ----------------------------------------------------------------- mutation
     def ensure(self, a: np.ndarray, b: np.ndarray, embed_strength: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +129,7 @@ class TieTable:
                   "embedded": np.zeros(u.size, bool) if embedded is None else embedded}
         for name in self._ROW_FIELDS:
             setattr(self, name, np.concatenate([getattr(self, name), values[name]]))
-        self._index = None
+        self._invalidate()
 
     def add_initial(self, a, b, w, r, s) -> None:
         """Add ties at set-up with given strength and evidence (the same for both directions).
@@ -141,26 +152,36 @@ class TieTable:
         """Drop the rows where mask is False."""
         for name in self._ROW_FIELDS:
             setattr(self, name, getattr(self, name)[mask])
-        self._index = None
+        self._invalidate()
 
     # ----------------------------------------------------------------- views
-    def adjacency(self, min_strength: float = 0.0, cross_only: bool = False) -> sp.csr_matrix:
-        """Symmetric 0/1 sparse adjacency over ties with strength >= min_strength."""
+    def adjacency(self, min_strength: float = 0.0, cross_only: bool = False,
+                  dense: bool | None = None):
+        """Symmetric 0/1 adjacency over ties with strength >= min_strength.
+
+        Dense (numpy) for small networks, sparse CSR otherwise, unless `dense` says.
+        """
         sel = self.w >= min_strength
         if cross_only:
             sel &= self.cross
         u, v = self.u[sel], self.v[sel]
-        a = sp.csr_matrix((np.ones(2 * u.size), (np.concatenate([u, v]), np.concatenate([v, u]))),
-                          shape=(self.n, self.n))
-        return a
+        if self.n <= DENSE_MAX if dense is None else dense:
+            a = np.zeros((self.n, self.n), np.float32)
+            a[u, v] = 1.0
+            a[v, u] = 1.0
+            return a
+        return sp.csr_matrix((np.ones(2 * u.size), (np.concatenate([u, v]), np.concatenate([v, u]))),
+                             shape=(self.n, self.n))
 
-    def common_neighbours(self, min_strength: float = 0.0) -> np.ndarray:
+    def common_neighbours(self, min_strength: float = 0.0, dense: bool | None = None) -> np.ndarray:
         """Number of common neighbours of the two ends of each tie, counting only
         neighbours linked to both ends by ties of at least `min_strength`."""
         if len(self) == 0:
             return np.zeros(0)
-        a = self.adjacency()
-        strong = self.adjacency(min_strength) if min_strength > 0 else a
+        strong = self.adjacency(min_strength, dense=dense)
+        if isinstance(strong, np.ndarray):
+            return (strong @ strong)[self.u, self.v].astype(float)
+        a = self.adjacency(dense=False) if min_strength > 0 else strong
         # (S @ S) masked by A holds, at each tie, the number of strong two-paths u-k-v
         c = (strong @ strong).multiply(a).tocoo()
         upper = c.row < c.col

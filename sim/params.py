@@ -34,7 +34,7 @@ class BehaviourParams:
         0.65, 0.05, 0.95, "mean of Beta-distributed susceptibility lambda (1 - stubbornness)",
         "Friedkin & Johnsen 2011: 0.5-0.8")
     listening_mean: float = _p(
-        0.4, 0.01, 0.99, "mean initial listening skill", "Kluger & Itzchakov 2022 (assumed)")
+        0.4, 0.01, 0.99, "mean initial listening skill", "Kluger et al. listening meta-analysis (value assumed)")
     trust_propensity_low: float = _p(
         0.3, 0.0, 1.0, "lower bound of uniform trust propensity", "Colquitt et al. 2007: 0.3-0.7")
     trust_propensity_high: float = _p(
@@ -97,7 +97,7 @@ class BehaviourParams:
         "Slovic 1993: 1-5")
     listening_trust_gain: float = _p(
         0.5, 0.0, 5.0, "extra trust gain in a partner per unit of that partner's listening",
-        "Kluger et al. 2023 (listening builds trust)")
+        "brief: being listened to raises trust gain (Kluger et al.)")
     prior_history: float = _p(
         6.0, 0.0, 100.0, "observations behind the trust of ties that exist at the start", "assumed")
     within_org_conduct: float = _p(

@@ -8,6 +8,7 @@ built: each error is one line naming the offending key and value.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -103,13 +104,16 @@ def available_scenarios() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: str | Path, key: str = "scenario_file") -> dict[str, Any]:
     """Read a scenario YAML file; missing or malformed files give a one-line ConfigError."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{key}={str(path)!r}: file not found")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -130,10 +134,17 @@ def load_partnership(source: str | Path | Mapping[str, Any] | Partnership,
     text = str(source)
     if text.endswith((".yaml", ".yml")) or "/" in text:
         return partnership_from_dict(read_yaml(text, "scenario_file"), key)
-    if text not in available_scenarios():
+    path = SCENARIO_DIR / f"{text}.yaml"
+    if not path.is_file():
         raise ConfigError(
             f"{key}={text!r}: unknown scenario (available: {', '.join(available_scenarios())})")
-    return partnership_from_dict(read_yaml(SCENARIO_DIR / f"{text}.yaml", key), key)
+    return _builtin(str(path), path.stat().st_mtime_ns, key)
+
+
+@functools.lru_cache(maxsize=32)
+def _builtin(path: str, mtime_ns: int, key: str) -> Partnership:
+    """Built-in scenarios are parsed once per process (keyed by file and modification time)."""
+    return partnership_from_dict(read_yaml(path, key), key)
 
 
 def _number(value: Any, key: str, lo: float, hi: float, integer: bool = False) -> float:

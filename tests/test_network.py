@@ -81,3 +81,15 @@ def test_neighbours_and_keep():
 def test_initial_duplicates_keep_first():
     t = _table(4, [(0, 1), (1, 0)], w=[0.7, 0.2])
     assert len(t) == 1 and t.w[0] == 0.7
+
+
+@given(pairs=pairs_strategy, weights=st.lists(st.floats(0.05, 1.0), min_size=60, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_dense_and_sparse_structure_agree(pairs, weights):
+    from sim.efficacy import organisation_reach
+
+    t = _table(15, pairs, w=weights[:len(pairs)] if pairs else None)
+    np.testing.assert_array_equal(t.common_neighbours(0.5, dense=True), t.common_neighbours(0.5, dense=False))
+    dense = organisation_reach(t.adjacency(0.5, dense=True), t.adjacency(0.5, True, dense=True), t.org, 3)
+    sparse = organisation_reach(t.adjacency(0.5, dense=False), t.adjacency(0.5, True, dense=False), t.org, 3)
+    np.testing.assert_allclose(dense, sparse)
