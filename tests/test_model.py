@@ -140,3 +140,14 @@ def test_network_export(small_run):
     g = small_run.network(min_strength=small_run.params.strong_tie)
     assert g.number_of_nodes() == small_run.leaders.n
     assert all("organisation" in d for _, d in g.nodes(data=True))
+
+
+def test_leader_network_is_small_world():
+    """Pattern: high clustering and short path lengths (brief, patterns to reproduce)."""
+    import networkx as nx
+
+    g = CollaborationModel(rng=4, n_weeks=1).network()
+    assert nx.is_connected(g)
+    # clustering far above a random graph of the same density, paths short
+    assert nx.average_clustering(g) > 3 * nx.density(g)
+    assert nx.average_shortest_path_length(g) < 3.5
