@@ -15,8 +15,11 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from experiments.paired import survey_waves
+from sim.interventions import build_interventions
 from sim.params import BehaviourParams, ConfigError
 from sim.scenario import Partnership, load_partnership
+from sim.survey import SurveyParams
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
@@ -26,10 +29,12 @@ class RunConfig:
     replicates: int = 10
     """Replicates per job; replicate r is seeded from SeedSequence(base_seed, spawn_key=(r,))."""
     weeks: int = 104
-    burn_in_weeks: int = 26
+    burn_in_weeks: int = 104
     base_seed: int = 20261126
     label: str = "default"
     """Written as a column of results.parquet, to tell runs apart once aggregated."""
+    workers: int = 1
+    """Processes over which a job spreads its replicates (results do not depend on it)."""
 
 
 @dataclass
@@ -40,6 +45,13 @@ class Config:
     """The scenario group's content (a partnership described as data)."""
     scenario_file: Any = None
     """Optional path of a user's own scenario YAML; replaces `scenario` when set."""
+    intervention: Any = field(default_factory=dict)
+    """{name: settings} of interventions (group `intervention/`); empty for none.
+    With any intervention, each replicate is a pair: intervention and counterfactual."""
+    survey: Any = field(default_factory=dict)
+    """Settings of the survey instrument (sim.survey.SurveyParams) for paired runs."""
+    case: Any = None
+    """The real case's observed figures, to compare with (experiment case_study)."""
 
 
 def register_configs() -> None:
@@ -53,10 +65,19 @@ def _whole(value: Any, key: str, low: int) -> int:
     return value
 
 
-def validate(cfg: DictConfig) -> tuple[BehaviourParams, Partnership]:
-    """Check the whole composed config; return the parameters and the partnership."""
+@dataclass
+class Checked:
+    behaviour: BehaviourParams
+    partnership: Partnership
+    interventions: dict
+    survey: SurveyParams
+
+
+def validate(cfg: DictConfig) -> Checked:
+    """Check the whole composed config; return what the job needs, already checked."""
     run = cfg.run
     _whole(run.replicates, "run.replicates", 1)
+    _whole(run.workers, "run.workers", 1)
     _whole(run.weeks, "run.weeks", 1)
     _whole(run.burn_in_weeks, "run.burn_in_weeks", 0)
     _whole(run.base_seed, "run.base_seed", 0)
@@ -70,7 +91,13 @@ def validate(cfg: DictConfig) -> tuple[BehaviourParams, Partnership]:
     if behaviour.orgs_per_issue > partnership.n_organisations:
         raise ConfigError(f"behaviour.orgs_per_issue={behaviour.orgs_per_issue}: more than the "
                           f"scenario's {partnership.n_organisations} organisations")
-    return behaviour, partnership
+    interventions = OmegaConf.to_container(cfg.intervention, resolve=True) if cfg.intervention else {}
+    build_interventions(interventions)  # raises ConfigError naming the bad setting
+    survey_settings = OmegaConf.to_container(cfg.survey, resolve=True) if cfg.survey else {}
+    if "waves" not in survey_settings:
+        survey_settings["waves"] = list(survey_waves(interventions, run.weeks))
+    survey = SurveyParams.from_dict(survey_settings)
+    return Checked(behaviour, partnership, interventions, survey)
 
 
 # ------------------------------------------------------------------ error messages

@@ -7,8 +7,9 @@ System sight is the share of the other organisations a leader reaches through
 strong ties within two steps, the first step across the boundary (what one's own
 cross-organisation contacts see, not what one's chief executive sees), discounted
 by perception error, and smoothed:
-sight <- sight + sigma (reach * (1 - nu0 (1 - listening)) - sight). It is
-refreshed with the network structure every few weeks.
+sight <- sight + sigma (reach * (1 - nu0 (1 - listening)) + bonus - sight), where
+the bonus is system knowledge from outside the network (programme content). It
+is refreshed with the network structure every few weeks.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ def organisation_reach(strong, strong_cross, org: np.ndarray, n_orgs: int) -> np
     return (reached - 1.0) / (n_orgs - 1)  # minus own organisation
 
 
-def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float) -> np.ndarray:
-    return np.clip(reach * (1.0 - nu0 * (1.0 - listening)), 0.0, 1.0)
+def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float,
+                 bonus: np.ndarray | float = 0.0) -> np.ndarray:
+    """Reach discounted by perception error, plus knowledge from outside the network."""
+    return np.clip(reach * (1.0 - nu0 * (1.0 - listening)) + bonus, 0.0, 1.0)
 
 
 def update_sight(sight: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:

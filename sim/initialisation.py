@@ -30,6 +30,10 @@ class Leaders:
     risk_appetite: np.ndarray
     efficacy: np.ndarray
     sight: np.ndarray
+    sight_bonus: np.ndarray
+    """System knowledge from outside one's network (e.g. programme content); adds to sight."""
+    system_pull: np.ndarray
+    """Weight on an external system-first source in the orientation update (interventions)."""
     participant: np.ndarray
     engagement: np.ndarray
 
@@ -86,6 +90,8 @@ def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
         risk_appetite=beta_draw(rng, params.risk_appetite_mean, c, n),
         efficacy=beta_draw(rng, 0.5, c, n),
         sight=np.zeros(n),
+        sight_bonus=np.zeros(n),
+        system_pull=np.zeros(n),
         participant=np.zeros(n, bool),
         engagement=np.zeros(n),
     )
@@ -153,7 +159,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
         a, b = a[keep], b[keep]
         fa.append(a)
         fb.append(b)
-        fw.append(rng.uniform(0.3, 0.7, a.size))
+        fw.append(rng.uniform(0.5, 0.9, a.size))
         fr.append(np.full(a.size, hist * forums.prior_trust[f]))
         fs.append(np.full(a.size, hist * (1 - forums.prior_trust[f])))
     if fa:

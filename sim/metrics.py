@@ -29,6 +29,46 @@ METRICS: dict[str, str] = {
 }
 
 
+GROUP_METRICS: dict[str, str] = {
+    "orientation": "mean system orientation",
+    "system_first": "share of the group's issue decisions that were contributions (rolling window)",
+    "strong_cross_ties": "mean number of strong cross-organisation ties per leader",
+    "cross_org_trust": "mean trust the group's members hold in their cross-organisation ties",
+    "listening": "mean listening",
+    "sight": "mean system sight",
+    "efficacy": "mean efficacy",
+}
+"""Recorded for participants and for everyone else (suffixes `_participants`,
+`_others`) when an intervention has marked a cohort."""
+
+GROUPS = ("participants", "others")
+
+
+def group_metrics(ties: TieTable, leaders, strong: float, masks: dict[str, np.ndarray],
+                  system_first: dict[str, float]) -> dict[str, float]:
+    """GROUP_METRICS for each group mask over leaders."""
+    n = leaders.n
+    sel = ties.cross & (ties.w >= strong)
+    strong_cross = np.bincount(ties.u[sel], minlength=n) + np.bincount(ties.v[sel], minlength=n)
+    c = ties.cross
+    t_uv = trust_value(ties.r[c, 0], ties.s[c, 0], leaders.propensity[ties.u[c]])
+    t_vu = trust_value(ties.r[c, 1], ties.s[c, 1], leaders.propensity[ties.v[c]])
+    trust_sum = np.bincount(ties.u[c], t_uv, n) + np.bincount(ties.v[c], t_vu, n)
+    trust_n = np.bincount(ties.u[c], minlength=n) + np.bincount(ties.v[c], minlength=n)
+    out = {}
+    for g, m in masks.items():
+        k = max(int(m.sum()), 1)
+        out[f"orientation_{g}"] = float(leaders.s[m].sum() / k)
+        out[f"system_first_{g}"] = system_first[g]
+        out[f"strong_cross_ties_{g}"] = float(strong_cross[m].sum() / k)
+        tn = trust_n[m].sum()
+        out[f"cross_org_trust_{g}"] = float(trust_sum[m].sum() / tn) if tn else float(leaders.propensity[m].mean())
+        out[f"listening_{g}"] = float(leaders.listening[m].sum() / k)
+        out[f"sight_{g}"] = float(leaders.sight[m].sum() / k)
+        out[f"efficacy_{g}"] = float(leaders.efficacy[m].sum() / k)
+    return out
+
+
 def tie_metrics(ties: TieTable, propensity: np.ndarray, strong: float) -> dict[str, float]:
     cross = ties.cross
     is_strong = ties.w >= strong

@@ -19,6 +19,7 @@ Order of a week (see docs/ODD.md, process overview):
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,12 @@ from sim import ties as ties_mod
 from sim import trust as tr
 from sim.agents import Leader
 from sim.initialisation import (build_forums, build_leaders, build_organisations, initial_ties)
-from sim.metrics import METRICS, interorg_trust, tie_metrics, window_share
+from sim.interventions import build_interventions
+from sim.metrics import GROUP_METRICS, GROUPS, METRICS, group_metrics, interorg_trust, tie_metrics, window_share
 from sim.params import BehaviourParams, ConfigError
 from sim.perception import perceive
 from sim.scenario import Partnership, load_partnership
+from sim.survey import Survey, SurveyParams
 
 STREAMS = ("setup", "meetings", "issues", "perception", "interventions", "survey")
 """Independent random streams, so that a change in one process (say, extra
@@ -71,14 +74,25 @@ class CollaborationModel(mesa.Model):
         burn_in_weeks: weeks the rules run before week 0, without interventions
             or records, so that week 0 is the model's own quasi-stationary
             network rather than the scenario's rough starting guess.
-        interventions: objects with an ``apply(model)`` method called at the
-            start of every week.
+        interventions: objects with ``setup(model)`` (called once after the
+            burn-in) and ``apply(model)`` (called at the start of every week), or
+            a mapping {name: settings} of registered interventions
+            (`sim.interventions`).
+        survey: `SurveyParams` (or a mapping, or True for the defaults) to run
+            the survey instrument; None for no survey.
         rng: seed (int or `numpy.random.SeedSequence`) or Generator.
+        start_state: a `burn_in_state` from another model of the same scenario
+            and parameters: start from it instead of building and burning in
+            (the two arms of a paired comparison then share their burn-in).
+        keep_burn_in: keep a copy of the state after the burn-in as
+            ``self.burn_in_state``.
     """
 
     def __init__(self, scenario: str | Path | dict | Partnership = "bnssg", *, n_weeks: int = 104,
-                 burn_in_weeks: int = 26, behaviour: BehaviourParams | dict | None = None,
-                 interventions=(), rng: Any = None, **params: Any):
+                 burn_in_weeks: int = 104, behaviour: BehaviourParams | dict | None = None,
+                 interventions=(), survey: SurveyParams | dict | bool | None = None,
+                 rng: Any = None, start_state: dict | None = None, keep_burn_in: bool = False,
+                 **params: Any):
         super().__init__(rng=rng)
         base = asdict(behaviour) if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
         self.params = BehaviourParams.from_dict({**base, **params})
@@ -103,6 +117,45 @@ class CollaborationModel(mesa.Model):
         self.seed_sequence = root
         self.streams = dict(zip(STREAMS, (np.random.default_rng(c) for c in root.spawn(len(STREAMS)))))
 
+        if isinstance(interventions, dict):
+            interventions = build_interventions(interventions)
+        self.interventions = list(interventions)
+        if start_state is not None:
+            self._restore(start_state)
+        else:
+            self._build_and_burn_in()
+        if keep_burn_in:
+            self.burn_in_state = self._snapshot()
+
+        for intervention in self.interventions:
+            intervention.setup(self)
+        self.has_cohort = bool(self.leaders.participant.any())
+        if survey is True:
+            survey = SurveyParams()
+        elif isinstance(survey, dict):
+            survey = SurveyParams.from_dict(survey)
+        self.survey = Survey(survey) if survey else None
+        if self.survey is not None:
+            self.survey.setup(self)
+
+        Leader.create_agents(self, self.leaders.n, index=np.arange(self.leaders.n))
+        names = list(METRICS)
+        if self.has_cohort:
+            names += [f"{m}_{g}" for g in GROUPS for m in GROUP_METRICS]
+        self.metrics: dict[str, float] = {k: 0.0 for k in ("system_first_share", "issue_success_rate",
+                                                          "system_first_participants", "system_first_others")}
+        self.datacollector = mesa.DataCollector(model_reporters={name: _metric_reporter(name) for name in names})
+        self.running = True
+        self.observe()
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ set-up
+    _STATE = ("organisations", "leaders", "forums", "ties", "org_r", "org_s", "org_prior", "streams",
+              "_window", "week_record", "_extra", "clock")
+
+    def _build_and_burn_in(self) -> None:
+        """Initialisation (sim.initialisation), then the burn-in weeks."""
+        p = self.params
         setup = self.streams["setup"]
         self.organisations = build_organisations(self.partnership)
         self.leaders = build_leaders(self.partnership, self.organisations, p, setup)
@@ -112,26 +165,30 @@ class CollaborationModel(mesa.Model):
         self.org_r = np.zeros((k, k))
         self.org_s = np.zeros((k, k))
         self.org_prior = 0.5 * (p.trust_propensity_low + p.trust_propensity_high)
-        self._decisions = np.zeros(WINDOW)
-        self._contributions = np.zeros(WINDOW)
-        self._issues = np.zeros(WINDOW)
-        self._successes = np.zeros(WINDOW)
+        self._window = {k: np.zeros(WINDOW) for k in
+                        ("decisions", "contributions", "issues", "successes", "decisions_participants",
+                         "contributions_participants", "decisions_others", "contributions_others")}
         self.week_record = WeekRecord((np.zeros(0, np.int64),) * 2, np.zeros((0, p.orgs_per_issue), np.int64),
                                       np.zeros((0, p.orgs_per_issue), bool), np.zeros(0, bool))
-        self.interventions = list(interventions)
+        self._extra: list[tuple[np.ndarray, np.ndarray]] = []
         self.clock = 0
         """Weeks simulated in all, burn-in included (drives meeting schedules)."""
         self.refresh_structure(first=True)
         for _ in range(self.burn_in_weeks):
             self.advance()
 
-        Leader.create_agents(self, self.leaders.n, index=np.arange(self.leaders.n))
-        self.metrics: dict[str, float] = {"system_first_share": 0.0, "issue_success_rate": 0.0}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _metric_reporter(name) for name in METRICS})
-        self.running = True
-        self.observe()
-        self.datacollector.collect(self)
+    def _snapshot(self) -> dict:
+        return copy.deepcopy({"params": self.params, "partnership": self.partnership,
+                              "burn_in_weeks": self.burn_in_weeks,
+                              **{k: getattr(self, k) for k in self._STATE}})
+
+    def _restore(self, state: dict) -> None:
+        for key in ("params", "partnership", "burn_in_weeks"):
+            if state[key] != getattr(self, key):
+                raise ConfigError(f"start_state: its {key} differs from this model's")
+        state = copy.deepcopy(state)
+        for k in self._STATE:
+            setattr(self, k, state[k])
 
     # ------------------------------------------------------------------ week
     @property
@@ -146,6 +203,8 @@ class CollaborationModel(mesa.Model):
         self.advance()
         self.observe()
         self.datacollector.collect(self)
+        if self.survey is not None:
+            self.survey.observe(self)
         if self.steps >= self.n_weeks:
             self.running = False
 
@@ -181,8 +240,17 @@ class CollaborationModel(mesa.Model):
         indptr, nbrs = self.ties.neighbours()
         ta, tb = meet.introductions(rng, indptr, nbrs, p.triadic_rate, org, p.homophily)
         ea, eb = meet.encounters(rng, self.leaders.n, p.random_encounter_rate, org, p.homophily)
-        return (np.concatenate([fa, self.ties.u[used], ta, ea]).astype(np.int64),
-                np.concatenate([fb, self.ties.v[used], tb, eb]).astype(np.int64))
+        extra_a = [a for a, _ in self._extra]
+        extra_b = [b for _, b in self._extra]
+        self._extra = []
+        return (np.concatenate([fa, self.ties.u[used], ta, ea, *extra_a]).astype(np.int64),
+                np.concatenate([fb, self.ties.v[used], tb, eb, *extra_b]).astype(np.int64))
+
+    def add_conversations(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Conversations from interventions; they join this week's meetings."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        keep = a != b
+        self._extra.append((a[keep], b[keep]))
 
     def trust_in(self, a: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Interpersonal trust of leaders a in their partners on the given tie rows/columns."""
@@ -240,7 +308,7 @@ class CollaborationModel(mesa.Model):
         t_vu = tr.trust_value(t.r[:, 1], t.s[:, 1], L.propensity[t.v])
         anchor = self.organisations.anchor[L.org]
         target = ori.fj_target(L.s, L.susceptibility, anchor, t.u, t.v, t.w * t_uv, t.w * t_vu,
-                               p.self_weight)
+                               p.self_weight, L.system_pull)
         s = ori.step_towards(L.s, target, p.orientation_rate)
         if reps.size:
             who = reps[contributed]
@@ -268,7 +336,7 @@ class CollaborationModel(mesa.Model):
         reach = eff_mod.organisation_reach(self.ties.adjacency(p.strong_tie),
                                            self.ties.adjacency(p.strong_tie, cross_only=True),
                                            L.org, self.organisations.n)
-        target = eff_mod.sight_target(reach, L.listening, p.perception_noise)
+        target = eff_mod.sight_target(reach, L.listening, p.perception_noise, L.sight_bonus)
         L.sight[:] = target if first else eff_mod.update_sight(L.sight, target, p.sight_rate)
 
     def update_efficacy(self, reps, contributed, success):
@@ -281,21 +349,31 @@ class CollaborationModel(mesa.Model):
 
     def observe(self):
         """8. Weekly model-level metrics (read by the DataCollector)."""
-        L, rec = self.leaders, self.week_record
+        L, rec, w = self.leaders, self.week_record, self._window
         slot = self.week % WINDOW
-        self._decisions[slot] = rec.contributed.size
-        self._contributions[slot] = rec.contributed.sum()
-        self._issues[slot] = rec.success.size
-        self._successes[slot] = rec.success.sum()
+        w["decisions"][slot] = rec.contributed.size
+        w["contributions"][slot] = rec.contributed.sum()
+        w["issues"][slot] = rec.success.size
+        w["successes"][slot] = rec.success.sum()
         m = self.metrics
-        m["system_first_share"] = window_share(self._contributions, self._decisions, m["system_first_share"])
-        m["issue_success_rate"] = window_share(self._successes, self._issues, m["issue_success_rate"])
+        m["system_first_share"] = window_share(w["contributions"], w["decisions"], m["system_first_share"])
+        m["issue_success_rate"] = window_share(w["successes"], w["issues"], m["issue_success_rate"])
         m["mean_orientation"] = float(L.s.mean())
         m["interorg_trust"] = interorg_trust(self.org_r, self.org_s, self.org_prior)
         m["mean_listening"] = float(L.listening.mean())
         m["mean_efficacy"] = float(L.efficacy.mean())
         m["mean_system_sight"] = float(L.sight.mean())
         m.update(tie_metrics(self.ties, L.propensity, self.params.strong_tie))
+        if self.has_cohort:
+            in_cohort = L.participant[rec.reps]
+            masks = {"participants": L.participant, "others": ~L.participant}
+            for g, mask in (("participants", in_cohort), ("others", ~in_cohort)):
+                w[f"decisions_{g}"][slot] = mask.sum()
+                w[f"contributions_{g}"][slot] = (rec.contributed & mask).sum()
+                m[f"system_first_{g}"] = window_share(w[f"contributions_{g}"], w[f"decisions_{g}"],
+                                                      m[f"system_first_{g}"])
+            m.update(group_metrics(self.ties, L, self.params.strong_tie, masks,
+                                   {g: m[f"system_first_{g}"] for g in GROUPS}))
 
     # ------------------------------------------------------------------ helpers for users
     def network(self, min_strength: float = 0.0):

@@ -48,7 +48,7 @@ class BehaviourParams:
     forum_attendance: float = _p(
         0.8, 0.0, 1.0, "probability a forum member attends a meeting", "assumed")
     forum_contacts: float = _p(
-        2.0, 0.0, 20.0, "conversations each attendee starts per meeting", "assumed")
+        4.0, 0.0, 20.0, "conversations each attendee starts per meeting", "assumed")
     homophily: float = _p(
         3.0, 1.0, 50.0, "odds ratio of same- vs cross-organisation conversation",
         "McPherson et al. 2001; Ingram & Morris 2007")
@@ -122,7 +122,8 @@ class BehaviourParams:
         0.04, 0.0, 1.0, "weekly decay of an unused bridge (ends share no strong contact)",
         "Burt 2002: ~90% of bridges gone in a year")
     embedded_decay: float = _p(
-        0.01, 0.0, 1.0, "weekly decay of an unused embedded tie", "Burt 2002")
+        0.02, 0.0, 1.0, "weekly decay of an unused embedded tie",
+        "Burt 2002 suggests ~0.01; 0.02 so the baseline is stationary within the burn-in (ODD 7.6)")
     tie_removal: float = _p(
         0.1, 0.0, 0.5, "ties weaker than this are dropped", "assumed")
     strong_tie: float = _p(

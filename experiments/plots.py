@@ -1,0 +1,151 @@
+"""Figures with one consistent style, for the case study, sweeps and notebooks.
+
+Functions return matplotlib figures; `save` writes one atomically. No backend is
+forced: scripts without a display get Agg, notebooks their inline backend.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.collections
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+
+COLOURS = {"participants": "#1b7837", "non-participants": "#2166ac", "counterfactual": "#969696",
+           "observed": "#d6604d", "programme": "#1b7837"}
+STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+         "grid.alpha": 0.3, "font.size": 10, "axes.titlesize": 11, "legend.frameon": False}
+
+
+def _style():
+    plt.rcParams.update(STYLE)
+
+
+def save(fig, path: Path) -> Path:
+    """Save atomically (temporary file, then rename) and close."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        plt.close(fig)
+    return path
+
+
+def _yerr(mid, low, high) -> np.ndarray:
+    """Error-bar lengths from an interval (never negative)."""
+    mid, low, high = (np.asarray(x, float) for x in (mid, low, high))
+    return np.clip(np.vstack([mid - low, high - mid]), 0, None)
+
+
+def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participants"):
+    """Observed figures (with Wilson intervals) beside simulated ones (95% predictive
+    interval) and the counterfactual, one group of bars per statistic."""
+    _style()
+    fig, ax = plt.subplots(figsize=(8.5, 4))
+    x = np.arange(len(table))
+    width = 0.27
+    obs = table["observed"].to_numpy()
+    ax.bar(x - width, np.nan_to_num(obs), width, color=COLOURS["observed"], label="observed (case)")
+    ax.errorbar(x - width, obs, yerr=_yerr(obs, table["observed_low"], table["observed_high"]),
+                fmt="none", ecolor="black", capsize=3, lw=1)
+    sim = table["simulated"].to_numpy()
+    ax.bar(x, sim, width, color=COLOURS["programme"], label="simulated, with programme")
+    ax.errorbar(x, sim, yerr=_yerr(sim, table["simulated_low"], table["simulated_high"]),
+                fmt="none", ecolor="black", capsize=3, lw=1)
+    ax.bar(x + width, table["counterfactual"], width, color=COLOURS["counterfactual"],
+           label="simulated, no programme")
+    labels = [f"{r['item'].replace('_', ' ')}\n{r['answer']}" for _, r in table.iterrows()]
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel("share of respondents")
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def _band(ax, d: pd.DataFrame, colour: str, label: str, dashed: bool = False):
+    g = d.groupby("week")["value"]
+    mid, lo, hi = g.mean(), g.quantile(0.025), g.quantile(0.975)
+    ax.fill_between(mid.index, lo, hi, color=colour, alpha=0.15, lw=0)
+    ax.plot(mid.index, mid, color=colour, ls="--" if dashed else "-", label=label, lw=1.6)
+
+
+def time_series(results: pd.DataFrame, metrics: dict[str, str], programme_end: int | None = None):
+    """Weekly means with 95% bands across replicates: participants and non-participants
+    with the programme, and the same groups in the counterfactual (dashed)."""
+    _style()
+    n = len(metrics)
+    cols = min(n, 2)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 3.2 * rows), squeeze=False)
+    for ax, (metric, label) in zip(axes.ravel(), metrics.items()):
+        for group, name in (("participants", "participants"), ("others", "non-participants")):
+            m = results[results["metric"] == f"{metric}_{group}"]
+            _band(ax, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, programme")
+            _band(ax, m[m["arm"] == "counterfactual"], COLOURS["counterfactual"] if group == "others" else "#636363",
+                  f"{name}, counterfactual", dashed=True)
+        if programme_end:
+            ax.axvspan(0, programme_end, color="#fee08b", alpha=0.25, lw=0)
+        ax.set_title(label)
+        ax.set_xlabel("week")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    axes.ravel()[0].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def organisation_layout(org: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Positions: organisations on a circle, their leaders scattered around its point
+    (seeded, so the same network always gets the same picture)."""
+    rng = np.random.default_rng(seed)
+    k = int(org.max()) + 1
+    angle = 2 * np.pi * np.arange(k) / k
+    centre = np.column_stack([np.cos(angle), np.sin(angle)])
+    counts = np.bincount(org, minlength=k)
+    radius = 0.08 + 0.25 * np.sqrt(counts / counts.max())
+    r = radius[org] * np.sqrt(rng.random(org.size))
+    t = 2 * np.pi * rng.random(org.size)
+    return centre[org] + np.column_stack([r * np.cos(t), r * np.sin(t)])
+
+
+def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] | None = None):
+    """The leader network at two times: nodes coloured by organisation (participants
+    ringed), strong ties inside organisations faint, strong cross-organisation ties bold."""
+    _style()
+    keys = [k for k in snapshots if k.startswith("week_")]
+    org = snapshots["org"]
+    pos = organisation_layout(org)
+    cmap = plt.get_cmap("tab20", int(org.max()) + 1)
+    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 6), squeeze=False)
+    for ax, key in zip(axes.ravel(), keys):
+        u, v, w, cross = snapshots[key]
+        sel = w >= strong
+        for mask, colour, width, alpha in ((sel & ~cross, "#bdbdbd", 0.3, 0.25), (sel & cross, "#b2182b", 0.9, 0.8)):
+            segs = np.stack([pos[u[mask]], pos[v[mask]]], axis=1)
+            ax.add_collection(matplotlib.collections.LineCollection(segs, colors=colour, linewidths=width,
+                                                                      alpha=alpha))
+        part = snapshots.get("participant", np.zeros(org.size, bool))
+        ax.scatter(pos[:, 0], pos[:, 1], s=14, c=org, cmap=cmap, edgecolors=np.where(part, "black", "none"),
+                   linewidths=0.8, zorder=3)
+        n_cross = int((sel & cross).sum())
+        title = (titles or {}).get(key, key.replace("_", " "))
+        ax.set_title(f"{title}: {n_cross} strong cross-organisation ties")
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
