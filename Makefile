@@ -6,14 +6,15 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= test
+EXTRAS ?= test,calibrate
 ARGS   ?=
 
-.PHONY: all run test venv lock bench clean help
+.PHONY: all run test venv lock bench calibrate clean help
 
 help:
 	@echo "make run [ARGS='key=value ...']  run the main job (Hydra overrides in ARGS)"
 	@echo "make test                        run the test suite"
+	@echo "make calibrate [ARGS='--quick']   ABC-SMC calibration to the case's survey figures"
 	@echo "make bench                       time the model (docs/performance.md)"
 	@echo "make lock                        re-pin requirements.lock from the current venv"
 
@@ -35,6 +36,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(ARGS)
+
+calibrate: $(STAMP)
+	$(PY) -m experiments.calibrate $(ARGS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench_model $(ARGS)

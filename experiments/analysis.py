@@ -148,7 +148,7 @@ def decay_line(effects: pd.DataFrame, metric: str, weeks) -> str:
     first = e.loc[weeks[0], "effect"]
     parts = [f"week {w}: {_fmt(e.loc[w])}" for w in weeks]
     last = e.loc[weeks[-1], "effect"]
-    kept = f" ({last / first:.0%} of the week-{weeks[0]} effect remains)" if first else ""
+    kept = f" ({last / first:.0%} of the week-{weeks[0]} effect remains)" if first and len(weeks) > 1 else ""
     label = metric.replace("_participants", " (participants)").replace("_", " ")
     return f"Decay of {label}: " + ", ".join(parts) + kept
 

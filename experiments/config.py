@@ -15,7 +15,6 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from experiments.paired import survey_waves
 from sim.interventions import build_interventions
 from sim.params import BehaviourParams, ConfigError
 from sim.scenario import Partnership, load_partnership
@@ -35,6 +34,26 @@ class RunConfig:
     """Written as a column of results.parquet, to tell runs apart once aggregated."""
     workers: int = 1
     """Processes over which a job spreads its replicates (results do not depend on it)."""
+    figures: bool = True
+    """Draw the job's figures (sweeps switch this off and draw the sweep's figure instead)."""
+    progress: bool = True
+    """A progress bar over replicates or design rows (shown only on a terminal)."""
+    resume: bool = True
+    """Skip the job if its output directory already holds complete output of the same config."""
+
+
+@dataclass
+class DesignConfig:
+    method: Any = None
+    """None for an ordinary job; 'morris' or 'sobol' for a sensitivity design (SALib)."""
+    n: int = 8
+    """Morris trajectories, or Sobol base samples (a power of two)."""
+    chunk: int = 0
+    """Which chunk of design rows this job runs (sweep with design.chunk=range(0,K))."""
+    chunk_size: int = 25
+    seed: int = 1
+    parameters: Any = field(default_factory=dict)
+    """{dotted config path: [low, high]} of the parameters to vary."""
 
 
 @dataclass
@@ -48,15 +67,31 @@ class Config:
     intervention: Any = field(default_factory=dict)
     """{name: settings} of interventions (group `intervention/`); empty for none.
     With any intervention, each replicate is a pair: intervention and counterfactual."""
-    survey: Any = field(default_factory=dict)
+    survey: SurveyParams = field(default_factory=SurveyParams)
     """Settings of the survey instrument (sim.survey.SurveyParams) for paired runs."""
     case: Any = None
     """The real case's observed figures, to compare with (experiment case_study)."""
+    design: DesignConfig = field(default_factory=DesignConfig)
+    sweep: Any = field(default_factory=dict)
+    """How to aggregate and draw a sweep: {figure: dose_response | strategy | ablation |
+    decay, x: swept key(s), hue: optional second key, outcomes: [metrics]}."""
+
+
+def job_dir(overrides: str) -> str:
+    """A sweep job's directory name: its overrides, shortened with a hash when too long."""
+    import hashlib
+
+    name = overrides.replace("/", "_") or "defaults"
+    if len(name) <= 120:
+        return name
+    return f"{name[:100]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=Config)
+    if not OmegaConf.has_resolver("job_dir"):
+        OmegaConf.register_new_resolver("job_dir", job_dir)
 
 
 def _whole(value: Any, key: str, low: int) -> int:
@@ -93,11 +128,52 @@ def validate(cfg: DictConfig) -> Checked:
                           f"scenario's {partnership.n_organisations} organisations")
     interventions = OmegaConf.to_container(cfg.intervention, resolve=True) if cfg.intervention else {}
     build_interventions(interventions)  # raises ConfigError naming the bad setting
-    survey_settings = OmegaConf.to_container(cfg.survey, resolve=True) if cfg.survey else {}
-    if "waves" not in survey_settings:
-        survey_settings["waves"] = list(survey_waves(interventions, run.weeks))
-    survey = SurveyParams.from_dict(survey_settings)
-    return Checked(behaviour, partnership, interventions, survey)
+    survey = SurveyParams.from_dict(OmegaConf.to_container(cfg.survey, resolve=True))
+    checked = Checked(behaviour, partnership, interventions, survey)
+    if cfg.design.method:
+        from experiments import design
+
+        if not interventions:
+            raise ConfigError(f"design.method={cfg.design.method}: a sensitivity design needs an intervention")
+        _whole(cfg.design.chunk_size, "design.chunk_size", 1)
+        _whole(cfg.design.n, "design.n", 1)
+        params = OmegaConf.to_container(cfg.design.parameters, resolve=True)
+        for path in params:
+            apply_overrides(checked, {path: params[path][0]}, key="design.parameters")
+        full = design.build(cfg.design.method, cfg.design.n, params, cfg.design.seed)
+        design.chunk(full, cfg.design.chunk, cfg.design.chunk_size)
+    return checked
+
+
+def apply_overrides(c: Checked, values: dict[str, float], key: str = "design.parameters") -> Checked:
+    """A copy of a checked config with dotted-path values set (behaviour.*, survey.*,
+    intervention.NAME.*); integer settings are rounded. Raises ConfigError for bad paths."""
+    import copy
+    from dataclasses import asdict, fields
+
+    behaviour, survey = asdict(c.behaviour), dict(c.survey.__dict__)
+    interventions = copy.deepcopy(c.interventions)
+    ints = {f.name for f in fields(BehaviourParams) if f.metadata.get("integer")}
+    for path, value in values.items():
+        parts = path.split(".")
+        if parts[0] == "behaviour" and len(parts) == 2 and parts[1] in behaviour:
+            behaviour[parts[1]] = int(round(value)) if parts[1] in ints else float(value)
+        elif parts[0] == "survey" and len(parts) == 2 and parts[1] in survey:
+            survey[parts[1]] = float(value)
+        elif parts[0] == "intervention" and len(parts) == 3 and parts[1] in interventions:
+            from sim.interventions import build_interventions as _build
+
+            (obj,) = _build({parts[1]: interventions[parts[1]]})
+            current = getattr(obj, parts[2], None)
+            if current is None or isinstance(current, (bool, str)):
+                raise ConfigError(f"{key}.{path}={value!r}: not a numeric setting of {parts[1]}")
+            interventions[parts[1]][parts[2]] = int(round(value)) if isinstance(current, int) else float(value)
+        else:
+            raise ConfigError(f"{key}.{path}={value!r}: not a parameter (use behaviour.NAME, survey.NAME "
+                              "or intervention.NAME.SETTING of a selected intervention)")
+    build_interventions(interventions)
+    return Checked(BehaviourParams.from_dict(behaviour), c.partnership, interventions,
+                   SurveyParams.from_dict(survey))
 
 
 # ------------------------------------------------------------------ error messages

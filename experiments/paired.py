@@ -66,13 +66,3 @@ def run_pair(partnership: Partnership, behaviour: BehaviourParams, interventions
         s.insert(0, "replicate", np.int64(replicate))
         surveys.append(s)
     return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks)
-
-
-def survey_waves(interventions: dict[str, Any], weeks: int) -> tuple[int, ...]:
-    """Waves: start, last week of each programme, and follow-ups at weeks 52 and 104."""
-    ends = []
-    for obj in build_interventions(interventions, active=True):
-        if hasattr(obj, "end_week"):
-            ends.append(obj.end_week - 1)
-    waves = {0, 52, 104, *ends}
-    return tuple(w for w in sorted(waves) if w <= weeks)

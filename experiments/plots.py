@@ -149,3 +149,137 @@ def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] 
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+OUTCOME_LABELS = {
+    "orientation_participants": "orientation, participants",
+    "orientation_others": "orientation, non-participants",
+    "strong_cross_ties_participants": "strong cross-org ties, participants",
+    "strong_cross_ties_others": "strong cross-org ties, non-participants",
+    "system_first_participants": "system-first choices, participants",
+    "cross_org_trust_participants": "cross-org trust, participants",
+    "issue_success_rate": "collective-issue success",
+    "strong_cross_share": "share of strong ties crossing organisations",
+    "mean_orientation": "orientation, everyone",
+}
+
+
+def _grid(n: int, width: float = 4.2, height: float = 3.2):
+    cols = min(n, 2)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()[:n]
+
+
+def dose_response(summary: pd.DataFrame, x: str, outcomes, hue: str | None = None):
+    """Effect (programme minus counterfactual) at the programme's end against a swept
+    setting, with 95% bands; one panel per outcome, one line per value of `hue`."""
+    _style()
+    end = summary.groupby("job")["programme_end"].first()
+    s = summary[summary["week"] == summary["job"].map(end)]
+    outcomes = [o for o in outcomes if o in set(s["metric"])]
+    fig, axes = _grid(len(outcomes))
+    palette = plt.get_cmap("viridis")
+    groups = [(None, s)] if not hue or hue not in s else list(s.groupby(hue))
+    for ax, outcome in zip(axes, outcomes):
+        for i, (h, d) in enumerate(groups):
+            d = d[d["metric"] == outcome].sort_values(x)
+            colour = COLOURS["programme"] if h is None else palette(i / max(1, len(groups) - 1))
+            ax.plot(d[x], d["effect"], "o-", color=colour, label=None if h is None else f"{hue.split('.')[-1]}={h}")
+            ax.fill_between(d[x].astype(float), d["low"], d["high"], color=colour, alpha=0.2, lw=0)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(OUTCOME_LABELS.get(outcome, outcome))
+        ax.set_xlabel(x.split(".")[-1].replace("_", " "))
+        ax.set_ylabel("effect at programme end")
+        if len(groups) > 1:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def effect_bars(summary: pd.DataFrame, keys: list[str], outcomes):
+    """Effects at the programme's end with 95% intervals, one bar per job (strategies,
+    or combinations of components for an ablation)."""
+    _style()
+    end = summary.groupby("job")["programme_end"].first()
+    s = summary[summary["week"] == summary["job"].map(end)].copy()
+    s["setting"] = s[keys].astype(str).agg(", ".join, axis=1) if len(keys) > 1 else s[keys[0]].astype(str)
+    if len(keys) > 1:
+        short = {k: k.split(".")[-1] for k in keys}
+        s["setting"] = s.apply(lambda r: " ".join(short[k] for k in keys if str(r[k]).lower() == "true") or "none",
+                               axis=1)
+    outcomes = [o for o in outcomes if o in set(s["metric"])]
+    fig, axes = _grid(len(outcomes), width=5.5, height=max(3.0, 0.25 * s["setting"].nunique() + 1))
+    for ax, outcome in zip(axes, outcomes):
+        d = s[s["metric"] == outcome].sort_values("effect")
+        y = np.arange(len(d))
+        ax.barh(y, d["effect"], color=COLOURS["programme"], alpha=0.8)
+        ax.errorbar(d["effect"], y, xerr=_yerr(d["effect"], d["low"], d["high"]), fmt="none", ecolor="black",
+                    capsize=2, lw=0.8)
+        ax.set_yticks(y, d["setting"], fontsize=7)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(OUTCOME_LABELS.get(outcome, outcome))
+        ax.set_xlabel("effect at programme end")
+    fig.tight_layout()
+    return fig
+
+
+def effect_trajectories(results: pd.DataFrame, x: str, metrics):
+    """Paired effect over time with 95% bands, one line per value of `x` (e.g. follow-on)."""
+    from experiments.analysis import paired_differences
+
+    _style()
+    fig, axes = _grid(len(metrics), width=5.5)
+    palette = plt.get_cmap("tab10")
+    for ax, metric in zip(axes, metrics):
+        for i, (value, d) in enumerate(results.groupby(x)):
+            diff = paired_differences(d, metric)
+            g = diff.groupby("week")["effect"]
+            mean = g.mean()
+            half = 1.96 * g.std(ddof=1) / np.sqrt(g.count())
+            ax.plot(mean.index, mean, color=palette(i), label=str(value))
+            ax.fill_between(mean.index, mean - half, mean + half, color=palette(i), alpha=0.2, lw=0)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_title(f"effect on {OUTCOME_LABELS.get(metric, metric)}")
+        ax.set_xlabel("week")
+        ax.legend(title=x.split(".")[-1], fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def morris(indices: pd.DataFrame):
+    """Morris screening: mu* against sigma for each parameter, one panel per output."""
+    _style()
+    outputs = list(dict.fromkeys(indices["output"]))
+    fig, axes = _grid(len(outputs))
+    for ax, output in zip(axes, outputs):
+        d = indices[indices["output"] == output]
+        ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color=COLOURS["programme"],
+                    ecolor="#999999", capsize=2)
+        for _, r in d.iterrows():
+            ax.annotate(r["parameter"].split(".")[-1], (r["mu_star"], r["sigma"]), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")
+        ax.set_title(output.replace("_", " "))
+        ax.set_xlabel("mu* (mean |elementary effect|)")
+        ax.set_ylabel("sigma")
+    fig.tight_layout()
+    return fig
+
+
+def sobol(indices: pd.DataFrame):
+    """Sobol first-order (S1) and total (ST) indices with confidence intervals."""
+    _style()
+    outputs = list(dict.fromkeys(indices["output"]))
+    fig, axes = _grid(len(outputs), width=5.0)
+    for ax, output in zip(axes, outputs):
+        d = indices[indices["output"] == output]
+        y = np.arange(len(d))
+        ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], color=COLOURS["programme"], label="S1", capsize=2)
+        ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], color=COLOURS["non-participants"], label="ST", capsize=2)
+        ax.set_yticks(y, [p.split(".")[-1] for p in d["parameter"]], fontsize=7)
+        ax.set_title(output.replace("_", " "))
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -66,12 +66,14 @@ def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, concentration:
     return rng.beta(mean * concentration, (1.0 - mean) * concentration)
 
 
-def build_organisations(p: Partnership) -> Organisations:
+def build_organisations(p: Partnership, pressure_scale: float = 1.0) -> Organisations:
+    """Organisations as arrays; statutory pressure 1 - anchor is scaled by `pressure_scale`."""
     size = np.array([o.size for o in p.organisations], np.int64)
+    anchor = np.array([o.anchor for o in p.organisations], float)
+    anchor = np.clip(1.0 - pressure_scale * (1.0 - anchor), 0.0, 1.0)
     return Organisations(names=[o.name for o in p.organisations],
                          types=[o.type for o in p.organisations],
-                         anchor=np.array([o.anchor for o in p.organisations], float),
-                         start=np.cumsum(size) - size, size=size)
+                         anchor=anchor, start=np.cumsum(size) - size, size=size)
 
 
 def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,

@@ -157,7 +157,7 @@ class CollaborationModel(mesa.Model):
         """Initialisation (sim.initialisation), then the burn-in weeks."""
         p = self.params
         setup = self.streams["setup"]
-        self.organisations = build_organisations(self.partnership)
+        self.organisations = build_organisations(self.partnership, p.pressure_scale)
         self.leaders = build_leaders(self.partnership, self.organisations, p, setup)
         self.forums = build_forums(self.partnership, self.organisations, self.leaders, setup)
         self.ties = initial_ties(self.partnership, self.organisations, self.leaders, self.forums, p, setup)

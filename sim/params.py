@@ -43,6 +43,9 @@ class BehaviourParams:
         0.3, 0.01, 0.99, "mean risk appetite (discount on statutory cost)", "assumed; calibrated")
     trait_concentration: float = _p(
         10.0, 2.0, 200.0, "concentration (a+b) of Beta trait draws", "assumed")
+    pressure_scale: float = _p(
+        1.0, 0.0, 3.0, "multiplies every organisation's statutory pressure 1 - anchor (1 = as in the scenario)",
+        "scenario lever (statutory reform; brief question 6)")
 
     # --- meetings -------------------------------------------------------------
     forum_attendance: float = _p(

@@ -52,7 +52,8 @@ CATEGORIES = ("strongly disagree", "disagree", "neither agree nor disagree", "ag
 
 @dataclass
 class SurveyParams:
-    waves: tuple[int, ...] = (0, 26, 52, 104)
+    waves: tuple[int, ...] = ()
+    """Weeks to survey; empty: 0, each programme's last week, 52 and 104 (within the run)."""
     response_rate: float = 0.85
     comparison_size: int = 60
     respondent_roles: tuple[str, ...] = ("executive", "director")
@@ -88,9 +89,9 @@ class SurveyParams:
         def bad(key, value, why):
             raise ConfigError(f"{prefix}.{key}={value!r}: {why}")
 
-        if not self.waves or any((not isinstance(w, int)) or w < 0 for w in self.waves):
+        if any((not isinstance(w, int)) or w < 0 for w in self.waves):
             bad("waves", list(self.waves), "must be a list of week numbers >= 0")
-        if 0 not in self.waves:
+        if self.waves and 0 not in self.waves:
             bad("waves", list(self.waves), "must include the baseline wave 0")
         for key in ("response_rate", "baseline_agree_network"):
             v = getattr(self, key)
@@ -175,6 +176,11 @@ class Survey:
         ends = [getattr(i, "end_week", None) for i in model.interventions if getattr(i, "active", False)]
         ends = [e for e in ends if e is not None]
         self.end_week = min(ends) if ends else None
+        if p.waves:
+            self.waves = tuple(sorted(set(p.waves)))
+        else:
+            lasts = [i.end_week - 1 for i in model.interventions if hasattr(i, "end_week")]
+            self.waves = tuple(w for w in sorted({0, 52, 104, *lasts}) if w <= model.n_weeks)
         self.record(model, 0)
 
     def _z(self, item: str, x: np.ndarray) -> np.ndarray:
@@ -188,7 +194,7 @@ class Survey:
         return self.params.end_bias * 0.5 ** (max(0, week - (self.end_week - 1)) / self.params.bias_half_life_weeks)
 
     def observe(self, model) -> None:
-        if model.week in self.params.waves and model.week > 0:
+        if model.week in self.waves and model.week > 0:
             self.record(model, model.week)
 
     def record(self, model, week: int) -> None:

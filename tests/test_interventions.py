@@ -1,0 +1,181 @@
+"""Interventions alone and in the model: cohorts, sets, gains and decay, bad settings."""
+
+import numpy as np
+import pytest
+
+from sim import CollaborationModel, ConfigError
+from sim.interventions import (GovernanceAlignment, LeadershipProgramme, action_learning_sets,
+                               build_interventions, register_intervention, select_cohort)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return CollaborationModel(n_weeks=1, burn_in_weeks=8, rng=11)
+
+
+def _eligible(m):
+    return np.flatnonzero(m.leaders.role > 0)
+
+
+@pytest.mark.parametrize("strategy", ["random", "seniority", "brokerage", "quota", "teams"])
+def test_cohort_size_and_eligibility(model, strategy):
+    rng = np.random.default_rng(1)
+    c = select_cohort(strategy, 60, _eligible(model), model, rng)
+    assert c.size == 60 and np.unique(c).size == 60
+    assert np.all(model.leaders.role[c] > 0)
+
+
+def test_seniority_takes_executives_first(model):
+    c = select_cohort("seniority", 60, _eligible(model), model, np.random.default_rng(2))
+    n_exec = int((model.leaders.role == 1).sum())
+    assert (model.leaders.role[c] == 1).sum() == min(60, n_exec)
+
+
+def test_quota_spreads_over_organisations(model):
+    c = select_cohort("quota", 39, _eligible(model), model, np.random.default_rng(3))
+    counts = np.bincount(model.leaders.org[c], minlength=model.organisations.n)
+    assert counts.max() - counts.min() <= 1
+
+
+def test_teams_take_whole_organisations(model):
+    c = select_cohort("teams", 60, _eligible(model), model, np.random.default_rng(4))
+    orgs, counts = np.unique(model.leaders.org[c], return_counts=True)
+    eligible_per_org = np.bincount(model.leaders.org[_eligible(model)], minlength=model.organisations.n)
+    # all but at most one organisation are taken whole
+    assert (counts < eligible_per_org[orgs]).sum() <= 1
+
+
+def test_brokerage_picks_low_constraint(model):
+    import networkx as nx
+
+    c = select_cohort("brokerage", 30, _eligible(model), model, np.random.default_rng(5))
+    constraint = nx.constraint(model.network(), weight="weight")
+    chosen = np.array([constraint[int(i)] for i in c])
+    rest = np.array([constraint[int(i)] for i in np.setdiff1d(_eligible(model), c)])
+    assert np.nanmax(chosen) <= np.nanmin(rest) + 1e-12
+
+
+def test_action_learning_sets_mix_organisations():
+    org = np.repeat(np.arange(10), 6)
+    cohort = np.arange(60)
+    sets = action_learning_sets(cohort, org, 6)
+    assert len(sets) == 10 and sorted(np.concatenate(sets).tolist()) == list(range(60))
+    assert all(np.unique(org[s]).size == s.size for s in sets)
+
+
+def _pair(seed=3, weeks=40, **settings):
+    arms = {}
+    for active in (True, False):
+        m = CollaborationModel(n_weeks=weeks, burn_in_weeks=20, rng=seed,
+                               interventions=build_interventions({"leadership_programme": settings}, active=active))
+        m.run()
+        arms[active] = m
+    return arms
+
+
+def test_programme_raises_listening_among_participants_only():
+    arms = _pair()
+    on, off = arms[True], arms[False]
+    np.testing.assert_array_equal(on.leaders.participant, off.leaders.participant)  # same cohort
+    part = on.leaders.participant
+    df_on = on.datacollector.get_model_vars_dataframe()
+    df_off = off.datacollector.get_model_vars_dataframe()
+    assert df_on.loc[26, "listening_participants"] > df_off.loc[26, "listening_participants"] + 0.02
+    np.testing.assert_array_equal(on.leaders.listening[~part], off.leaders.listening[~part])
+
+
+def test_gains_decay_to_baseline_without_use():
+    p = LeadershipProgramme(duration_weeks=4, skill_decay_sd_per_month=0.5)
+    m = CollaborationModel(n_weeks=60, burn_in_weeks=4, rng=2, interventions=[p])
+    base = m.leaders.listening.copy()
+    m.run_for(4)
+    assert np.all(m.leaders.listening[p.cohort] >= base[p.cohort])
+    gain = m.leaders.listening[p.cohort] - base[p.cohort]
+    assert gain.max() > 0
+    m.run_for(56)
+    np.testing.assert_allclose(m.leaders.listening, base, atol=1e-12)
+
+
+def test_linear_decay_closed_form():
+    p = LeadershipProgramme(duration_weeks=2, coaching_gain_sd=3.0, skill_decay_sd_per_month=0.07,
+                            workshops=False, action_learning=False, system_sight=False, governance=False)
+    m = CollaborationModel("small", n_weeks=30, burn_in_weeks=2, rng=4, interventions=[p])
+    base = m.leaders.listening.copy()
+    m.run_for(2)
+    gain = m.leaders.listening[p.cohort] - base[p.cohort]
+    m.run_for(5)  # weeks 3..7 are after the programme (end_week = 3)
+    step = 0.07 * 12 / 52 * p._sd["listening"]
+    expected = np.maximum(gain - 5 * step, 0)
+    np.testing.assert_allclose(m.leaders.listening[p.cohort] - base[p.cohort], expected, atol=1e-12)
+
+
+def test_inactive_programme_changes_nothing_but_the_cohort_flag():
+    a = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=9,
+                           interventions=build_interventions({"leadership_programme": {"cohort_size": 10}}, active=False))
+    b = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=9)
+    a.run()
+    b.run()
+    np.testing.assert_array_equal(a.leaders.s, b.leaders.s)
+    np.testing.assert_array_equal(a.ties.w, b.ties.w)
+    assert a.leaders.participant.sum() == 10 and b.leaders.participant.sum() == 0
+
+
+def test_governance_alignment_moves_anchors_in_closed_form():
+    g = GovernanceAlignment(shift=0.5, ramp_weeks=10)
+    m = CollaborationModel("small", n_weeks=20, burn_in_weeks=0, rng=1, interventions=[g])
+    a0 = m.organisations.anchor.copy()
+    m.run_for(5)
+    np.testing.assert_allclose(m.organisations.anchor, a0 + 0.5 * 0.5 * (1 - a0))
+    m.run_for(15)
+    np.testing.assert_allclose(m.organisations.anchor, a0 + 0.5 * (1 - a0))
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"leadership_programme": {"cohort_size": -5}}, "intervention.leadership_programme.cohort_size=-5: must be in"),
+    ({"leadership_programme": {"selection": "lottery"}}, "intervention.leadership_programme.selection='lottery': unknown"),
+    ({"leadership_programme": {"mixing": "yes"}}, "intervention.leadership_programme.mixing='yes': must be true or false"),
+    ({"leadership_programme": {"colour": 1}}, "intervention.leadership_programme.colour=1: unknown setting"),
+    ({"telepathy": {}}, "intervention.telepathy='telepathy': unknown intervention"),
+    ({"x": {"type": "no_such_module:Thing"}}, "intervention.x.type='no_such_module:Thing': cannot import"),
+])
+def test_bad_intervention_settings(spec, message):
+    with pytest.raises(ConfigError) as info:
+        build_interventions(spec)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_users_can_register_their_own_intervention():
+    class Retreat:
+        def __init__(self, week):
+            self.week, self.applied = week, 0
+
+        def setup(self, model):
+            pass
+
+        def apply(self, model):
+            if model.week == self.week:
+                ceos = np.flatnonzero(model.leaders.role == 0)
+                model.add_conversations(ceos[:-1], ceos[1:])
+                self.applied += 1
+
+    register_intervention("retreat", lambda v, key: Retreat(**v))
+    (r,) = build_interventions({"retreat": {"week": 2}})
+    m = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=1, interventions=[r])
+    m.run()
+    assert r.applied == 1
+
+
+def test_effects_grow_with_cohort_size():
+    """Paired replicates: a cohort of 80 shifts everyone's orientation more than one of 20."""
+    from scipy import stats
+
+    effects = {20: [], 80: []}
+    for seed in range(8):
+        for size in effects:
+            arms = _pair(seed=seed, weeks=26, cohort_size=size)
+            on = arms[True].datacollector.get_model_vars_dataframe()
+            off = arms[False].datacollector.get_model_vars_dataframe()
+            effects[size].append(on.loc[26, "mean_orientation"] - off.loc[26, "mean_orientation"])
+    small, large = np.array(effects[20]), np.array(effects[80])
+    assert np.all(small > 0)
+    assert stats.ttest_rel(large, small, alternative="greater").pvalue < 0.01
