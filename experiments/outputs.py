@@ -21,6 +21,18 @@ PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "hydra-core", "omega
 REPO = Path(__file__).resolve().parents[1]
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def publish(tmp: str | Path, path: Path) -> None:
+    """Give a finished temporary file the usual permissions and rename it over `path`."""
+    os.chmod(tmp, _umask_mode())
+    os.replace(tmp, path)
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same directory, then rename over the target."""
     path = Path(path)
@@ -31,7 +43,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -45,7 +57,7 @@ def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
     os.close(fd)
     try:
         df.to_parquet(tmp, index=False, engine="pyarrow")
-        os.replace(tmp, path)
+        publish(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

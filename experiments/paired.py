@@ -47,7 +47,7 @@ def run_pair(partnership: Partnership, behaviour: BehaviourParams, interventions
                                    survey=survey, rng=seed, keep_burn_in=shared is None, start_state=shared)
         if shared is None:
             shared = model.burn_in_state
-        capture = sorted(capture_network_at) if arm == ARMS[0] else []
+        capture = sorted(w for w in capture_network_at if w <= weeks) if arm == ARMS[0] else []
         if 0 in capture:
             networks["week_0"] = _network_snapshot(model)
         for week in [w for w in capture if w > 0]:

@@ -36,7 +36,9 @@ def save(fig, path: Path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, bbox_inches="tight")
-        os.replace(tmp, path)
+        from experiments.outputs import publish
+
+        publish(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -179,8 +179,9 @@ def programme_end(c: Checked) -> int | None:
 def report_paired(c: Checked, cfg: DictConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
                   networks: dict, figures: bool) -> list[str]:
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
-    end = programme_end(c) or int(results["week"].max())
-    follow = [w for w in (end, 52, 104) if w <= results["week"].max()]
+    last = int(results["week"].max())
+    end = min(programme_end(c) or last, last)  # a run may stop before the programme ends
+    follow = [w for w in (end, 52, 104) if w <= last]
     effects = analysis.effect_table(results, follow)
     stats_ = analysis.survey_statistics(survey, end)
     observed = OmegaConf.to_container(cfg.case.observed, resolve=True) if cfg.case else {}
@@ -244,7 +245,7 @@ def job(cfg: DictConfig) -> None:
         for key, value in _swept(cfg).items():
             groups[key] = value
         end = programme_end(checked)
-        capture = (0, end) if end and cfg.run.figures else ()
+        capture = tuple(w for w in (0, end) if w <= cfg.run.weeks) if end and cfg.run.figures else ()
         results, survey, networks, seeds = run_replicates(checked, cfg.run.replicates, cfg.run.weeks,
                                                           cfg.run.burn_in_weeks, cfg.run.base_seed, groups,
                                                           cfg.run.workers, capture, cfg.run.progress)

@@ -240,3 +240,20 @@ def shares(frame: pd.DataFrame) -> pd.DataFrame:
         row["respondents"] = int(len(net))
         out.append(row)
     return pd.DataFrame(out)
+
+
+def expected_shares(survey: Survey, model) -> dict[str, float]:
+    """The case's statistics among the whole cohort now, as expected values (no respondent
+    sampling): the closed form of the ordered probit, for live displays."""
+    p, L = survey.params, model.leaders
+    who = survey.cohort if survey.cohort.size else survey.comparison
+    treated = survey.cohort.size > 0 and survey.end_week is not None
+    b = survey.bias(model.week) if treated else 0.0
+    net = p.kappa_network * survey._z("network", np.log1p(network_strength(model))[who]) + b
+    influence = p.kappa_influence * survey._z("influence", L.efficacy[who]) + b
+    change = p.kappa_sight * (L.sight[who] - survey.sight0[who]) / survey.ref["sight"][1] + b
+    if treated and model.week > 0:
+        change = change + p.retrospective_bias
+    return {"network_agree": float(norm.sf(survey.network_cuts[2] - net).mean()),
+            "see_system_strongly_agree": float(norm.sf(p.symmetric_cuts[3] - change).mean()),
+            "influence_disagree": float(norm.cdf(p.symmetric_cuts[1] - influence).mean())}

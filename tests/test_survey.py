@@ -80,3 +80,22 @@ def test_no_intervention_leaves_the_survey_unchanged_between_waves():
         assert abs(d.mean()) < 3 * d.std(ddof=1) / np.sqrt(d.size) + 0.01, (w, d.mean())
         # ... and a single survey's change is of the size sampling alone gives (~0.1 for 50 respondents)
         assert np.abs(d).mean() < 0.15
+
+
+def test_expected_shares_match_the_mean_of_sampled_answers():
+    from sim.survey import expected_shares
+
+    m = CollaborationModel("small", n_weeks=6, burn_in_weeks=4, rng=8,
+                           interventions={"leadership_programme": {"cohort_size": 20, "duration_weeks": 4}},
+                           survey=SurveyParams(waves=(0,), response_rate=1.0, comparison_size=0))
+    m.run()
+    expected = expected_shares(m.survey, m)
+    sampled = {k: [] for k in expected}
+    for _ in range(400):
+        m.survey.rows = []
+        m.survey.record(m, m.week)
+        s = shares(m.survey.frame()).iloc[0]
+        for k in sampled:
+            sampled[k].append(s[k])
+    for k, v in sampled.items():
+        assert np.mean(v) == pytest.approx(expected[k], abs=0.02), k

@@ -1,0 +1,106 @@
+"""The interactive explorer: the model behind it, and a real headless browser smoke test.
+
+The browser test needs Debian's chromium and chromedriver (.ci/run installs them)
+and selenium (the [notebooks] extra); without them it skips and says why.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_explorer_model_runs_and_reports_live_survey():
+    pytest.importorskip("solara", reason="needs mesa[viz] (the [notebooks] extra)")
+    from experiments.app import LIVE_SURVEY, ExplorerModel
+
+    m = ExplorerModel(cohort_size=30, who_we_pick="whole teams", programme_months=3, statutory_pressure=0.5,
+                      burn_in_weeks=8)
+    m.run_for(14)
+    df = m.datacollector.get_model_vars_dataframe()
+    assert m.leaders.participant.sum() == 30
+    assert set(LIVE_SURVEY) <= set(df.columns) and len(df) == 15
+    assert df[list(LIVE_SURVEY)].apply(lambda c: c.between(0, 1)).all().all()
+    # during the programme participants' expected agreement rises
+    assert df["say they have a strong network"].iloc[13] > df["say they have a strong network"].iloc[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _browser_missing() -> str | None:
+    for exe in ("chromium", "chromedriver"):
+        if not shutil.which(exe):
+            return f"{exe} not installed (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+        import solara  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} not installed (the [notebooks] extra)"
+    return None
+
+
+@pytest.fixture
+def server():
+    reason = _browser_missing()
+    if reason:
+        pytest.skip(reason)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "solara", "run", "experiments/app.py", "--port", str(port),
+                             "--host", "127.0.0.1", "--production", "--no-open"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    import urllib.request
+
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the explorer did not start within 120 s")
+    yield f"http://127.0.0.1:{port}/"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_explorer_renders_and_steps_in_a_real_browser(server, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(server)
+        wait = WebDriverWait(driver, 120)
+        # the network view and the plots are drawn by matplotlib (as <img> or inline <svg>)
+        plots = lambda d: d.find_elements(By.CSS_SELECTOR, "img, svg")  # noqa: E731
+        wait.until(lambda d: "Week 0." in d.page_source and len(plots(d)) >= 2)
+        step = wait.until(ec.element_to_be_clickable(
+            (By.XPATH, "//button[contains(translate(., 'STEP', 'step'), 'step')]")))
+        step.click()
+        wait.until(lambda d: "Week 1." in d.page_source)
+        assert any(p.size["width"] > 200 and p.size["height"] > 200 for p in plots(driver))
+        driver.save_screenshot(str(tmp_path / "explorer.png"))
+        assert (tmp_path / "explorer.png").stat().st_size > 10_000
+    finally:
+        driver.quit()
