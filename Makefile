@@ -6,16 +6,19 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS ?= test,calibrate
+EXTRAS ?= all
 ARGS   ?=
 
-.PHONY: all run test venv lock bench calibrate clean help
+.PHONY: all run test venv lock bench calibrate notebooks explorer slurm clean help
 
 help:
 	@echo "make run [ARGS='key=value ...']  run the main job (Hydra overrides in ARGS)"
 	@echo "make test                        run the test suite"
 	@echo "make calibrate [ARGS='--quick']   ABC-SMC calibration to the case's survey figures"
-	@echo "make bench                       time the model (docs/performance.md)"
+	@echo "make notebooks                   open the notebooks in Jupyter"
+	@echo "make explorer                    open the interactive explorer (http://localhost:8765)"
+	@echo "make slurm                       start a single-node SLURM on loopback (root), for the cluster test"
+	@echo "make bench                       time the model and a sweep (docs/performance.md)"
 	@echo "make lock                        re-pin requirements.lock from the current venv"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -27,6 +30,9 @@ $(STAMP): pyproject.toml requirements.lock
 		$(PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c requirements.lock -e '.[$(EXTRAS)]'
+	@# Solara's front end comes from a CDN this kind of machine cannot reach: take it from npm
+	@if command -v npm >/dev/null 2>&1 && $(PY) -c 'import solara' 2>/dev/null; then \
+		$(PY) scripts/solara_assets.py >/dev/null || echo "warning: could not fetch Solara's assets from npm"; fi
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -40,8 +46,19 @@ test: $(STAMP)
 calibrate: $(STAMP)
 	$(PY) -m experiments.calibrate $(ARGS)
 
+notebooks: $(STAMP)
+	$(PY) -m jupytext --sync notebooks/*.py >/dev/null
+	cd notebooks && ../$(PY) -m notebook
+
+explorer: $(STAMP)
+	$(PY) -m solara run experiments/app.py --host 127.0.0.1 --port 8765
+
+slurm:
+	bash scripts/slurm_up.sh
+
 bench: $(STAMP)
 	$(PY) -m benchmarks.bench_model $(ARGS)
+	$(PY) -m benchmarks.bench_sweep
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.lock

@@ -161,9 +161,7 @@ def apply_overrides(c: Checked, values: dict[str, float], key: str = "design.par
         elif parts[0] == "survey" and len(parts) == 2 and parts[1] in survey:
             survey[parts[1]] = float(value)
         elif parts[0] == "intervention" and len(parts) == 3 and parts[1] in interventions:
-            from sim.interventions import build_interventions as _build
-
-            (obj,) = _build({parts[1]: interventions[parts[1]]})
+            (obj,) = build_interventions({parts[1]: interventions[parts[1]]})
             current = getattr(obj, parts[2], None)
             if current is None or isinstance(current, (bool, str)):
                 raise ConfigError(f"{key}.{path}={value!r}: not a numeric setting of {parts[1]}")

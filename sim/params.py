@@ -18,6 +18,17 @@ class ConfigError(ValueError):
     """Bad input. The message is one line naming the offending key and value."""
 
 
+def check_number(value: Any, key: str, lo: float, hi: float, integer: bool = False) -> float:
+    """The value if it is a (whole) number in [lo, hi]; otherwise a one-line ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key}={value!r}: must be a number")
+    if integer and float(value) != int(value):
+        raise ConfigError(f"{key}={value!r}: must be a whole number")
+    if not math.isfinite(value) or not lo <= value <= hi:
+        raise ConfigError(f"{key}={value!r}: must be in [{lo:g}, {hi:g}]")
+    return int(value) if integer else float(value)
+
+
 def _p(default: float, lo: float, hi: float, doc: str, source: str, *, integer: bool = False):
     return field(
         default=default,
@@ -144,15 +155,8 @@ class BehaviourParams:
     def validate(self, prefix: str = "behaviour") -> "BehaviourParams":
         """Check every field's type and range; raise ConfigError naming the first bad one."""
         for f in fields(self):
-            value = getattr(self, f.name)
             lo, hi = f.metadata["range"]
-            key = f"{prefix}.{f.name}"
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"{key}={value!r}: must be a number")
-            if f.metadata["integer"] and float(value) != int(value):
-                raise ConfigError(f"{key}={value!r}: must be a whole number")
-            if not math.isfinite(value) or not lo <= value <= hi:
-                raise ConfigError(f"{key}={value!r}: must be in [{lo:g}, {hi:g}]")
+            check_number(getattr(self, f.name), f"{prefix}.{f.name}", lo, hi, f.metadata["integer"])
         if self.trust_propensity_low > self.trust_propensity_high:
             raise ConfigError(
                 f"{prefix}.trust_propensity_low={self.trust_propensity_low!r}: "

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from sim.params import ConfigError
+from sim.params import check_number as _number
 
 ROLES: tuple[str, ...] = ("chief_executive", "executive", "director")
 """Leader roles, most senior first (index = role code in the model's arrays)."""
@@ -145,16 +146,6 @@ def load_partnership(source: str | Path | Mapping[str, Any] | Partnership,
 def _builtin(path: str, mtime_ns: int, key: str) -> Partnership:
     """Built-in scenarios are parsed once per process (keyed by file and modification time)."""
     return partnership_from_dict(read_yaml(path, key), key)
-
-
-def _number(value: Any, key: str, lo: float, hi: float, integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key}={value!r}: must be a number")
-    if integer and float(value) != int(value):
-        raise ConfigError(f"{key}={value!r}: must be a whole number")
-    if not math.isfinite(value) or not lo <= value <= hi:
-        raise ConfigError(f"{key}={value!r}: must be in [{lo:g}, {hi:g}]")
-    return int(value) if integer else float(value)
 
 
 def _check_keys(d: Mapping[str, Any], allowed: set[str], key: str) -> None:
