@@ -15,6 +15,9 @@ EFFECTS = {
     "system_first": "system-first choices",
     "strong_cross_ties": "strong cross-organisation ties per leader",
     "cross_org_trust": "cross-organisation trust",
+    "listening": "listening",
+    "sight": "system sight",
+    "efficacy": "efficacy",
 }
 SYSTEM_EFFECTS = {
     "issue_success_rate": "collective-issue success",

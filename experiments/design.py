@@ -74,7 +74,9 @@ def n_chunks(method: str, n: int, parameters: dict, size: int) -> int:
 
 def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Sensitivity indices per output: Morris mu*, mu*_conf, sigma; Sobol S1, ST with confidence."""
-    prob = problem(parameters)
+    # the design's column order is its sampling order, which Sobol's estimators depend on
+    ordered = {name: parameters[name] for name in rows.columns if name in parameters}
+    prob = problem(ordered)
     rows = rows.sort_values("row")
     x = rows[prob["names"]].to_numpy()
     out = []

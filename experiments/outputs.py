@@ -65,7 +65,8 @@ def atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
 
 
 def atomic_write_json(obj: Any, path: Path) -> None:
-    atomic_write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+    """JSON in the object's own key order (a design's parameter order matters)."""
+    atomic_write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
 
 
 def git_state() -> dict[str, Any]:

@@ -61,7 +61,8 @@ def config_hash(cfg: DictConfig) -> str:
     c = OmegaConf.to_container(cfg, resolve=True)
     for k in ("workers", "progress", "figures", "resume"):
         c["run"].pop(k, None)
-    return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    # key order is part of the identity: a design's parameter order is its sampling order
+    return hashlib.sha256(json.dumps(c, default=str).encode()).hexdigest()[:16]
 
 
 def is_complete(out: Path, identity: str) -> bool:

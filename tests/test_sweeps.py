@@ -138,3 +138,18 @@ def test_progress_is_quiet_when_not_on_a_terminal(tmp_path):
                          cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0
     assert "it/s" not in res.stderr and "replicates:" not in res.stderr
+
+
+def test_sobol_indices_recover_a_known_function():
+    """The design and analysis path (parameter order included) on a function with known indices:
+    y = x1 + 2 x2 (x3 irrelevant) - Sobol S1 = 0.2, 0.8, 0."""
+    from experiments import design
+
+    params = {"behaviour.c": [0.0, 1.0], "behaviour.a": [0.0, 1.0], "behaviour.b": [0.0, 1.0]}
+    rows = design.build("sobol", 1024, params, seed=1)
+    rows["system_first_effect"] = rows["behaviour.a"] + 2 * rows["behaviour.b"]
+    shuffled = rows.sample(frac=1.0, random_state=0)  # chunks arrive in any order
+    idx = design.analyse("sobol", dict(sorted(params.items())), shuffled, seed=1).set_index("parameter")
+    assert idx.loc["behaviour.a", "S1"] == pytest.approx(0.2, abs=0.05)
+    assert idx.loc["behaviour.b", "S1"] == pytest.approx(0.8, abs=0.05)
+    assert abs(idx.loc["behaviour.c", "S1"]) < 0.05
