@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim.survey import shares
 
@@ -41,7 +41,7 @@ def mean_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, flo
     m = float(x.mean())
     if x.size < 2:
         return m, math.nan, math.nan
-    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    half = special.stdtrit(x.size - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(x.size)
     return m, m - half, m + half
 
 
@@ -97,7 +97,7 @@ def survey_statistics(survey: pd.DataFrame, end_week: int) -> pd.DataFrame:
 
 def wilson(share: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for an observed share of n respondents."""
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = special.ndtri(0.5 + level / 2)
     centre = (share + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return max(0.0, centre - half), min(1.0, centre + half)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
-from scipy.stats import norm
+from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow to import)
 
 from sim.params import ConfigError
 from sim.scenario import ROLES
@@ -130,14 +130,14 @@ def category_probabilities(mu: float, sigma: float, kappa: float, bias: float, c
     """Closed form: category shares when z ~ N(mu, sigma^2): P(y* <= tau) = Phi((tau - kappa mu - b)
     / sqrt(1 + kappa^2 sigma^2))."""
     scale = math.sqrt(1.0 + (kappa * sigma) ** 2)
-    cdf = norm.cdf((np.asarray(cuts, float) - kappa * mu - bias) / scale)
+    cdf = ndtr((np.asarray(cuts, float) - kappa * mu - bias) / scale)
     return np.diff(np.concatenate([[0.0], cdf, [1.0]]))
 
 
 def anchor_cut(means: np.ndarray, share: float) -> float:
     """The cut tau with mean_i P(means_i + e > tau) = share."""
     means = np.asarray(means, float)
-    f = lambda tau: norm.sf(tau - means).mean() - share  # noqa: E731
+    f = lambda tau: ndtr(-(tau - means)).mean() - share  # noqa: E731
     lo, hi = means.min() - 10.0, means.max() + 10.0
     return float(brentq(f, lo, hi, xtol=1e-10))
 
@@ -254,6 +254,6 @@ def expected_shares(survey: Survey, model) -> dict[str, float]:
     change = p.kappa_sight * (L.sight[who] - survey.sight0[who]) / survey.ref["sight"][1] + b
     if treated and model.week > 0:
         change = change + p.retrospective_bias
-    return {"network_agree": float(norm.sf(survey.network_cuts[2] - net).mean()),
-            "see_system_strongly_agree": float(norm.sf(p.symmetric_cuts[3] - change).mean()),
-            "influence_disagree": float(norm.cdf(p.symmetric_cuts[1] - influence).mean())}
+    return {"network_agree": float(ndtr(-(survey.network_cuts[2] - net)).mean()),
+            "see_system_strongly_agree": float(ndtr(-(p.symmetric_cuts[3] - change)).mean()),
+            "influence_disagree": float(ndtr(p.symmetric_cuts[1] - influence).mean())}
