@@ -10,7 +10,20 @@ from omegaconf import DictConfig
 
 
 class AggregateOnMultirunEnd(Callback):
-    """Runs `experiments.aggregate` on the sweep directory after the last job."""
+    """Saves a sweep's design (if any) before the first job, and runs
+    `experiments.aggregate` on the sweep directory after the last one."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if not config.get("design") or not config.design.method:
+            return
+        from omegaconf import OmegaConf
+
+        from experiments import design
+        from experiments.outputs import atomic_write_parquet
+
+        d = config.design
+        full = design.build(d.method, d.n, OmegaConf.to_container(d.parameters, resolve=True), d.seed)
+        atomic_write_parquet(full, Path(config.hydra.sweep.dir) / "design.parquet")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.aggregate import aggregate

@@ -1,7 +1,6 @@
 """The notebooks: paired with their jupytext scripts, committed without outputs, and
 executed headless with small settings, each within 60 seconds."""
 
-import os
 import time
 from pathlib import Path
 

@@ -55,6 +55,9 @@ def test_shipped_experiment_runs_end_to_end(tmp_path, experiment):
     assert (out / "sweep_results.parquet").is_file()
     assert "[done]" in res.stdout and "aggregate:" in res.stdout
     if experiment.startswith("sensitivity"):
+        design = pd.read_parquet(out / "design.parquet")
+        rows = pd.read_parquet(out / "sweep_results.parquet")
+        assert len(design) == len(rows) and list(design["row"]) == sorted(rows["row"])
         idx = pd.read_csv(out / "sensitivity.csv")
         cols = {"mu_star", "sigma"} if experiment.endswith("morris") else {"S1", "ST", "S1_conf", "ST_conf"}
         assert cols <= set(idx.columns) and len(idx) > 0
