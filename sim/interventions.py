@@ -222,6 +222,7 @@ class LeadershipProgramme:
         L.engagement[self.cohort] = rng.beta(m * self.engagement_concentration,
                                              (1 - m) * self.engagement_concentration, self.cohort.size)
         self.sets = action_learning_sets(self.cohort, L.org, self.set_size)
+        self._set_pos = [np.searchsorted(self.cohort, m) for m in self.sets]  # cohort is sorted
         # baseline spreads: gains and decay are expressed in baseline SDs
         self._sd = {"listening": float(L.listening.std()) or 0.1,
                     "risk_appetite": float(L.risk_appetite.std()) or 0.1,
@@ -266,8 +267,7 @@ class LeadershipProgramme:
 
     # ------------------------------------------------------------ helpers
     def _meet_sets(self, model, rng, e) -> None:
-        index = {int(i): j for j, i in enumerate(self.cohort)}
-        groups = [s[rng.random(s.size) < e[[index[int(i)] for i in s]]] for s in self.sets]
+        groups = [s[rng.random(s.size) < e[pos]] for s, pos in zip(self.sets, self._set_pos)]
         a, b = group_conversations(rng, groups, np.ones(len(groups), bool), model.leaders.org, 1.0,
                                    self.set_contacts, model.params.homophily)
         model.add_conversations(a, b)

@@ -44,17 +44,25 @@ GROUP_METRICS: dict[str, str] = {
 GROUPS = ("participants", "others")
 
 
+def cross_trust(ties: TieTable, propensity: np.ndarray):
+    """Trust over cross-organisation ties, both directions: (truster ids, trust values).
+    Computed once a week and shared by the metrics that need it."""
+    c = ties.cross
+    truster = np.concatenate([ties.u[c], ties.v[c]])
+    value = np.concatenate([trust_value(ties.r[c, 0], ties.s[c, 0], propensity[ties.u[c]]),
+                            trust_value(ties.r[c, 1], ties.s[c, 1], propensity[ties.v[c]])])
+    return truster, value
+
+
 def group_metrics(ties: TieTable, leaders, strong: float, masks: dict[str, np.ndarray],
-                  system_first: dict[str, float]) -> dict[str, float]:
-    """GROUP_METRICS for each group mask over leaders."""
+                  system_first: dict[str, float], trust) -> dict[str, float]:
+    """GROUP_METRICS for each group mask over leaders; `trust` is `cross_trust`'s result."""
     n = leaders.n
     sel = ties.cross & (ties.w >= strong)
     strong_cross = np.bincount(ties.u[sel], minlength=n) + np.bincount(ties.v[sel], minlength=n)
-    c = ties.cross
-    t_uv = trust_value(ties.r[c, 0], ties.s[c, 0], leaders.propensity[ties.u[c]])
-    t_vu = trust_value(ties.r[c, 1], ties.s[c, 1], leaders.propensity[ties.v[c]])
-    trust_sum = np.bincount(ties.u[c], t_uv, n) + np.bincount(ties.v[c], t_vu, n)
-    trust_n = np.bincount(ties.u[c], minlength=n) + np.bincount(ties.v[c], minlength=n)
+    truster, value = trust
+    trust_sum = np.bincount(truster, value, n)
+    trust_n = np.bincount(truster, minlength=n)
     out = {}
     for g, m in masks.items():
         k = max(int(m.sum()), 1)
@@ -69,19 +77,14 @@ def group_metrics(ties: TieTable, leaders, strong: float, masks: dict[str, np.nd
     return out
 
 
-def tie_metrics(ties: TieTable, propensity: np.ndarray, strong: float) -> dict[str, float]:
+def tie_metrics(ties: TieTable, propensity: np.ndarray, strong: float, trust) -> dict[str, float]:
+    """Tie-level metrics; `trust` is `cross_trust`'s result."""
     cross = ties.cross
     is_strong = ties.w >= strong
     n_strong = int(is_strong.sum())
     ext = int((is_strong & cross).sum())
     share = ext / n_strong if n_strong else 0.0
-    if cross.any():
-        r, s = ties.r[cross], ties.s[cross]
-        t = np.concatenate([trust_value(r[:, 0], s[:, 0], propensity[ties.u[cross]]),
-                            trust_value(r[:, 1], s[:, 1], propensity[ties.v[cross]])])
-        cross_trust = float(t.mean())
-    else:
-        cross_trust = float(propensity.mean())
+    cross_trust = float(trust[1].mean()) if trust[1].size else float(propensity.mean())
     return {
         "cross_org_trust": cross_trust,
         "strong_cross_share": share,

@@ -36,7 +36,8 @@ from sim import trust as tr
 from sim.agents import Leader
 from sim.initialisation import (build_forums, build_leaders, build_organisations, initial_ties)
 from sim.interventions import build_interventions
-from sim.metrics import GROUP_METRICS, GROUPS, METRICS, group_metrics, interorg_trust, tie_metrics, window_share
+from sim.metrics import (GROUP_METRICS, GROUPS, METRICS, cross_trust, group_metrics, interorg_trust,
+                          tie_metrics, window_share)
 from sim.params import BehaviourParams, ConfigError
 from sim.perception import perceive
 from sim.scenario import Partnership, load_partnership
@@ -363,7 +364,8 @@ class CollaborationModel(mesa.Model):
         m["mean_listening"] = float(L.listening.mean())
         m["mean_efficacy"] = float(L.efficacy.mean())
         m["mean_system_sight"] = float(L.sight.mean())
-        m.update(tie_metrics(self.ties, L.propensity, self.params.strong_tie))
+        trust = cross_trust(self.ties, L.propensity)
+        m.update(tie_metrics(self.ties, L.propensity, self.params.strong_tie, trust))
         if self.has_cohort:
             in_cohort = L.participant[rec.reps]
             masks = {"participants": L.participant, "others": ~L.participant}
@@ -373,7 +375,7 @@ class CollaborationModel(mesa.Model):
                 m[f"system_first_{g}"] = window_share(w[f"contributions_{g}"], w[f"decisions_{g}"],
                                                       m[f"system_first_{g}"])
             m.update(group_metrics(self.ties, L, self.params.strong_tie, masks,
-                                   {g: m[f"system_first_{g}"] for g in GROUPS}))
+                                   {g: m[f"system_first_{g}"] for g in GROUPS}, trust))
 
     # ------------------------------------------------------------------ helpers for users
     def network(self, min_strength: float = 0.0):
