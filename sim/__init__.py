@@ -3,16 +3,21 @@
 Public API:
     CollaborationModel  - the Mesa model (defaults: the BNSSG scenario)
     BehaviourParams     - behavioural parameters with ranges and sources
+    default_processes   - the week's ordered processes (replace one to change a rule)
     synthetic_partnership, load_partnership, Partnership - scenarios as data
+    parameter_table     - every declared setting: default, admissible values, meaning, source
     ConfigError         - raised for bad input, with a one-line message
 """
 
+from sim.metrics import METRICS
 from sim.model import CollaborationModel
-from sim.params import BehaviourParams, ConfigError, parameter_table
+from sim.params import BehaviourParams, parameter_table
+from sim.processes import default_processes, insert_after
 from sim.scenario import (ForumSpec, OrganisationSpec, Partnership, available_scenarios,
                           load_partnership, synthetic_partnership)
-from sim.metrics import METRICS
+from sim.schema import ConfigError
+from sim.state import ModelState, Process, Week
 
-__all__ = ["CollaborationModel", "BehaviourParams", "ConfigError", "parameter_table",
-           "ForumSpec", "OrganisationSpec", "Partnership", "available_scenarios",
-           "load_partnership", "synthetic_partnership", "METRICS"]
+__all__ = ["CollaborationModel", "BehaviourParams", "ConfigError", "parameter_table", "default_processes",
+           "insert_after", "ModelState", "Process", "Week", "ForumSpec", "OrganisationSpec", "Partnership",
+           "available_scenarios", "load_partnership", "synthetic_partnership", "METRICS"]

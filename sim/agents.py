@@ -1,22 +1,27 @@
 """The Mesa agent: each leader's user-facing view of the model's state arrays.
 
-The weekly rules act on numpy arrays (see `sim.model`), so a leader's attributes
-are read from, and written to, the arrays at the leader's `index`.
+The weekly processes act on arrays (`sim.state.Leaders`, `sim.network.TieTable`),
+so a leader's traits are read from, and written to, those arrays at the
+leader's `index`, under the same names. Besides its traits, a leader answers
+`contacts()` (other Leader agents), `trust_in(other)` and `organisation`, so the
+network and trust can be inspected from agents, as in Mesa's network examples.
 """
 
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 from sim.scenario import ROLES
+from sim.trust import trust_value
 
 
 def _array_property(name: str, doc: str):
     def getter(self):
-        return float(getattr(self.model.leaders, name)[self.index])
+        return float(getattr(self.model.state.leaders, name)[self.index])
 
     def setter(self, value):
-        getattr(self.model.leaders, name)[self.index] = value
+        getattr(self.model.state.leaders, name)[self.index] = value
 
     return property(getter, setter, doc=doc)
 
@@ -28,25 +33,51 @@ class Leader(mesa.Agent):
         super().__init__(model)
         self.index = int(index)
 
-    orientation = _array_property("s", "System orientation s in [0, 1] (1 = system-first).")
-    susceptibility = _array_property("susceptibility", "1 - stubbornness towards the organisation anchor.")
+    orientation = _array_property("orientation", "System orientation in [0, 1] (1 = system-first).")
+    susceptibility = _array_property("susceptibility", "1 - stubbornness towards the organisation's anchor.")
     listening = _array_property("listening", "Accuracy of perceiving others' actions, in [0, 1].")
-    trust_propensity = _array_property("propensity", "Trust extended to strangers.")
+    trust_propensity = _array_property("trust_propensity", "Trust extended to strangers.")
     risk_appetite = _array_property("risk_appetite", "Discount on the statutory cost of system-first action.")
     efficacy = _array_property("efficacy", "Belief one can influence the system.")
-    system_sight = _array_property("sight", "Share of other organisations seen through the network.")
+    system_sight = _array_property("system_sight", "Share of other organisations seen through the network.")
+    engagement = _array_property("engagement", "Engagement in a programme (0 for non-participants).")
 
     @property
     def organisation(self) -> str:
-        return self.model.organisations.names[self.model.leaders.org[self.index]]
+        return self.model.state.organisations.names[self.model.state.leaders.org[self.index]]
 
     @property
     def role(self) -> str:
-        return ROLES[self.model.leaders.role[self.index]]
+        return ROLES[self.model.state.leaders.role[self.index]]
 
     @property
     def participant(self) -> bool:
-        return bool(self.model.leaders.participant[self.index])
+        return bool(self.model.state.leaders.participant[self.index])
+
+    def contacts(self, strong: bool = False) -> list["Leader"]:
+        """The leaders this one has a tie with (only strong ties if `strong`), by index."""
+        ties = self.model.state.ties
+        mine = (ties.u == self.index) | (ties.v == self.index)
+        if strong:
+            mine &= ties.w >= self.model.params.strong_tie
+        others = np.where(ties.u[mine] == self.index, ties.v[mine], ties.u[mine])
+        agents = self.model.leader_agents
+        return [agents[i] for i in np.sort(others)]
+
+    def tie_strength(self, other: "Leader") -> float:
+        """Strength of the tie with `other` (0 without a tie)."""
+        row, _ = self.model.state.ties.find(np.array([self.index]), np.array([other.index]))
+        return float(self.model.state.ties.w[row[0]]) if row[0] >= 0 else 0.0
+
+    def trust_in(self, other: "Leader") -> float:
+        """This leader's interpersonal trust in `other`: the beta-reputation mean of what it
+        has seen of `other` (its trust propensity when it has seen nothing, or has no tie)."""
+        ties = self.model.state.ties
+        row, col = ties.find(np.array([self.index]), np.array([other.index]))
+        propensity = self.model.state.leaders.trust_propensity[self.index]
+        if row[0] < 0:
+            return float(propensity)
+        return float(trust_value(ties.trust_pos[row[0], col[0]], ties.trust_neg[row[0], col[0]], propensity))
 
     def __repr__(self) -> str:
-        return f"Leader({self.index}, {self.organisation}, {self.role}, s={self.orientation:.2f})"
+        return f"Leader({self.index}, {self.organisation}, {self.role}, orientation={self.orientation:.2f})"

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.state import Process
+
 
 def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, rate: float) -> np.ndarray:
     eff = efficacy.copy()
@@ -50,3 +52,27 @@ def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float,
 
 def update_sight(sight: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
     return sight + rate * (target - sight)
+
+
+def refresh_sight(state, params, first: bool = False) -> None:
+    """System sight towards (or, at set-up, set to) its target from the current strong ties."""
+    leaders, ties = state.leaders, state.ties
+    reach = organisation_reach(ties.adjacency(params.strong_tie), ties.adjacency(params.strong_tie, cross_only=True),
+                               leaders.org, state.organisations.n)
+    target = sight_target(reach, leaders.listening, params.perception_noise, leaders.sight_bonus)
+    leaders.system_sight[:] = target if first else update_sight(leaders.system_sight, target, params.sight_rate)
+
+
+class EfficacyAndSight(Process):
+    """7. Efficacy and system sight: every `structure_every` weeks sight moves towards the
+    organisations one's strong cross-boundary ties reach; every week contributors' efficacy
+    moves towards the outcome of their issue."""
+
+    name = "efficacy_sight"
+
+    def step(self, state, params, week, rng) -> None:
+        if week.clock % params.structure_every == 0:
+            refresh_sight(state, params)
+        if week.representatives.size:
+            who, won = week.contributions()
+            state.leaders.efficacy[:] = update_efficacy(state.leaders.efficacy, who, won, params.efficacy_rate)

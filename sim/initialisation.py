@@ -6,58 +6,14 @@ parameters and the set-up random stream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from sim.meetings import Forums
+from sim.metrics import initial_metrics
 from sim.network import TieTable
 from sim.params import BehaviourParams
 from sim.scenario import ROLES, Partnership
-
-
-@dataclass
-class Leaders:
-    """Per-leader state as arrays (index = leader id = agent's `index`)."""
-
-    org: np.ndarray
-    role: np.ndarray
-    s: np.ndarray
-    """System orientation in [0, 1]."""
-    susceptibility: np.ndarray
-    listening: np.ndarray
-    propensity: np.ndarray
-    risk_appetite: np.ndarray
-    efficacy: np.ndarray
-    sight: np.ndarray
-    sight_bonus: np.ndarray
-    """System knowledge from outside one's network (e.g. programme content); adds to sight."""
-    system_pull: np.ndarray
-    """Weight on an external system-first source in the orientation update (interventions)."""
-    participant: np.ndarray
-    engagement: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return int(self.org.size)
-
-
-@dataclass
-class Organisations:
-    names: list[str]
-    types: list[str]
-    anchor: np.ndarray
-    start: np.ndarray
-    """First leader id of each organisation (leaders are numbered organisation by organisation)."""
-    size: np.ndarray
-
-    @property
-    def pressure(self) -> np.ndarray:
-        return 1.0 - self.anchor
-
-    @property
-    def n(self) -> int:
-        return int(self.anchor.size)
+from sim.state import Leaders, ModelState, Organisations, OrgTrust, Week, Windows
 
 
 def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, size: int) -> np.ndarray:
@@ -85,13 +41,13 @@ def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
     c = params.trait_concentration
     return Leaders(
         org=org, role=role,
-        s=beta_draw(rng, orgs.anchor[org], c, n),
+        orientation=beta_draw(rng, orgs.anchor[org], c, n),
         susceptibility=beta_draw(rng, params.susceptibility_mean, c, n),
         listening=beta_draw(rng, params.listening_mean, c, n),
-        propensity=rng.uniform(params.trust_propensity_low, params.trust_propensity_high, n),
+        trust_propensity=rng.uniform(params.trust_propensity_low, params.trust_propensity_high, n),
         risk_appetite=beta_draw(rng, params.risk_appetite_mean, c, n),
         efficacy=beta_draw(rng, 0.5, c, n),
-        sight=np.zeros(n),
+        system_sight=np.zeros(n),
         sight_bonus=np.zeros(n),
         system_pull=np.zeros(n),
         participant=np.zeros(n, bool),
@@ -175,3 +131,26 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     a, b = a[keep], b[keep]
     ties.add_initial(a, b, rng.uniform(0.05, 0.3, a.size), np.zeros(a.size), np.zeros(a.size))
     return ties
+
+
+def build_state(partnership: Partnership, params: BehaviourParams,
+                streams: dict[str, np.random.Generator]) -> ModelState:
+    """The state at the start of the burn-in: organisations, leaders, forums, the starting
+    network (all from the `setup` stream), no trust evidence between organisations yet,
+    and embeddedness and system sight computed once."""
+    from sim.efficacy import refresh_sight
+    from sim.ties import refresh_embeddedness
+
+    setup = streams["setup"]
+    organisations = build_organisations(partnership, params.pressure_scale)
+    leaders = build_leaders(partnership, organisations, params, setup)
+    forums = build_forums(partnership, organisations, leaders, setup)
+    ties = initial_ties(partnership, organisations, leaders, forums, params, setup)
+    prior = 0.5 * (params.trust_propensity_low + params.trust_propensity_high)
+    state = ModelState(organisations=organisations, leaders=leaders, forums=forums, ties=ties,
+                       org_trust=OrgTrust.empty(organisations.n, prior), windows=Windows(), streams=streams,
+                       clock=0, metrics=initial_metrics())
+    state.last_week = Week(number=0, clock=0, orgs_per_issue=params.orgs_per_issue)
+    refresh_embeddedness(ties, params.strong_tie)
+    refresh_sight(state, params, first=True)
+    return state

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.state import Process
+
 
 @dataclass
 class Forums:
@@ -131,3 +133,24 @@ def encounters(rng: np.random.Generator, n: int, rate: float, org: np.ndarray, h
     a, b = a[keep], b[keep]
     keep = accept_homophily(rng, a, b, org, homophily)
     return a[keep], b[keep]
+
+
+class Meetings(Process):
+    """1. Meetings: forum conversations, tie use, introductions, chance encounters, and the
+    conversations interventions added this week."""
+
+    name = "meetings"
+    stream = "meetings"
+
+    def step(self, state, params, week, rng) -> None:
+        org = state.leaders.org
+        fa, fb = forum_conversations(rng, state.forums, week.clock, org, params.forum_attendance,
+                                     params.forum_contacts, params.homophily)
+        used = tie_use(rng, state.ties.w, params.tie_use_rate)
+        indptr, nbrs = state.ties.neighbours()
+        ta, tb = introductions(rng, indptr, nbrs, params.triadic_rate, org, params.homophily)
+        ea, eb = encounters(rng, state.leaders.n, params.random_encounter_rate, org, params.homophily)
+        added_a = [a for a, _ in week.added_conversations]
+        added_b = [b for _, b in week.added_conversations]
+        week.conversations = (np.concatenate([fa, state.ties.u[used], ta, ea, *added_a]).astype(np.int64),
+                              np.concatenate([fb, state.ties.v[used], tb, eb, *added_b]).astype(np.int64))

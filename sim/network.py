@@ -2,8 +2,9 @@
 
 Ties are undirected for strength and directed for trust. The table keeps one row
 per tie (u < v) in arrays; rows are appended as ties form and compacted as they
-are dropped. Trust evidence is stored per direction in two columns: column 0 is
-what u has seen of v, column 1 what v has seen of u.
+are dropped. Trust evidence (`trust_pos`, `trust_neg`: perceived cooperation and
+defection) is stored per direction in two columns: column 0 is what u has seen
+of v, column 1 what v has seen of u.
 
 A directed index (both orientations of every tie, sorted by a * n + b) serves
 both lookups of pairs (binary search) and neighbour lists (CSR); it is rebuilt
@@ -37,15 +38,15 @@ class TieTable:
     u: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     v: np.ndarray = field(default_factory=lambda: _empty(np.int64))
     w: np.ndarray = field(default_factory=lambda: _empty(np.float64))
-    r: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
-    """Positive trust evidence: r[:, 0] is u's about v, r[:, 1] is v's about u."""
-    s: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
-    """Negative trust evidence, same layout as r."""
+    trust_pos: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
+    """Perceived cooperation: trust_pos[:, 0] is u's evidence about v, [:, 1] v's about u."""
+    trust_neg: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
+    """Perceived defection, same layout as trust_pos."""
     cross: np.ndarray = field(default_factory=lambda: _empty(bool))
     embedded: np.ndarray = field(default_factory=lambda: _empty(bool))
     """Whether the tie had a common neighbour at the last structure refresh."""
 
-    _ROW_FIELDS = ("u", "v", "w", "r", "s", "cross", "embedded")
+    _ROW_FIELDS = ("u", "v", "w", "trust_pos", "trust_neg", "cross", "embedded")
 
     def __post_init__(self):
         self._invalidate()
@@ -124,14 +125,15 @@ class TieTable:
         hit = (skey[pos] == keys) & (self.w[rows[slot]] >= min_strength) & (self.w[rows[pos]] >= min_strength)
         return np.bincount(pair[hit], minlength=a.size) > 0
 
-    def _append(self, u, v, w, r, s, embedded=None) -> None:
-        values = {"u": u, "v": v, "w": w, "r": r, "s": s, "cross": self.org[u] != self.org[v],
+    def _append(self, u, v, w, trust_pos, trust_neg, embedded=None) -> None:
+        values = {"u": u, "v": v, "w": w, "trust_pos": trust_pos, "trust_neg": trust_neg,
+                  "cross": self.org[u] != self.org[v],
                   "embedded": np.zeros(u.size, bool) if embedded is None else embedded}
         for name in self._ROW_FIELDS:
             setattr(self, name, np.concatenate([getattr(self, name), values[name]]))
         self._invalidate()
 
-    def add_initial(self, a, b, w, r, s) -> None:
+    def add_initial(self, a, b, w, trust_pos, trust_neg) -> None:
         """Add ties at set-up with given strength and evidence (the same for both directions).
 
         A pair listed twice, or already present, keeps its first (existing) tie.
@@ -145,8 +147,8 @@ class TieTable:
         rows, _ = self.find(a, b)
         fresh = first[rows < 0]
         keys = keys[rows < 0]
-        w, r, s = (np.asarray(x, float)[fresh] for x in (w, r, s))
-        self._append(keys // self.n, keys % self.n, w, np.column_stack([r, r]), np.column_stack([s, s]))
+        w, pos, neg = (np.asarray(x, float)[fresh] for x in (w, trust_pos, trust_neg))
+        self._append(keys // self.n, keys % self.n, w, np.column_stack([pos, pos]), np.column_stack([neg, neg]))
 
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where mask is False."""
@@ -193,3 +195,19 @@ class TieTable:
         own = self.u * self.n + self.v
         pos = np.minimum(np.searchsorted(keys, own), keys.size - 1)
         return np.where(keys[pos] == own, counts[pos], 0.0)
+
+
+def leader_graph(state, min_strength: float = 0.0):
+    """The leader network as a networkx Graph: nodes carry organisation, orientation and
+    participation; edges with tie strength >= `min_strength` carry it as `weight`."""
+    import networkx as nx
+
+    g = nx.Graph()
+    leaders, ties = state.leaders, state.ties
+    names = state.organisations.names
+    for i in range(leaders.n):
+        g.add_node(i, organisation=names[leaders.org[i]], org=int(leaders.org[i]),
+                   orientation=float(leaders.orientation[i]), participant=bool(leaders.participant[i]))
+    sel = ties.w >= min_strength
+    g.add_weighted_edges_from(zip(ties.u[sel].tolist(), ties.v[sel].tolist(), ties.w[sel].tolist()))
+    return g

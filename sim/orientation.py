@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.state import Process
+from sim.trust import trust_value
 
-def fj_target(s: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: np.ndarray, v: np.ndarray,
+
+def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: np.ndarray, v: np.ndarray,
               weight_uv: np.ndarray, weight_vu: np.ndarray, self_weight: float,
               system_pull: np.ndarray | float = 0.0) -> np.ndarray:
     """Friedkin-Johnsen target for each leader from a sparse, directed weight list.
@@ -27,25 +30,27 @@ def fj_target(s: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: np.ndarray,
     each leader's weight on an external source holding orientation 1 (e.g. a
     programme's content), an extra column of W.
     """
-    n = s.size
-    num = (self_weight * s + np.bincount(u, weight_uv * s[v], n) + np.bincount(v, weight_vu * s[u], n)
+    o = orientation
+    n = o.size
+    num = (self_weight * o + np.bincount(u, weight_uv * o[v], n) + np.bincount(v, weight_vu * o[u], n)
            + system_pull)
     den = self_weight + np.bincount(u, weight_uv, n) + np.bincount(v, weight_vu, n) + system_pull
-    social = np.divide(num, den, out=s.copy(), where=den > 0)
+    social = np.divide(num, den, out=o.copy(), where=den > 0)
     return lam * social + (1.0 - lam) * anchor
 
 
-def step_towards(s: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
-    """Partial adjustment: s + rate * (target - s)."""
-    return s + rate * (target - s)
+def step_towards(orientation: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """Partial adjustment: o + rate * (target - o)."""
+    return orientation + rate * (target - orientation)
 
 
-def small_wins(s: np.ndarray, who: np.ndarray, success: np.ndarray, win: float, fail: float) -> np.ndarray:
+def small_wins(orientation: np.ndarray, who: np.ndarray, success: np.ndarray, win: float,
+               fail: float) -> np.ndarray:
     """Contributors move towards 1 after success, towards 0 after failure (copy returned)."""
-    s = s.copy()
-    gain = np.where(success, win * (1.0 - s[who]), -fail * s[who])
-    np.add.at(s, who, gain)
-    return np.clip(s, 0.0, 1.0)
+    o = orientation.copy()
+    gain = np.where(success, win * (1.0 - o[who]), -fail * o[who])
+    np.add.at(o, who, gain)
+    return np.clip(o, 0.0, 1.0)
 
 
 def fj_equilibrium(W: np.ndarray, lam: np.ndarray, anchor: np.ndarray) -> np.ndarray:
@@ -53,3 +58,25 @@ def fj_equilibrium(W: np.ndarray, lam: np.ndarray, anchor: np.ndarray) -> np.nda
     n = anchor.size
     L = np.diag(lam)
     return np.linalg.solve(np.eye(n) - L @ W, (np.eye(n) - L) @ anchor)
+
+
+class Orientation(Process):
+    """5. Orientation: a Friedkin-Johnsen step towards the anchor-weighted social target
+    (W over ties weighted by strength x trust, plus any programme's system-first source),
+    then small wins and failures of this week's contributors."""
+
+    name = "orientation"
+
+    def step(self, state, params, week, rng) -> None:
+        leaders, ties = state.leaders, state.ties
+        t_uv = trust_value(ties.trust_pos[:, 0], ties.trust_neg[:, 0], leaders.trust_propensity[ties.u])
+        t_vu = trust_value(ties.trust_pos[:, 1], ties.trust_neg[:, 1], leaders.trust_propensity[ties.v])
+        anchor = state.organisations.anchor[leaders.org]
+        target = fj_target(leaders.orientation, leaders.susceptibility, anchor, ties.u, ties.v, ties.w * t_uv,
+                           ties.w * t_vu, params.self_weight, leaders.system_pull)
+        orientation = step_towards(leaders.orientation, target, params.orientation_rate)
+        if week.representatives.size:
+            who, won = week.contributions()
+            orientation = small_wins(orientation, who, won, params.win_reinforcement,
+                                     params.failure_discouragement)
+        leaders.orientation[:] = orientation

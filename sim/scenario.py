@@ -17,14 +17,15 @@ from typing import Any
 
 import yaml
 
-from sim.params import ConfigError
-from sim.params import check_number as _number
+from sim.schema import ConfigError
+from sim.schema import check_number as _number
 
 ROLES: tuple[str, ...] = ("chief_executive", "executive", "director")
 """Leader roles, most senior first (index = role code in the model's arrays)."""
 
-SCENARIO_DIR = Path(__file__).resolve().parents[1] / "conf" / "scenario"
-"""Where the built-in scenarios live: the Hydra `scenario` group is the same files."""
+SCENARIO_DIR = Path(__file__).resolve().parent / "data" / "scenario"
+"""Where the built-in scenarios live (package data, so an installed package has them);
+Hydra's `scenario` group reads the same files (`hydra.searchpath: pkg://sim.data`)."""
 
 
 @dataclass(frozen=True)

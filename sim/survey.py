@@ -31,7 +31,7 @@ of the same roles; each answers each wave with probability `response_rate`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,8 +39,9 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow to import)
 
-from sim.params import ConfigError
+from sim.interventions import last_weeks, programme_end
 from sim.scenario import ROLES
+from sim.schema import ConfigError, Settings, choices, number, numbers
 
 ITEMS = {
     "network": "I have a strong network in the system",
@@ -51,71 +52,41 @@ CATEGORIES = ("strongly disagree", "disagree", "neither agree nor disagree", "ag
 
 
 @dataclass
-class SurveyParams:
-    waves: tuple[int, ...] = ()
-    """Weeks to survey; empty: 0, each programme's last week, 52 and 104 (within the run)."""
-    response_rate: float = 0.85
-    comparison_size: int = 60
-    respondent_roles: tuple[str, ...] = ("executive", "director")
-    baseline_agree_network: float = 0.44
-    """Share of the cohort agreeing with the network item at wave 0: anchors that
-    item's cuts (the case's start-of-programme figure, used as the brief says)."""
-    cut_offsets: tuple[float, ...] = (-1.6, -0.6, 0.0, 1.0)
-    """Network item cuts relative to the neither|agree cut."""
-    symmetric_cuts: tuple[float, ...] = (-1.5, -0.5, 0.5, 1.5)
-    """Cuts of the see_system and influence items."""
-    kappa_network: float = 1.0
-    kappa_sight: float = 1.0
-    kappa_influence: float = 1.0
-    end_bias: float = 0.3
-    bias_half_life_weeks: float = 26.0
-    retrospective_bias: float = 1.0
+class SurveyParams(Settings):
+    """Settings of the survey instrument (docs/ODD.md 7.9)."""
+
+    waves: tuple[int, ...] = numbers((), "weeks to survey; empty: 0, each programme's last week, 52 and 104 "
+                                     "(within the run)", "the case: start and end of the programme",
+                                     low=0, high=1_000_000, integer=True)
+    response_rate: float = number(0.85, 0.01, 1.0, "probability that a respondent answers a wave", "assumed")
+    comparison_size: int = number(60, 0, 1_000_000, "non-participants of the same roles surveyed for "
+                                  "comparison", "assumed", integer=True)
+    respondent_roles: tuple[str, ...] = choices(("executive", "director"), ROLES, "roles of the comparison "
+                                                "sample", "the case: executives and directors")
+    baseline_agree_network: float = number(0.44, 0.001, 0.999, "share of the cohort agreeing with the network "
+                                           "item at wave 0: anchors that item's cuts",
+                                           "the case's start-of-programme figure")
+    cut_offsets: tuple[float, ...] = numbers((-1.6, -0.6, 0.0, 1.0), "network item cuts relative to the "
+                                             "neither|agree cut", "assumed", length=4, increasing=True)
+    symmetric_cuts: tuple[float, ...] = numbers((-1.5, -0.5, 0.5, 1.5), "cuts of the see_system and "
+                                                "influence items", "assumed", length=4, increasing=True)
+    kappa_network: float = number(1.0, 0, 20, "loading of the network construct", "assumed")
+    kappa_sight: float = number(1.0, 0, 20, "loading of the change in system sight", "assumed")
+    kappa_influence: float = number(1.0, 0, 20, "loading of efficacy", "assumed")
+    end_bias: float = number(0.3, -5, 5, "participants' response shift at the programme's end (latent SDs)",
+                             "calibrated")
+    bias_half_life_weeks: float = number(26.0, 0.01, 1_000_000, "half-life of the response shift after the "
+                                         "programme", "assumed")
+    retrospective_bias: float = number(1.0, -5, 5, "inflation of 'have you improved' answers of participants "
+                                       "(latent SDs)", "Taylor, Russ-Eft & Taylor 2009; calibrated")
+
+    def check_together(self, prefix: str = "survey") -> None:
+        if self.waves and 0 not in self.waves:
+            raise ConfigError(f"{prefix}.waves={list(self.waves)}: must include the baseline wave 0")
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any] | None, prefix: str = "survey") -> "SurveyParams":
-        values = dict(values or {})
-        known = {f.name for f in fields(cls)}
-        for k in values:
-            if k not in known:
-                raise ConfigError(f"{prefix}.{k}={values[k]!r}: unknown setting")
-        for k in ("waves", "cut_offsets", "symmetric_cuts", "respondent_roles"):
-            if k in values:
-                values[k] = tuple(values[k])
-        p = cls(**values)
-        p.validate(prefix)
-        return p
-
-    def validate(self, prefix: str = "survey") -> None:
-        def bad(key, value, why):
-            raise ConfigError(f"{prefix}.{key}={value!r}: {why}")
-
-        if any((not isinstance(w, int)) or w < 0 for w in self.waves):
-            bad("waves", list(self.waves), "must be a list of week numbers >= 0")
-        if self.waves and 0 not in self.waves:
-            bad("waves", list(self.waves), "must include the baseline wave 0")
-        for key in ("response_rate", "baseline_agree_network"):
-            v = getattr(self, key)
-            if not (isinstance(v, (int, float)) and 0 < v <= 1) or (key == "baseline_agree_network" and v >= 1):
-                bad(key, v, "must be in (0, 1)" if key != "response_rate" else "must be in (0, 1]")
-        if not isinstance(self.comparison_size, int) or self.comparison_size < 0:
-            bad("comparison_size", self.comparison_size, "must be a whole number >= 0")
-        for key in ("cut_offsets", "symmetric_cuts"):
-            cuts = getattr(self, key)
-            if len(cuts) != 4 or any(b <= a for a, b in zip(cuts, cuts[1:])):
-                bad(key, list(cuts), "must be 4 increasing numbers")
-        for key in ("kappa_network", "kappa_sight", "kappa_influence"):
-            v = getattr(self, key)
-            if not (isinstance(v, (int, float)) and 0 <= v <= 20):
-                bad(key, v, "must be in [0, 20]")
-        for key in ("end_bias", "retrospective_bias"):
-            v = getattr(self, key)
-            if not (isinstance(v, (int, float)) and -5 <= v <= 5):
-                bad(key, v, "must be in [-5, 5]")
-        if not (isinstance(self.bias_half_life_weeks, (int, float)) and self.bias_half_life_weeks > 0):
-            bad("bias_half_life_weeks", self.bias_half_life_weeks, "must be > 0")
-        for r in self.respondent_roles:
-            if r not in ROLES:
-                bad("respondent_roles", r, "unknown role")
+    def from_dict(cls, values: dict[str, Any] | None = None, prefix: str = "survey") -> "SurveyParams":
+        return super().from_dict(values, prefix)
 
 
 # ------------------------------------------------------------------ the ordered-probit rule
@@ -142,10 +113,10 @@ def anchor_cut(means: np.ndarray, share: float) -> float:
     return float(brentq(f, lo, hi, xtol=1e-10))
 
 
-def network_strength(model) -> np.ndarray:
+def network_strength(state, strong_tie: float) -> np.ndarray:
     """Total strength of each leader's strong cross-organisation ties."""
-    t, n = model.ties, model.leaders.n
-    sel = t.cross & (t.w >= model.params.strong_tie)
+    t, n = state.ties, state.leaders.n
+    sel = t.cross & (t.w >= strong_tie)
     return np.bincount(t.u[sel], t.w[sel], n) + np.bincount(t.v[sel], t.w[sel], n)
 
 
@@ -158,28 +129,30 @@ class Survey:
 
     def setup(self, model) -> None:
         """Choose respondents, fix the reference and the network item's cuts, ask wave 0."""
-        p, L, rng = self.params, model.leaders, model.streams["survey"]
-        self.cohort = np.flatnonzero(L.participant)
+        p, state = self.params, model.state
+        leaders, rng = state.leaders, state.streams["survey"]
+        self.strong_tie = model.params.strong_tie
+        self.cohort = np.flatnonzero(leaders.participant)
         roles = [ROLES.index(r) for r in p.respondent_roles]
-        pool = np.flatnonzero(~L.participant & np.isin(L.role, roles))
+        pool = np.flatnonzero(~leaders.participant & np.isin(leaders.role, roles))
         self.comparison = np.sort(rng.choice(pool, min(p.comparison_size, pool.size), replace=False))
         self.respondents = np.concatenate([self.cohort, self.comparison])
         self.group = np.array(["participant"] * self.cohort.size + ["comparison"] * self.comparison.size)
-        net = np.log1p(network_strength(model))
+        net = np.log1p(network_strength(state, self.strong_tie))
         self.ref = {"network": (net.mean(), net.std() or 1.0),
-                    "sight": (L.sight.mean(), L.sight.std() or 1.0),
-                    "influence": (L.efficacy.mean(), L.efficacy.std() or 1.0)}
-        self.sight0 = L.sight.copy()
+                    "sight": (leaders.system_sight.mean(), leaders.system_sight.std() or 1.0),
+                    "influence": (leaders.efficacy.mean(), leaders.efficacy.std() or 1.0)}
+        self.sight0 = leaders.system_sight.copy()
         anchor_group = self.cohort if self.cohort.size else self.comparison
         z0 = self._z("network", net[anchor_group])
         self.network_cuts = anchor_cut(p.kappa_network * z0, p.baseline_agree_network) + np.asarray(p.cut_offsets)
-        ends = [getattr(i, "end_week", None) for i in model.interventions if getattr(i, "active", False)]
-        ends = [e for e in ends if e is not None]
-        self.end_week = min(ends) if ends else None
+        treated = [s for s in model.intervention_settings if getattr(s, "active", False)]
+        self.last_week = programme_end(treated)
+        """The last week of delivery of a programme delivered in this arm (None: untreated)."""
         if p.waves:
             self.waves = tuple(sorted(set(p.waves)))
         else:
-            lasts = [i.end_week - 1 for i in model.interventions if hasattr(i, "end_week")]
+            lasts = last_weeks(model.intervention_settings)
             self.waves = tuple(w for w in sorted({0, 52, 104, *lasts}) if w <= model.n_weeks)
         self.record(model, 0)
 
@@ -188,31 +161,32 @@ class Survey:
         return (x - mean) / sd
 
     def bias(self, week: int) -> float:
-        """b(t) for participants: the response shift after the programme."""
-        if self.end_week is None or week < self.end_week - 1:
+        """b(t) for participants: the response shift from the programme's last week on."""
+        if self.last_week is None or week < self.last_week:
             return 0.0
-        return self.params.end_bias * 0.5 ** (max(0, week - (self.end_week - 1)) / self.params.bias_half_life_weeks)
+        return self.params.end_bias * 0.5 ** (max(0, week - self.last_week) / self.params.bias_half_life_weeks)
 
     def observe(self, model) -> None:
         if model.week in self.waves and model.week > 0:
             self.record(model, model.week)
 
     def record(self, model, week: int) -> None:
-        p, L, rng = self.params, model.leaders, model.streams["survey"]
+        p, state = self.params, model.state
+        leaders, rng = state.leaders, state.streams["survey"]
         who = self.respondents
         responds = rng.random(who.size) < p.response_rate
         who, group = who[responds], self.group[responds]
         b = np.where(group == "participant", self.bias(week), 0.0)
-        net = np.log1p(network_strength(model))[who]
+        net = np.log1p(network_strength(state, self.strong_tie))[who]
         answers = {
             "network": answer(rng, p.kappa_network * self._z("network", net) + b, self.network_cuts),
-            "influence": answer(rng, p.kappa_influence * self._z("influence", L.efficacy[who]) + b,
+            "influence": answer(rng, p.kappa_influence * self._z("influence", leaders.efficacy[who]) + b,
                                 p.symmetric_cuts),
         }
         if week > 0:
-            change = (L.sight[who] - self.sight0[who]) / self.ref["sight"][1]
+            change = (leaders.system_sight[who] - self.sight0[who]) / self.ref["sight"][1]
             # retrospective inflation comes from having been trained: none without a programme
-            treated = self.end_week is not None
+            treated = self.last_week is not None
             retro = np.where((group == "participant") & treated, p.retrospective_bias, 0.0)
             answers["see_system"] = answer(rng, p.kappa_sight * change + b + retro, p.symmetric_cuts)
         for item, resp in answers.items():
@@ -245,13 +219,13 @@ def shares(frame: pd.DataFrame) -> pd.DataFrame:
 def expected_shares(survey: Survey, model) -> dict[str, float]:
     """The case's statistics among the whole cohort now, as expected values (no respondent
     sampling): the closed form of the ordered probit, for live displays."""
-    p, L = survey.params, model.leaders
+    p, leaders = survey.params, model.state.leaders
     who = survey.cohort if survey.cohort.size else survey.comparison
-    treated = survey.cohort.size > 0 and survey.end_week is not None
+    treated = survey.cohort.size > 0 and survey.last_week is not None
     b = survey.bias(model.week) if treated else 0.0
-    net = p.kappa_network * survey._z("network", np.log1p(network_strength(model))[who]) + b
-    influence = p.kappa_influence * survey._z("influence", L.efficacy[who]) + b
-    change = p.kappa_sight * (L.sight[who] - survey.sight0[who]) / survey.ref["sight"][1] + b
+    net = p.kappa_network * survey._z("network", np.log1p(network_strength(model.state, survey.strong_tie))[who]) + b
+    influence = p.kappa_influence * survey._z("influence", leaders.efficacy[who]) + b
+    change = p.kappa_sight * (leaders.system_sight[who] - survey.sight0[who]) / survey.ref["sight"][1] + b
     if treated and model.week > 0:
         change = change + p.retrospective_bias
     return {"network_agree": float(ndtr(-(survey.network_cuts[2] - net)).mean()),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.state import Process
+
 
 def update_strength(w: np.ndarray, used: np.ndarray, embedded: np.ndarray, growth: float,
                     bridge_rate: float, embedded_rate: float) -> np.ndarray:
@@ -30,3 +32,27 @@ def weeks_to_fade(w0: float, rate: float, removal: float) -> float:
     if w0 < removal:
         return 0.0
     return float(np.ceil(np.log(removal / w0) / np.log(1.0 - rate)))
+
+
+class Ties(Process):
+    """6. Ties: growth of the ties used this week, decay of the others (bridges fastest),
+    pruning; every `structure_every` weeks the embeddedness of each tie is recomputed."""
+
+    name = "ties"
+
+    def step(self, state, params, week, rng) -> None:
+        ties = state.ties
+        used = np.zeros(len(ties), bool)
+        used[week.used_rows] = True
+        ties.w = update_strength(ties.w, used, ties.embedded, params.tie_growth, params.bridge_decay,
+                                 params.embedded_decay)
+        keep = survivors(ties.w, params.tie_removal)
+        if not keep.all():
+            ties.keep(keep)
+        if week.clock % params.structure_every == 0:
+            refresh_embeddedness(ties, params.strong_tie)
+
+
+def refresh_embeddedness(ties, strong_tie: float) -> None:
+    """A tie is embedded when its ends share a contact through two strong ties."""
+    ties.embedded = ties.common_neighbours(strong_tie) > 0

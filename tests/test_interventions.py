@@ -5,7 +5,8 @@ import pytest
 
 from sim import CollaborationModel, ConfigError
 from sim.interventions import (GovernanceAlignment, LeadershipProgramme, action_learning_sets,
-                               build_interventions, register_intervention, select_cohort)
+                               build_interventions, counterfactual, programme_end, register_intervention,
+                               select_cohort)
 
 
 @pytest.fixture(scope="module")
@@ -20,25 +21,25 @@ def _eligible(m):
 @pytest.mark.parametrize("strategy", ["random", "seniority", "brokerage", "quota", "teams"])
 def test_cohort_size_and_eligibility(model, strategy):
     rng = np.random.default_rng(1)
-    c = select_cohort(strategy, 60, _eligible(model), model, rng)
+    c = select_cohort(strategy, 60, _eligible(model), model.state, rng)
     assert c.size == 60 and np.unique(c).size == 60
     assert np.all(model.leaders.role[c] > 0)
 
 
 def test_seniority_takes_executives_first(model):
-    c = select_cohort("seniority", 60, _eligible(model), model, np.random.default_rng(2))
+    c = select_cohort("seniority", 60, _eligible(model), model.state, np.random.default_rng(2))
     n_exec = int((model.leaders.role == 1).sum())
     assert (model.leaders.role[c] == 1).sum() == min(60, n_exec)
 
 
 def test_quota_spreads_over_organisations(model):
-    c = select_cohort("quota", 39, _eligible(model), model, np.random.default_rng(3))
+    c = select_cohort("quota", 39, _eligible(model), model.state, np.random.default_rng(3))
     counts = np.bincount(model.leaders.org[c], minlength=model.organisations.n)
     assert counts.max() - counts.min() <= 1
 
 
 def test_teams_take_whole_organisations(model):
-    c = select_cohort("teams", 60, _eligible(model), model, np.random.default_rng(4))
+    c = select_cohort("teams", 60, _eligible(model), model.state, np.random.default_rng(4))
     orgs, counts = np.unique(model.leaders.org[c], return_counts=True)
     eligible_per_org = np.bincount(model.leaders.org[_eligible(model)], minlength=model.organisations.n)
     # all but at most one organisation are taken whole
@@ -48,7 +49,7 @@ def test_teams_take_whole_organisations(model):
 def test_brokerage_picks_low_constraint(model):
     import networkx as nx
 
-    c = select_cohort("brokerage", 30, _eligible(model), model, np.random.default_rng(5))
+    c = select_cohort("brokerage", 30, _eligible(model), model.state, np.random.default_rng(5))
     constraint = nx.constraint(model.network(), weight="weight")
     chosen = np.array([constraint[int(i)] for i in c])
     rest = np.array([constraint[int(i)] for i in np.setdiff1d(_eligible(model), c)])
@@ -64,10 +65,10 @@ def test_action_learning_sets_mix_organisations():
 
 
 def _pair(seed=3, weeks=40, **settings):
+    programme = build_interventions({"leadership_programme": settings})
     arms = {}
-    for active in (True, False):
-        m = CollaborationModel(n_weeks=weeks, burn_in_weeks=20, rng=seed,
-                               interventions=build_interventions({"leadership_programme": settings}, active=active))
+    for active, interventions in ((True, programme), (False, counterfactual(programme))):
+        m = CollaborationModel(n_weeks=weeks, burn_in_weeks=20, rng=seed, interventions=interventions)
         m.run()
         arms[active] = m
     return arms
@@ -87,10 +88,11 @@ def test_programme_raises_listening_among_participants_only():
 def test_gains_decay_to_baseline_without_use():
     p = LeadershipProgramme(duration_weeks=4, skill_decay_sd_per_month=0.5)
     m = CollaborationModel(n_weeks=60, burn_in_weeks=4, rng=2, interventions=[p])
+    cohort = m.state.interventions[0].cohort
     base = m.leaders.listening.copy()
     m.run_for(4)
-    assert np.all(m.leaders.listening[p.cohort] >= base[p.cohort])
-    gain = m.leaders.listening[p.cohort] - base[p.cohort]
+    assert np.all(m.leaders.listening[cohort] >= base[cohort])
+    gain = m.leaders.listening[cohort] - base[cohort]
     assert gain.max() > 0
     m.run_for(56)
     np.testing.assert_allclose(m.leaders.listening, base, atol=1e-12)
@@ -100,22 +102,25 @@ def test_linear_decay_closed_form():
     p = LeadershipProgramme(duration_weeks=2, coaching_gain_sd=3.0, skill_decay_sd_per_month=0.07,
                             workshops=False, action_learning=False, system_sight=False, governance=False)
     m = CollaborationModel("small", n_weeks=30, burn_in_weeks=2, rng=4, interventions=[p])
+    running = m.state.interventions[0]
+    cohort = running.cohort
     base = m.leaders.listening.copy()
     m.run_for(2)
-    gain = m.leaders.listening[p.cohort] - base[p.cohort]
-    m.run_for(5)  # weeks 3..7 are after the programme (end_week = 3)
-    step = 0.07 * 12 / 52 * p._sd["listening"]
+    gain = m.leaders.listening[cohort] - base[cohort]
+    m.run_for(5)  # weeks 3..7 are after the programme (its last week is 2)
+    assert p.last_week == 2
+    step = 0.07 * 12 / 52 * running.baseline_sd["listening"]
     expected = np.maximum(gain - 5 * step, 0)
-    np.testing.assert_allclose(m.leaders.listening[p.cohort] - base[p.cohort], expected, atol=1e-12)
+    np.testing.assert_allclose(m.leaders.listening[cohort] - base[cohort], expected, atol=1e-12)
 
 
 def test_inactive_programme_changes_nothing_but_the_cohort_flag():
-    a = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=9,
-                           interventions=build_interventions({"leadership_programme": {"cohort_size": 10}}, active=False))
+    programme = build_interventions({"leadership_programme": {"cohort_size": 10}})
+    a = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=9, interventions=counterfactual(programme))
     b = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=9)
     a.run()
     b.run()
-    np.testing.assert_array_equal(a.leaders.s, b.leaders.s)
+    np.testing.assert_array_equal(a.leaders.orientation, b.leaders.orientation)
     np.testing.assert_array_equal(a.ties.w, b.ties.w)
     assert a.leaders.participant.sum() == 10 and b.leaders.participant.sum() == 0
 
@@ -131,7 +136,8 @@ def test_governance_alignment_moves_anchors_in_closed_form():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ({"leadership_programme": {"cohort_size": -5}}, "intervention.leadership_programme.cohort_size=-5: must be in"),
+    ({"leadership_programme": {"cohort_size": -5}},
+     "intervention.leadership_programme.cohort_size=-5: must be a whole number in [0, 100000]"),
     ({"leadership_programme": {"selection": "lottery"}}, "intervention.leadership_programme.selection='lottery': unknown"),
     ({"leadership_programme": {"mixing": "yes"}}, "intervention.leadership_programme.mixing='yes': must be true or false"),
     ({"leadership_programme": {"colour": 1}}, "intervention.leadership_programme.colour=1: unknown setting"),
@@ -145,24 +151,37 @@ def test_bad_intervention_settings(spec, message):
 
 
 def test_users_can_register_their_own_intervention():
-    class Retreat:
+    """A retreat of all chief executives in one week: settings, a running part, and its
+    conversations go through the model's rules like any meeting."""
+    class RunningRetreat:
         def __init__(self, week):
             self.week, self.applied = week, 0
 
-        def setup(self, model):
-            pass
-
-        def apply(self, model):
-            if model.week == self.week:
-                ceos = np.flatnonzero(model.leaders.role == 0)
-                model.add_conversations(ceos[:-1], ceos[1:])
+        def step(self, state, params, week, rng):
+            if week.number == self.week:
+                ceos = np.flatnonzero(state.leaders.role == 0)
+                week.add_conversations(ceos[:-1], ceos[1:])
                 self.applied += 1
 
+    class Retreat:
+        def __init__(self, week):
+            self.week = week
+
+        def start(self, model):
+            return RunningRetreat(self.week)
+
     register_intervention("retreat", lambda v, key: Retreat(**v))
-    (r,) = build_interventions({"retreat": {"week": 2}})
-    m = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=1, interventions=[r])
+    settings = build_interventions({"retreat": {"week": 2}})
+    m = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=1, interventions=settings)
+    m.run_for(1)
+    m.step()
+    seen = m.state.last_week.conversations
     m.run()
-    assert r.applied == 1
+    assert m.state.interventions[0].applied == 1
+    ceos = np.flatnonzero(m.leaders.role == 0)
+    pairs = set(zip(seen[0].tolist(), seen[1].tolist()))
+    assert {(int(a), int(b)) for a, b in zip(ceos[:-1], ceos[1:])} <= pairs
+    assert counterfactual(settings) == {}  # no counterfactual part: left out of the other arm
 
 
 def test_effects_grow_with_cohort_size():
@@ -179,3 +198,23 @@ def test_effects_grow_with_cohort_size():
     small, large = np.array(effects[20]), np.array(effects[80])
     assert np.all(small > 0)
     assert stats.ttest_rel(large, small, alternative="greater").pvalue < 0.01
+
+
+def test_one_programme_end_everywhere():
+    """The programme's end is its last week of delivery, and the survey's end-of-programme
+    wave and response shift use that week."""
+    p = LeadershipProgramme(start_week=3, duration_weeks=10)
+    assert p.last_week == 12 and programme_end({"a": p, "b": GovernanceAlignment()}) == 12
+    assert programme_end({"b": GovernanceAlignment()}) is None
+    m = CollaborationModel("small", n_weeks=20, burn_in_weeks=2, rng=1, interventions=[p], survey=True)
+    assert 12 in m.survey.waves and m.survey.last_week == 12
+    assert m.survey.bias(11) == 0 and m.survey.bias(12) == m.survey.params.end_bias
+
+
+def test_settings_are_frozen_and_checked_on_replace():
+    p = LeadershipProgramme()
+    with pytest.raises(Exception):
+        p.cohort_size = 5
+    with pytest.raises(ConfigError, match="^intervention.leadership_programme.duration_weeks=0: must be a whole"):
+        p.replace("intervention.leadership_programme", duration_weeks=0)
+    assert p.counterfactual().active is False and p.counterfactual().cohort_size == p.cohort_size

@@ -30,7 +30,7 @@ def test_default_model_is_bnssg_and_runs_104_weeks():
 
 def test_agents_are_views_of_the_arrays(small_run):
     agent = next(iter(small_run.agents_by_type[Leader]))
-    assert agent.orientation == small_run.leaders.s[agent.index]
+    assert agent.orientation == small_run.leaders.orientation[agent.index]
     agent.listening = 0.9
     assert small_run.leaders.listening[agent.index] == 0.9
     assert agent.role in ("chief_executive", "executive", "director")
@@ -39,12 +39,13 @@ def test_agents_are_views_of_the_arrays(small_run):
 
 def test_state_bounds_and_no_nan(small_run):
     L = small_run.leaders
-    for name in ("s", "susceptibility", "listening", "propensity", "risk_appetite", "efficacy", "sight"):
+    for name in ("orientation", "susceptibility", "listening", "trust_propensity", "risk_appetite", "efficacy",
+                 "system_sight"):
         x = getattr(L, name)
         assert np.all(np.isfinite(x)) and np.all((x >= 0) & (x <= 1)), name
     t = small_run.ties
     assert np.all((t.w >= small_run.params.tie_removal) & (t.w <= 1))
-    assert np.all(t.r >= 0) and np.all(t.s >= 0)
+    assert np.all(t.trust_pos >= 0) and np.all(t.trust_neg >= 0)
 
 
 params_strategy = st.fixed_dictionaries({
@@ -67,7 +68,7 @@ def test_metrics_bounded_and_finite_for_any_valid_parameters(params, seed):
     assert np.isfinite(df.to_numpy()).all()
     assert ((df[BOUNDED] >= 0) & (df[BOUNDED] <= 1)).all().all()
     assert ((df["ei_index"] >= -1) & (df["ei_index"] <= 1)).all()
-    for name in ("s", "efficacy", "sight"):
+    for name in ("orientation", "efficacy", "system_sight"):
         x = getattr(model.leaders, name)
         assert np.all((x >= 0) & (x <= 1))
 
@@ -86,7 +87,7 @@ def test_same_seed_identical_different_seed_differs():
 def test_seed_sequence_and_int_agree():
     a = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=np.random.SeedSequence(5))
     b = CollaborationModel("small", n_weeks=3, burn_in_weeks=0, rng=5)
-    np.testing.assert_array_equal(a.leaders.s, b.leaders.s)
+    np.testing.assert_array_equal(a.leaders.orientation, b.leaders.orientation)
 
 
 def test_common_random_numbers_keep_setup_identical_across_behaviour():
@@ -101,8 +102,10 @@ def test_keyword_parameters_and_behaviour_object():
     assert m.params.homophily == 5.0 and m.params.issue_rate == 1.0
     with pytest.raises(ConfigError, match=r"^behaviour.homophily=0.5: must be in \[1, 50\]$"):
         CollaborationModel("small", homophily=0.5)
-    with pytest.raises(ConfigError, match=r"^behaviour.not_a_parameter=1: unknown parameter$"):
+    with pytest.raises(ConfigError, match=r"^behaviour.not_a_parameter=1: unknown parameter \(known: "):
         CollaborationModel("small", not_a_parameter=1)
+    with pytest.raises(ConfigError, match=r"^behaviour.homophilly=1: unknown parameter \(did you mean 'homophily'"):
+        CollaborationModel("small", homophilly=1)
     with pytest.raises(ConfigError, match=r"^n_weeks=0"):
         CollaborationModel("small", n_weeks=0)
     with pytest.raises(ConfigError, match=r"^behaviour.orgs_per_issue=5: more than the scenario's 4"):
@@ -151,3 +154,79 @@ def test_leader_network_is_small_world():
     # clustering far above a random graph of the same density, paths short
     assert nx.average_clustering(g) > 3 * nx.density(g)
     assert nx.average_shortest_path_length(g) < 3.5
+
+
+def test_leader_agents_answer_contacts_trust_and_organisation(small_run):
+    """The Mesa agent is a window on the state: contacts are Leader agents linked by ties,
+    trust_in is the beta-reputation mean of the evidence on that tie."""
+    from sim.trust import trust_value
+
+    agents = small_run.leader_agents
+    t, L = small_run.ties, small_run.leaders
+    row = int(np.argmax(t.w))
+    a, b = agents[t.u[row]], agents[t.v[row]]
+    assert b in a.contacts() and a in b.contacts(strong=True)
+    assert all(isinstance(c, Leader) for c in a.contacts())
+    assert len(a.contacts(strong=True)) <= len(a.contacts())
+    assert a.tie_strength(b) == t.w[row]
+    assert a.trust_in(b) == trust_value(t.trust_pos[row, 0], t.trust_neg[row, 0], L.trust_propensity[a.index])
+    assert b.trust_in(a) == trust_value(t.trust_pos[row, 1], t.trust_neg[row, 1], L.trust_propensity[b.index])
+    stranger = next(x for x in agents if x is not a and x not in a.contacts())
+    assert a.trust_in(stranger) == L.trust_propensity[a.index]
+    assert a.organisation == small_run.organisations.names[L.org[a.index]]
+    assert [x.index for x in agents] == list(range(L.n))
+
+
+def test_burn_in_snapshot_copies_the_whole_state():
+    """Two models from one burn-in snapshot run identically to a model that burned in itself;
+    and changing one does not touch the snapshot."""
+    a = CollaborationModel("small", n_weeks=8, burn_in_weeks=6, rng=21, keep_burn_in=True)
+    b = CollaborationModel("small", n_weeks=8, burn_in_weeks=6, rng=21, start_state=a.burn_in_state)
+    a.run()
+    b.run()
+    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
+                                  b.datacollector.get_model_vars_dataframe())
+    assert a.burn_in_state.state.clock == 6 and a.state.clock == 14
+    with pytest.raises(ConfigError, match="start_state: its params differs"):
+        CollaborationModel("small", n_weeks=8, burn_in_weeks=6, rng=21, start_state=a.burn_in_state, homophily=9)
+
+
+def test_a_researcher_replaces_one_process():
+    """Swapping the orientation slot for a rule that keeps orientation fixed changes only
+    what that rule does: orientation stays at its week-0 value, everything else runs."""
+    from sim import Process, default_processes
+
+    class FrozenOrientation(Process):
+        name = "orientation"
+
+        def step(self, state, params, week, rng):
+            pass
+
+    m = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=5, processes={"orientation": FrozenOrientation()})
+    start = m.leaders.orientation.copy()
+    m.run()
+    np.testing.assert_array_equal(m.leaders.orientation, start)
+    assert [p.name for p in m.processes] == [p.name for p in default_processes()]
+    moving = CollaborationModel("small", n_weeks=10, burn_in_weeks=3, rng=5)
+    moving.run()
+    assert not np.array_equal(moving.leaders.orientation, start)
+    with pytest.raises(ConfigError, match=r"^processes.orientaton: no such slot"):
+        CollaborationModel("small", processes={"orientaton": FrozenOrientation()})
+
+
+def test_a_researcher_adds_a_process_with_its_own_state():
+    """An added process keeps its state in state.extra, so it survives snapshots."""
+    from sim import Process, default_processes, insert_after
+
+    class CountSuccesses(Process):
+        name = "success_counter"
+
+        def step(self, state, params, week, rng):
+            state.extra["successes"] = state.extra.get("successes", 0) + int(week.success.sum())
+
+    m = CollaborationModel("small", n_weeks=12, burn_in_weeks=0, rng=2,
+                           processes=insert_after(default_processes(), "issues", CountSuccesses()))
+    m.run()
+    assert [p.name for p in m.processes][3] == "success_counter"
+    df = m.datacollector.get_model_vars_dataframe()
+    assert m.state.extra["successes"] > 0 and df["issue_success_rate"].max() > 0

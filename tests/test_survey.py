@@ -39,11 +39,11 @@ def test_answers_are_likert_and_ordered():
 
 
 def test_survey_params_reject_bad_values():
-    with pytest.raises(ConfigError, match=r"^survey.response_rate=1.5: must be in \(0, 1\]$"):
+    with pytest.raises(ConfigError, match=r"^survey.response_rate=1.5: must be in \[0.01, 1\]$"):
         SurveyParams.from_dict({"response_rate": 1.5})
-    with pytest.raises(ConfigError, match=r"^survey.cut_offsets=\[0, 0, 1, 2\]: must be 4 increasing numbers$"):
+    with pytest.raises(ConfigError, match=r"^survey.cut_offsets=\[0, 0, 1, 2\]: must be 4 increasing numbers in "):
         SurveyParams.from_dict({"cut_offsets": [0, 0, 1, 2]})
-    with pytest.raises(ConfigError, match=r"^survey.colour='blue': unknown setting$"):
+    with pytest.raises(ConfigError, match=r"^survey.colour='blue': unknown setting"):
         SurveyParams.from_dict({"colour": "blue"})
     with pytest.raises(ConfigError, match="must include the baseline wave 0"):
         SurveyParams.from_dict({"waves": [26]})

@@ -1,0 +1,1 @@
+"""Data shipped with the package: the built-in scenarios (the Hydra `scenario` group)."""
