@@ -24,6 +24,7 @@ import pandas as pd
 
 from experiments import analysis
 from experiments.outputs import atomic_write_bytes, atomic_write_parquet
+from sim.interventions import build_interventions, programme_end
 
 KEY_OUTCOMES = ("orientation_participants", "orientation_others", "strong_cross_ties_participants",
                 "strong_cross_ties_others", "system_first_participants", "issue_success_rate",
@@ -101,19 +102,13 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
     return written
 
 
-def _programme_end(cfg: dict) -> int | None:
-    ends = [v["start_week"] + v["duration_weeks"] - 1 for v in (cfg.get("intervention") or {}).values()
-            if isinstance(v, dict) and "duration_weeks" in v]
-    return min(ends) if ends else None
-
-
 def sweep_summary(results: pd.DataFrame, configs: dict) -> pd.DataFrame:
     """Effect sizes with 95% intervals per job at the programme's end and weeks 52 and 104."""
     rows = []
     swept = _swept_columns(results)
-    cfg_by_name = {j.name: c for j, c in configs.items()}
+    ends = {j.name: programme_end(build_interventions(c.get("intervention"))) for j, c in configs.items()}
     for job, d in results.groupby("job", sort=False):
-        end = _programme_end(cfg_by_name[job]) or int(d["week"].max())
+        end = ends[job] or int(d["week"].max())
         weeks = [w for w in (end, 52, 104) if w <= d["week"].max()]
         e = analysis.effect_table(d, weeks)
         for c in swept:

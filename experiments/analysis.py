@@ -16,7 +16,7 @@ EFFECTS = {
     "strong_cross_ties": "strong cross-organisation ties per leader",
     "cross_org_trust": "cross-organisation trust",
     "listening": "listening",
-    "sight": "system sight",
+    "system_sight": "system sight",
     "efficacy": "efficacy",
 }
 SYSTEM_EFFECTS = {

@@ -20,11 +20,11 @@ import solara
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from experiments.calibrate import compose_checked
-from experiments.explore import WHO_WE_PICK
+from experiments.config import apply_overrides
+from experiments.explore import case_study
+from experiments.glossary import WHO_WE_PICK, to_overrides
 from experiments.plots import organisation_layout
 from sim import CollaborationModel
-from sim.interventions import LeadershipProgramme
 from sim.survey import expected_shares
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -42,15 +42,12 @@ class ExplorerModel(CollaborationModel):
     def __init__(self, cohort_size: int = 60, who_we_pick: str = "at random", programme_months: int = 6,
                  statutory_pressure: float = 1.0, coaching: bool = True, mixing: bool = True,
                  colour_by: str = "organisation", rng=42, burn_in_weeks: int = 52):
-        checked, _ = compose_checked([])
-        settings = dict(checked.interventions["leadership_programme"])
-        settings.update(cohort_size=int(cohort_size), selection=WHO_WE_PICK.get(who_we_pick, "random"),
-                        duration_weeks=max(1, round(programme_months * 52 / 12)), coaching=bool(coaching),
-                        mixing=bool(mixing))
-        programme = LeadershipProgramme.from_dict(settings)
-        behaviour = {**checked.behaviour.__dict__, "pressure_scale": float(statutory_pressure)}
-        super().__init__(checked.partnership, n_weeks=104, burn_in_weeks=burn_in_weeks, behaviour=behaviour,
-                         interventions=[programme], survey=checked.survey, rng=int(rng))
+        config = apply_overrides(case_study(), to_overrides({
+            "people_on_programme": int(cohort_size), "who_we_pick": who_we_pick,
+            "programme_months": programme_months, "coaching_and_mentoring": bool(coaching),
+            "mix_people_across_organisations": bool(mixing), "statutory_pressure": statutory_pressure}))
+        super().__init__(config.partnership, n_weeks=104, burn_in_weeks=burn_in_weeks, behaviour=config.behaviour,
+                         interventions=list(config.interventions.values()), survey=config.survey, rng=int(rng))
         self.colour_by = colour_by
         self.layout = organisation_layout(self.leaders.org)
         self.live = expected_shares(self.survey, self)
@@ -78,7 +75,7 @@ def NetworkView(model: ExplorerModel):
             ax.plot(*zip(pos[a], pos[b]), color=colour, lw=width, zorder=1)
     L = model.leaders
     if model.colour_by == "system orientation":
-        colours = dict(c=L.s, cmap="RdYlGn", vmin=0.2, vmax=0.8)
+        colours = dict(c=L.orientation, cmap="RdYlGn", vmin=0.2, vmax=0.8)
     else:
         colours = dict(c=L.org, cmap=plt.get_cmap("tab20", int(L.org.max()) + 1))
     sc = ax.scatter(pos[:, 0], pos[:, 1], s=16, edgecolors=np.where(L.participant, "black", "none"),

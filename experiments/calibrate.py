@@ -38,11 +38,10 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis import wilson
-from experiments.config import CONF_DIR, Checked, register_configs, validate
+from experiments.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
 from experiments.outputs import atomic_write_bytes, atomic_write_parquet
 from sim import CollaborationModel
-from sim.interventions import build_interventions
-from sim.survey import SurveyParams, shares
+from sim.survey import shares
 
 PRIORS = {  # name: (config path, low, high, statistics it informs) - uniform priors
     "tie_growth": ("behaviour.tie_growth", 0.08, 0.4, None),
@@ -54,35 +53,20 @@ TARGETS = ("network_agree_end", "see_system_strongly_agree_end", "influence_disa
 STATS = ("network_agree_start", *TARGETS)
 
 
-def compose_checked(overrides: list[str]) -> tuple[Checked, object]:
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    register_configs()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["experiment=case_study", *overrides])
-    GlobalHydra.instance().clear()
-    return validate(cfg), cfg
-
-
 def theta_seed(theta: dict, base_seed: int) -> int:
     """A seed from the parameter values: the simulator is a deterministic function of (theta, seed)."""
     key = json.dumps({k: round(float(v), 12) for k, v in sorted(theta.items())}) + str(base_seed)
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little") >> 1
 
 
-def simulate(theta: dict, checked: Checked, burn_in: int, seed: int) -> dict:
+def simulate(theta: dict, config: CheckedConfig, seed: int) -> dict:
     """The programme arm to the end of the programme, then the case's statistics."""
-    behaviour = checked.behaviour.__class__(**{**checked.behaviour.__dict__,
-                                               **{k: float(theta[k]) for k in theta if PRIORS[k][0].startswith("behaviour.")}})
-    survey = SurveyParams(**{**checked.survey.__dict__,
-                             **{k: float(theta[k]) for k in theta if PRIORS[k][0].startswith("survey.")}})
-    programmes = build_interventions(checked.interventions)
-    end = min(p.end_week for p in programmes if hasattr(p, "end_week")) - 1
-    survey.waves = (0, end)  # only what the fit needs
-    model = CollaborationModel(checked.partnership, n_weeks=end, burn_in_weeks=burn_in, behaviour=behaviour,
-                               interventions=programmes, survey=survey, rng=seed)
+    end = config.programme_end
+    c = apply_overrides(config, {**{PRIORS[k][0]: float(v) for k, v in theta.items()},
+                                 "survey.waves": [0, end]})  # only what the fit needs
+    model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
+                               behaviour=c.behaviour, interventions=list(c.interventions.values()),
+                               survey=c.survey, rng=seed)
     model.run()
     s = shares(model.survey.frame()).set_index(["week", "group"])
     return {"network_agree_start": s.loc[(0, "participant"), "network_agree"],
@@ -181,17 +165,16 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     import pyabc
 
-    checked, cfg = compose_checked(args.overrides)
-    observed = cfg.case.observed
-    observed = {k: {"share": float(observed[k].share), "n": int(observed[k].n)} for k in STATS}
-    burn_in = int(cfg.run.burn_in_weeks)
+    config = compose_checked(["experiment=case_study", *args.overrides])
+    observed = config.case["observed"]
+    observed = {k: {"share": float(observed[k]["share"]), "n": int(observed[k]["n"])} for k in STATS}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
 
     def model(theta):
         theta = {k: theta[k] for k in priors}
-        return simulate(theta, checked, burn_in, theta_seed(theta, args.seed))
+        return simulate(theta, config, theta_seed(theta, args.seed))
 
     prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (_, lo, hi, _) in priors.items()})
     sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=args.workers) if args.workers > 1
@@ -228,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     draws = []
     for i, j in enumerate(idx):
         theta = {k: float(post.loc[j, k]) for k in priors}
-        draws.append({**theta, **simulate(theta, checked, burn_in, theta_seed(theta, args.seed + 1 + i))})
+        draws.append({**theta, **simulate(theta, config, theta_seed(theta, args.seed + 1 + i))})
     ppc = pd.DataFrame(draws)
     atomic_write_bytes(out / "ppc.csv", ppc.to_csv(index=False).encode())
     from experiments import plots

@@ -7,13 +7,16 @@
     result.survey_table         # observed vs simulated vs no programme
     result.plot_survey(); result.plot_over_time(); result.plot_network()
 
-Settings have plain names (see `glossary()`), mapped to the model's parameters
-and composed through Hydra's compose API (never `@hydra.main` in a notebook), so a
-notebook runs exactly what `python -m experiments.run` would.
+Settings have plain names (see `glossary()`, shared with the explorer), turned into
+configuration values and applied to the case study's configuration (composed once
+with Hydra's compose API, never `@hydra.main` in a notebook) by the same
+`apply_overrides` the command line uses, so a notebook runs exactly what
+`python -m experiments.run` would.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,71 +24,15 @@ from typing import Any
 import pandas as pd
 
 from experiments import analysis, plots
-from experiments.calibrate import compose_checked
-from experiments.run import programme_end, run_replicates
-
-P = "intervention.leadership_programme."
-WHO_WE_PICK = {
-    "at random": "random",
-    "most senior first": "seniority",
-    "best-connected brokers": "brokerage",
-    "equal numbers per organisation": "quota",
-    "whole teams": "teams",
-}
-
-# plain name -> (model parameter, meaning, how the value is translated)
-GLOSSARY: dict[str, tuple[str, str]] = {
-    "people_on_programme": (P + "cohort_size", "how many leaders take part (the case: 60)"),
-    "who_we_pick": (P + "selection", "how participants are chosen: " + ", ".join(WHO_WE_PICK)),
-    "programme_months": (P + "duration_weeks", "how long the programme runs, in months (the case: 6)"),
-    "workshops_per_month": (P + "workshop_every_weeks", "how often the whole cohort meets"),
-    "mix_people_across_organisations": (P + "mixing", "workshops deliberately mix people from different organisations"),
-    "action_learning_sets": (P + "action_learning", "small sets of leaders from different organisations"),
-    "coaching_and_mentoring": (P + "coaching", "coaching that improves listening"),
-    "system_content": (P + "system_sight", "teaching about the whole system and what system leadership means"),
-    "governance_sessions": (P + "governance", "work on governance and risk appetite"),
-    "alumni_follow_on": (P + "follow_on", "alumni sets keep meeting every quarter after the programme"),
-    "statutory_pressure": ("behaviour.pressure_scale",
-                           "how strongly each organisation's own targets pull (1 = as now, 0 = none, 1.5 = more)"),
-    "partnership": ("scenario / scenario_file", "'bnssg', 'small', or the path of your own partnership file"),
-    "repeats": ("run.replicates", "how many times the future is simulated (more = steadier answers, slower)"),
-    "years_followed": ("run.weeks", "how long to follow up, in years (the case: 2)"),
-}
+from experiments.config import CheckedConfig, apply_overrides, compose_checked
+from experiments.execution import run_replicates
+from experiments.glossary import GLOSSARY, WHO_WE_PICK, glossary, to_overrides  # noqa: F401 (re-exported)
 
 
-def glossary() -> pd.DataFrame:
-    """The plain-language settings, the model parameters they set, and what they mean."""
-    return pd.DataFrame([{"setting": k, "model parameter": v[0], "meaning": v[1]} for k, v in GLOSSARY.items()])
-
-
-def _overrides(settings: dict[str, Any]) -> list[str]:
-    out = []
-    for name, value in settings.items():
-        if value is None:
-            continue
-        if name not in GLOSSARY:
-            raise ValueError(f"{name}={value!r}: unknown setting (see glossary())")
-        if name == "partnership":
-            text = str(value)
-            out.append(f"scenario_file={text}" if text.endswith((".yaml", ".yml")) else f"scenario={text}")
-            continue
-        key = GLOSSARY[name][0]
-        if name == "who_we_pick":
-            if value not in WHO_WE_PICK:
-                raise ValueError(f"who_we_pick={value!r}: choose from {', '.join(WHO_WE_PICK)}")
-            value = WHO_WE_PICK[value]
-        elif name == "programme_months":
-            value = max(1, round(float(value) * 52 / 12))
-        elif name == "workshops_per_month":
-            value = max(1, round(4.33 / float(value)))
-        elif name == "alumni_follow_on":
-            value = "alumni_sets" if value else "none"
-        elif name == "years_followed":
-            value = max(1, round(float(value) * 52))
-        elif isinstance(value, bool):
-            value = str(value).lower()
-        out.append(f"{key}={value}")
-    return out
+@functools.lru_cache(maxsize=1)
+def case_study() -> CheckedConfig:
+    """The case study's checked configuration (composed once per process)."""
+    return compose_checked(["experiment=case_study"])
 
 
 @dataclass
@@ -145,18 +92,16 @@ class Result:
 def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 20261126, workers: int = 2,
                   **settings: Any) -> Result:
     """Run the leadership programme with plain-language settings against no programme."""
-    settings = {"repeats": repeats, "years_followed": years_followed, **settings}
-    overrides = _overrides(settings)
-    checked, cfg = compose_checked(overrides)
-    end = programme_end(checked)
-    results, survey, networks, _ = run_replicates(checked, cfg.run.replicates, cfg.run.weeks, cfg.run.burn_in_weeks,
-                                                  seed, {"label": "notebook"}, workers=workers,
-                                                  capture_network_at=(0, end))
-    follow = [w for w in (end, 52, 104) if w <= cfg.run.weeks]
-    effects = analysis.effect_table(results, follow)
-    observed = {k: dict(v) for k, v in cfg.case.observed.items()} if cfg.case else {}
-    table = analysis.survey_table(analysis.survey_statistics(survey, end), observed)
-    return Result(settings, results, survey, effects, table, networks, end, checked.behaviour.strong_tie)
+    values = to_overrides({"repeats": repeats, "years_followed": years_followed, **settings})
+    config = apply_overrides(case_study(), {**values, "run.base_seed": seed})
+    end = config.programme_end
+    reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers)
+    follow = [w for w in (end, 52, 104) if w <= config.run.weeks]
+    effects = analysis.effect_table(reps.results, follow)
+    observed = (config.case or {}).get("observed") or {}
+    table = analysis.survey_table(analysis.survey_statistics(reps.survey, end), observed)
+    return Result(settings, reps.results, reps.survey, effects, table, reps.networks, end,
+                  config.behaviour.strong_tie)
 
 
 def compare(options: dict[str, dict[str, Any]], repeats: int = 20, **common: Any) -> pd.DataFrame:

@@ -8,26 +8,24 @@ import pandas as pd
 import pytest
 
 from experiments import analysis
-from experiments.calibrate import compose_checked
-from experiments.run import programme_end, run_replicates
+from experiments.config import apply_overrides, compose_checked
+from experiments.execution import run_replicates
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def case():
-    checked, cfg = compose_checked([])
-    results, survey, networks, seeds = run_replicates(checked, 8, 52, cfg.run.burn_in_weeks, 77,
-                                                      {"scenario": "bnssg", "label": "test"}, workers=2,
-                                                      capture_network_at=(0, 26))
-    return checked, cfg, results, survey, networks
+    config = apply_overrides(compose_checked(), {"run.replicates": 8, "run.weeks": 52, "run.base_seed": 77})
+    reps = run_replicates(config, {"scenario": "bnssg", "label": "test"}, capture_network_at=(0, 26), workers=2)
+    return config, reps.results, reps.survey, reps.networks
 
 
 def test_calibrated_case_study_stays_within_the_case_sampling_error(case):
     """Regression guard: with a few replicates the calibrated model reproduces the
     case's end-of-programme figures within their sampling error (Wilson 95%)."""
-    checked, cfg, results, survey, _ = case
-    stats_ = analysis.survey_statistics(survey, programme_end(checked))
+    config, results, survey, _ = case
+    stats_ = analysis.survey_statistics(survey, config.programme_end)
     on = stats_[stats_["arm"] == "intervention"].mean(numeric_only=True)
     assert 0.69 <= on["network_agree_end"] <= 0.90
     assert 0.67 <= on["see_system_strongly_agree_end"] <= 0.89
@@ -38,7 +36,7 @@ def test_calibrated_case_study_stays_within_the_case_sampling_error(case):
 
 
 def test_counterfactual_cascade_and_decay_are_reported(case):
-    checked, cfg, results, survey, _ = case
+    config, results, survey, _ = case
     effects = analysis.effect_table(results, (26, 52))
     e = effects.set_index(["metric", "week"])
     # the programme shifts participants' orientation; some of it reaches non-participants
@@ -51,11 +49,12 @@ def test_counterfactual_cascade_and_decay_are_reported(case):
 
 
 def test_results_do_not_depend_on_worker_count():
-    checked, cfg = compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10"])
-    one = run_replicates(checked, 2, 8, 4, 5, {"label": "x"}, workers=1)
-    two = run_replicates(checked, 2, 8, 4, 5, {"label": "x"}, workers=2)
-    pd.testing.assert_frame_equal(one[0], two[0])
-    pd.testing.assert_frame_equal(one[1], two[1])
+    config = apply_overrides(compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10"]),
+                             {"run.replicates": 2, "run.weeks": 8, "run.burn_in_weeks": 4, "run.base_seed": 5})
+    one = run_replicates(config, {"label": "x"}, workers=1)
+    two = run_replicates(config, {"label": "x"}, workers=2)
+    pd.testing.assert_frame_equal(one.results, two.results)
+    pd.testing.assert_frame_equal(one.survey, two.survey)
 
 
 def test_network_snapshots_for_the_figure(case):

@@ -1,0 +1,153 @@
+"""Execution: replicates of one configuration, paired runs, and chunks of a design.
+
+Replicate r is seeded from SeedSequence(base_seed, spawn_key=(r,)), so replicate
+r of two configurations shares its random numbers (common random numbers) and no
+seed depends on job order, launcher or worker count. With any intervention, a
+replicate is a pair: the intervention arm and its counterfactual, run from one
+shared burn-in with the same seed. The counterfactual arm runs each
+intervention's `counterfactual()` settings: programmes still select and mark
+their cohort (so participants are compared with their untreated selves) but
+deliver nothing; reforms are left out.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+from experiments.config import CheckedConfig, apply_overrides
+from experiments.outputs import tidy
+from sim import CollaborationModel
+from sim.interventions import counterfactual
+
+ARMS = ("intervention", "counterfactual")
+
+
+def replicate_seed(base_seed: int, replicate: int) -> int:
+    """The integer seed of replicate r: independent of job order, launcher and scenario."""
+    ss = np.random.SeedSequence(base_seed, spawn_key=(replicate,))
+    return int(ss.generate_state(1, dtype=np.uint64)[0] & np.uint64(2**63 - 1))
+
+
+@dataclass
+class PairResult:
+    results: pd.DataFrame
+    survey: pd.DataFrame
+    networks: dict[str, Any] = field(default_factory=dict)
+    """Optional snapshots of the intervention arm's network: name -> (u, v, w, cross)."""
+
+
+@dataclass
+class Replicates:
+    """All replicates of one configuration, in replicate order."""
+
+    results: pd.DataFrame
+    survey: pd.DataFrame | None
+    networks: dict[str, Any]
+    seeds: dict[int, int]
+
+
+def _network_snapshot(model: CollaborationModel):
+    t = model.state.ties
+    return (t.u.copy(), t.v.copy(), t.w.copy(), t.cross.copy())
+
+
+def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -> pd.DataFrame:
+    """One run without interventions: tidy weekly metrics."""
+    model = CollaborationModel(config.partnership, n_weeks=config.run.weeks, burn_in_weeks=config.run.burn_in_weeks,
+                               behaviour=config.behaviour, rng=seed)
+    model.run()
+    return tidy(model.datacollector.get_model_vars_dataframe(), replicate, seed, groups)
+
+
+def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str, Any],
+             capture_network_at: tuple[int, ...] = ()) -> PairResult:
+    """One replicate: both arms, tidy metrics with an `arm` column, and the survey."""
+    frames, surveys, networks = [], [], {}
+    shared = None
+    weeks = config.run.weeks
+    arms = {ARMS[0]: list(config.interventions.values()),
+            ARMS[1]: list(counterfactual(config.interventions).values())}
+    for arm in ARMS:
+        model = CollaborationModel(config.partnership, n_weeks=weeks, burn_in_weeks=config.run.burn_in_weeks,
+                                   behaviour=config.behaviour, interventions=arms[arm], survey=config.survey,
+                                   rng=seed, keep_burn_in=shared is None, start_state=shared)
+        if shared is None:
+            shared = model.burn_in_state
+        capture = sorted(w for w in capture_network_at if w <= weeks) if arm == ARMS[0] else []
+        if 0 in capture:
+            networks["week_0"] = _network_snapshot(model)
+        for week in [w for w in capture if w > 0]:
+            model.run_for(week - model.week)
+            networks[f"week_{week}"] = _network_snapshot(model)
+        model.run()
+        if arm == ARMS[0] and capture:
+            networks["org"] = model.state.leaders.org.copy()
+            networks["participant"] = model.state.leaders.participant.copy()
+            networks["organisations"] = list(model.state.organisations.names)
+        frames.append(tidy(model.datacollector.get_model_vars_dataframe(), replicate, seed,
+                           {**groups, "arm": arm}))
+        s = model.survey.frame()
+        s.insert(0, "arm", arm)
+        s.insert(0, "seed", np.int64(seed))
+        s.insert(0, "replicate", np.int64(replicate))
+        surveys.append(s)
+    return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks)
+
+
+def progress_bar(iterable, total: int, enabled: bool, desc: str):
+    """tqdm over an iterable; silent unless enabled and stderr is a terminal."""
+    return tqdm(iterable, total=total, desc=desc, disable=not (enabled and sys.stderr.isatty()), leave=False)
+
+
+def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), progress: bool = False,
+                   workers: int | None = None) -> Replicates:
+    """All replicates of one configuration (`config.run`), in replicate order whatever the
+    worker count; with interventions each replicate is a pair."""
+    run = config.run
+    seeds = {r: replicate_seed(run.base_seed, r) for r in range(run.replicates)}
+    if config.interventions:
+        tasks = (delayed(run_pair)(config, r, seeds[r], groups, capture_network_at if r == 0 else ())
+                 for r in range(run.replicates))
+    else:
+        tasks = (delayed(run_single)(config, r, seeds[r], groups) for r in range(run.replicates))
+    # n_jobs=1 runs in this process; results come back in submission order either way
+    gen = Parallel(n_jobs=workers or run.workers, backend="loky", return_as="generator")(tasks)
+    out = list(progress_bar(gen, run.replicates, progress, "replicates"))
+    if config.interventions:
+        return Replicates(pd.concat([o.results for o in out], ignore_index=True),
+                          pd.concat([o.survey for o in out], ignore_index=True), out[0].networks, seeds)
+    return Replicates(pd.concat(out, ignore_index=True), None, {}, seeds)
+
+
+def run_design_row(config: CheckedConfig, values: dict) -> dict:
+    """One design row: the configuration with the row's values, its paired replicates
+    (in this process), and the row's key outputs."""
+    from experiments import analysis, design
+
+    row = apply_overrides(config, values, prefix="design.parameters", round_integers=True)
+    reps = run_replicates(row, {}, workers=1)
+    end = row.programme_end or row.run.weeks
+    return design.row_outputs(reps.results, analysis.survey_statistics(reps.survey, end), end)
+
+
+def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFrame:
+    """The job's chunk of design rows, each a paired run over run.replicates (common seeds),
+    followed to the programme's end."""
+    from experiments import design
+
+    d = config.design
+    full = design.build(d.method, d.n, d.parameters, d.seed)
+    rows = design.chunk(full, d.chunk, d.chunk_size)
+    end = config.programme_end or config.run.weeks
+    config = apply_overrides(config, {"run.weeks": min(config.run.weeks, end)})
+    tasks = (delayed(run_design_row)(config, {k: row[k] for k in d.parameters}) for _, row in rows.iterrows())
+    gen = Parallel(n_jobs=config.run.workers, backend="loky", return_as="generator")(tasks)
+    outputs = list(progress_bar(gen, len(rows), progress, f"design chunk {d.chunk}"))
+    return pd.concat([rows.reset_index(drop=True), pd.DataFrame(outputs)], axis=1)
