@@ -30,20 +30,20 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=500, help="design rows (each is two model runs)")
     ap.add_argument("--jobs", type=int, default=4, help="Hydra jobs the design is cut into")
     args = ap.parse_args()
-    from experiments.calibrate import compose_checked
+    from experiments.config import apply_overrides, compose_checked
     from experiments.design import build
-    from experiments.run import _design_row, run_design_chunk  # noqa: F401
+    from experiments.execution import run_design_row
 
     n = max(1, args.rows // 5)  # Morris rows = n * (k + 1), k = 4
     chunk_size = -(-5 * n // args.jobs)
-    checked, cfg = compose_checked(["experiment=benchmark_design", f"design.n={n}", f"design.chunk_size={chunk_size}"])
-    params = {k: list(v) for k, v in cfg.design.parameters.items()}
-    design = build(cfg.design.method, n, params, cfg.design.seed)
+    config = compose_checked(["experiment=benchmark_design", f"design.n={n}", f"design.chunk_size={chunk_size}"])
+    params = {k: list(v) for k, v in config.design.parameters.items()}
+    design = build(config.design.method, n, params, config.design.seed)
+    rows_config = apply_overrides(config, {"run.weeks": 26})
     runs = 2 * len(design)
 
     t = time.perf_counter()
-    serial = [_design_row(checked, {k: row[k] for k in params}, cfg.run.replicates, 26, cfg.run.burn_in_weeks,
-                          cfg.run.base_seed) for _, row in design.iterrows()]
+    serial = [run_design_row(rows_config, {k: row[k] for k in params}) for _, row in design.iterrows()]
     t_serial = time.perf_counter() - t
 
     with tempfile.TemporaryDirectory() as tmp:
