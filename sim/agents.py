@@ -13,7 +13,6 @@ import mesa
 import numpy as np
 
 from sim.scenario import ROLES
-from sim.trust import trust_value
 
 
 def _array_property(name: str, doc: str):
@@ -57,10 +56,10 @@ class Leader(mesa.Agent):
     def contacts(self, strong: bool = False) -> list["Leader"]:
         """The leaders this one has a tie with (only strong ties if `strong`), by index."""
         ties = self.model.state.ties
-        mine = (ties.u == self.index) | (ties.v == self.index)
+        k = ties.degree[self.index]
+        others, rows = ties._adj[self.index, :k, 0], ties._adj[self.index, :k, 1]
         if strong:
-            mine &= ties.w >= self.model.params.strong_tie
-        others = np.where(ties.u[mine] == self.index, ties.v[mine], ties.u[mine])
+            others = others[ties._w[rows] >= self.model.params.strong_tie]
         agents = self.model.leader_agents
         return [agents[i] for i in np.sort(others)]
 
@@ -74,10 +73,9 @@ class Leader(mesa.Agent):
         has seen of `other` (its trust propensity when it has seen nothing, or has no tie)."""
         ties = self.model.state.ties
         row, col = ties.find(np.array([self.index]), np.array([other.index]))
-        propensity = self.model.state.leaders.trust_propensity[self.index]
         if row[0] < 0:
-            return float(propensity)
-        return float(trust_value(ties.trust_pos[row[0], col[0]], ties.trust_neg[row[0], col[0]], propensity))
+            return float(self.model.state.leaders.trust_propensity[self.index])
+        return float(ties.trust[row[0], col[0]])
 
     def __repr__(self) -> str:
         return f"Leader({self.index}, {self.organisation}, {self.role}, orientation={self.orientation:.2f})"

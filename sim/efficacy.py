@@ -15,20 +15,83 @@ is refreshed with the network structure every few weeks.
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
+from numba import njit
 
 from sim.state import Process
 
 
+@njit(cache=True)
+def _efficacy_step(efficacy, who, success, rate):
+    out = efficacy.copy()
+    gain = np.empty(who.size)
+    for i in range(who.size):  # simultaneous within the week
+        gain[i] = rate * ((1.0 if success[i] else 0.0) - efficacy[who[i]])
+    for i in range(who.size):
+        out[who[i]] += gain[i]
+    return np.minimum(np.maximum(out, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _efficacy_in_place(efficacy, who, success, rate):
+    efficacy[:] = _efficacy_step(efficacy, who, success, rate)
+
+
 def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, rate: float) -> np.ndarray:
-    eff = efficacy.copy()
-    np.add.at(eff, who, rate * (success.astype(float) - eff[who]))
-    return np.clip(eff, 0.0, 1.0)
+    return _efficacy_step(np.asarray(efficacy, float), np.asarray(who, np.int64), np.asarray(success, bool),
+                          float(rate))
+
+
+@njit(cache=True)
+def reach(u, v, w, cross, count, org, n_orgs, strong):
+    """Share of the other organisations each leader reaches within two strong-tie steps,
+    the first of them a cross-organisation tie. Two passes over the ties with a bitset of
+    organisations per leader: first what each leader's strong contacts belong to, then what a
+    leader sees through each strong cross-organisation tie."""
+    n = org.size
+    out = np.zeros(n)
+    if n_orgs <= 1:
+        return out
+    words = (n_orgs + 63) // 64
+    one = np.uint64(1)
+    near = np.zeros((n, words), np.uint64)  # own organisation and those of strong contacts
+    for i in range(n):
+        near[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
+    for r in range(count):
+        if w[r] >= strong:
+            a, b = u[r], v[r]
+            near[a, org[b] >> 6] |= one << np.uint64(org[b] & 63)
+            near[b, org[a] >> 6] |= one << np.uint64(org[a] & 63)
+    seen = np.zeros((n, words), np.uint64)
+    for i in range(n):
+        seen[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
+    for r in range(count):
+        if cross[r] and w[r] >= strong:
+            a, b = u[r], v[r]
+            for k in range(words):
+                seen[a, k] |= near[b, k]
+                seen[b, k] |= near[a, k]
+    for i in range(n):
+        c = 0
+        for k in range(words):
+            x = seen[i, k]
+            while x:
+                x &= x - one
+                c += 1
+        out[i] = (c - 1.0) / (n_orgs - 1)
+    return out
+
+
+@njit(cache=True)
+def _sight_week(sight, reach_, listening, bonus, nu0, rate, first):
+    for i in range(sight.size):
+        target = min(max(reach_[i] * (1.0 - nu0 * (1.0 - listening[i])) + bonus[i], 0.0), 1.0)
+        sight[i] = target if first else sight[i] + rate * (target - sight[i])
 
 
 def organisation_reach(strong, strong_cross, org: np.ndarray, n_orgs: int) -> np.ndarray:
-    """Share of the other organisations each leader reaches within two strong-tie steps,
-    the first of them a cross-organisation tie. Takes dense or sparse adjacency matrices."""
+    """The same measure from dense or sparse adjacency matrices (a reference for tests)."""
+    import scipy.sparse as sp
+
     n = org.size
     if n_orgs <= 1:
         return np.zeros(n)
@@ -41,7 +104,7 @@ def organisation_reach(strong, strong_cross, org: np.ndarray, n_orgs: int) -> np
         member = np.zeros((n, n_orgs), strong.dtype)
         member[np.arange(n), org] = 1.0
         reached = ((member + strong_cross @ (member + strong @ member)) > 0).sum(axis=1)
-    return (reached - 1.0) / (n_orgs - 1)  # minus own organisation
+    return (reached - 1.0) / (n_orgs - 1)
 
 
 def sight_target(reach: np.ndarray, listening: np.ndarray, nu0: float,
@@ -55,12 +118,13 @@ def update_sight(sight: np.ndarray, target: np.ndarray, rate: float) -> np.ndarr
 
 
 def refresh_sight(state, params, first: bool = False) -> None:
-    """System sight towards (or, at set-up, set to) its target from the current strong ties."""
+    """System sight towards (or, at set-up, set to) its target from the current strong ties
+    (`sight_target` and `update_sight`, in one compiled pass)."""
     leaders, ties = state.leaders, state.ties
-    reach = organisation_reach(ties.adjacency(params.strong_tie), ties.adjacency(params.strong_tie, cross_only=True),
-                               leaders.org, state.organisations.n)
-    target = sight_target(reach, leaders.listening, params.perception_noise, leaders.sight_bonus)
-    leaders.system_sight[:] = target if first else update_sight(leaders.system_sight, target, params.sight_rate)
+    r = reach(ties._u, ties._v, ties._w, ties._cross, ties.count, leaders.org, state.organisations.n,
+              params.strong_tie)
+    _sight_week(leaders.system_sight, r, leaders.listening, leaders.sight_bonus, params.perception_noise,
+                params.sight_rate, first)
 
 
 class EfficacyAndSight(Process):
@@ -73,6 +137,6 @@ class EfficacyAndSight(Process):
     def step(self, state, params, week, rng) -> None:
         if week.clock % params.structure_every == 0:
             refresh_sight(state, params)
-        if week.representatives.size:
-            who, won = week.contributions()
-            state.leaders.efficacy[:] = update_efficacy(state.leaders.efficacy, who, won, params.efficacy_rate)
+        if week.contributors.size:
+            _efficacy_in_place(state.leaders.efficacy, week.contributors, week.contributor_success,
+                               params.efficacy_rate)

@@ -55,45 +55,63 @@ def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
     )
 
 
+def seats(pools: list[np.ndarray], k: int, rng: np.random.Generator) -> np.ndarray:
+    """At most k members drawn at random, without replacement, from each pool (all at once:
+    each member gets a uniform and the k smallest of each pool win). Sorted."""
+    pools = [q for q in pools if q.size]
+    if not pools:
+        return np.zeros(0, np.int64)
+    members = np.concatenate(pools)
+    group = np.repeat(np.arange(len(pools)), [q.size for q in pools])
+    order = np.lexsort((rng.random(members.size), group))
+    start = np.concatenate([[0], np.cumsum([q.size for q in pools])[:-1]])
+    rank = np.arange(members.size) - start[group[order]]
+    return np.sort(members[order][rank < k])
+
+
 def build_forums(p: Partnership, orgs: Organisations, leaders: Leaders,
                  rng: np.random.Generator) -> Forums:
     """Each organisation's own leadership meeting, then the partnership's forums.
 
     Forum instances draw their organisations and seats; each gets a random phase.
     """
-    forums = Forums.empty()
+    names, members, period, phase, structured, familiarity, prior_trust = [], [], [], [], [], [], []
+
+    def add(name, who, every, structured_=False, familiarity_=0.0, prior_trust_=0.5):
+        names.append(name)
+        members.append(np.asarray(who, np.int64))
+        period.append(every)
+        phase.append(int(rng.integers(every)))
+        structured.append(structured_)
+        familiarity.append(familiarity_)
+        prior_trust.append(prior_trust_)
+
     for o in range(orgs.n):
-        members = np.arange(orgs.start[o], orgs.start[o] + orgs.size[o])
-        forums.add(f"{orgs.names[o]}_leadership", members, p.internal_meetings_every_weeks,
-                   int(rng.integers(p.internal_meetings_every_weeks)))
+        add(f"{orgs.names[o]}_leadership", np.arange(orgs.start[o], orgs.start[o] + orgs.size[o]),
+            p.internal_meetings_every_weeks)
     name_to_org = {o.name: i for i, o in enumerate(p.organisations)}
     role_code = {r: i for i, r in enumerate(ROLES)}
     for spec in p.forums:
         listed = np.array([name_to_org[o] for o in spec.organisations], np.int64)
-        eligible_roles = np.array([role_code[r] for r in spec.roles])
+        eligible = np.isin(leaders.role, [role_code[r] for r in spec.roles])
+        pools = {int(o): orgs.start[o] + np.flatnonzero(eligible[orgs.start[o]:orgs.start[o] + orgs.size[o]])
+                 for o in listed}
         for inst in range(spec.instances):
             if spec.organisations_per_instance and spec.organisations_per_instance < listed.size:
                 chosen = rng.choice(listed, spec.organisations_per_instance, replace=False)
             else:
                 chosen = listed
-            members = []
-            for o in np.sort(chosen):
-                pool = np.flatnonzero((leaders.org == o) & np.isin(leaders.role, eligible_roles))
-                if pool.size:
-                    members.append(rng.choice(pool, min(spec.seats_per_organisation, pool.size),
-                                              replace=False))
-            members = np.sort(np.concatenate(members)) if members else np.zeros(0, np.int64)
+            who = seats([pools[int(o)] for o in np.sort(chosen)], spec.seats_per_organisation, rng)
             name = spec.name if spec.instances == 1 else f"{spec.name}_{inst + 1}"
-            forums.add(name, members, spec.meets_every_weeks,
-                       int(rng.integers(spec.meets_every_weeks)), spec.structured,
-                       spec.familiarity, spec.prior_trust)
-    return forums
+            add(name, who, spec.meets_every_weeks, spec.structured, spec.familiarity, spec.prior_trust)
+    return Forums(names, members, np.array(period, np.int64), np.array(phase, np.int64) % np.array(period),
+                  np.array(structured, bool), np.array(familiarity, float), np.array(prior_trust, float))
 
 
 def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: Forums,
                  params: BehaviourParams, rng: np.random.Generator) -> TieTable:
     """Within-organisation colleagues, forum acquaintances and a few weak cross-boundary ties."""
-    ties = TieTable(n=leaders.n, org=leaders.org)
+    ties = TieTable(n=leaders.n, org=leaders.org, propensity=leaders.trust_propensity)
     hist = params.prior_history
     # colleagues: about within_org_degree / 2 pairs per leader, uniform inside each organisation
     pairs_per_org = np.minimum(np.round(orgs.size * p.within_org_degree / 2.0),
@@ -133,15 +151,14 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     return ties
 
 
-def build_state(partnership: Partnership, params: BehaviourParams,
-                streams: dict[str, np.random.Generator]) -> ModelState:
+def build_state(partnership: Partnership, params: BehaviourParams, streams: dict) -> ModelState:
     """The state at the start of the burn-in: organisations, leaders, forums, the starting
     network (all from the `setup` stream), no trust evidence between organisations yet,
     and embeddedness and system sight computed once."""
     from sim.efficacy import refresh_sight
     from sim.ties import refresh_embeddedness
 
-    setup = streams["setup"]
+    setup = streams["setup"].sequential
     organisations = build_organisations(partnership, params.pressure_scale)
     leaders = build_leaders(partnership, organisations, params, setup)
     forums = build_forums(partnership, organisations, leaders, setup)

@@ -42,6 +42,10 @@ from sim.schema import ConfigError, Settings, choice, choices, flag, number
 from sim.state import Process
 
 SELECTIONS = ("random", "seniority", "brokerage", "quota", "teams")
+WORKSHOP, SETS = 1, 2
+"""Draw purposes of a programme in the interventions stream (offset by its position)."""
+PURPOSES_PER_INTERVENTION = 16
+_ONE_GROUP = np.zeros(1, np.int64)
 FOLLOW_ON = ("none", "alumni_sets")
 
 
@@ -191,7 +195,7 @@ class LeadershipProgramme(Settings):
     def start(self, model) -> "RunningProgramme":
         """Select and mark the cohort, draw engagement, form the sets (interventions stream)."""
         state = model.state
-        rng = state.streams["interventions"]
+        rng = state.streams["interventions"].sequential
         leaders = state.leaders
         role_codes = [ROLES.index(r) for r in self.eligible_roles]
         eligible = np.flatnonzero(np.isin(leaders.role, role_codes) & ~leaders.participant)
@@ -206,8 +210,12 @@ class LeadershipProgramme(Settings):
               "risk_appetite": float(leaders.risk_appetite.std()) or 0.1,
               "sight_bonus": float(leaders.system_sight.std()) or 0.1,
               "efficacy": float(leaders.efficacy.std()) or 0.1}
-        return RunningProgramme(self, cohort, sets, [np.searchsorted(cohort, s) for s in sets], sd,
-                                {name: np.zeros(cohort.size) for name in sd})
+        sizes = np.array([m.size for m in sets], np.int64)
+        return RunningProgramme(self, cohort, sets, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+                                np.concatenate(sets).astype(np.int64) if sets else np.zeros(0, np.int64),
+                                np.searchsorted(cohort, np.concatenate(sets)) if sets else np.zeros(0, np.int64),
+                                sd, {name: np.zeros(cohort.size) for name in sd},
+                                purpose=PURPOSES_PER_INTERVENTION * len(state.interventions))
 
 
 @dataclass
@@ -217,10 +225,16 @@ class RunningProgramme:
     settings: LeadershipProgramme
     cohort: np.ndarray
     sets: list[np.ndarray]
-    set_positions: list[np.ndarray]
-    """Each set's members as positions in the (sorted) cohort."""
+    set_offsets: np.ndarray
+    set_members: np.ndarray
+    """The sets as (offsets, concatenated members), for the compiled meeting kernel."""
+    set_positions: np.ndarray
+    """Each set member's position in the (sorted) cohort."""
     baseline_sd: dict[str, float]
     gains: dict[str, np.ndarray]
+    purpose: int = 0
+    """Offset of this programme's draw purposes in the interventions stream (its position
+    among the run's interventions), so two programmes never share draws."""
 
     def step(self, state, params, week, rng) -> None:
         s = self.settings
@@ -231,10 +245,12 @@ class RunningProgramme:
         if s.start_week <= week.number <= s.last_week:
             k = week.number - s.start_week
             if s.workshops and k % s.workshop_every_weeks == 0:
-                present = self.cohort[rng.random(self.cohort.size) < e]
-                a, b = group_conversations(rng, [present], np.array([s.mixing]), leaders.org, 1.0,
-                                           s.workshop_contacts, params.homophily)
-                week.add_conversations(a, b)
+                # attendance with probability e, then conversations (all keyed by participant and week)
+                a, b, ids = group_conversations(rng.key, self.purpose + WORKSHOP, week.clock, _ONE_GROUP,
+                                                np.array([0, self.cohort.size]), self.cohort, e,
+                                                np.array([s.mixing]), leaders.org, s.workshop_contacts,
+                                                params.homophily, leaders.n)
+                week.add_conversations(a, b, ids)
             if s.action_learning and k % s.set_every_weeks == s.set_every_weeks // 2:
                 self._meet_sets(state, params, week, rng, e)
             per_week = 1.0 / s.duration_weeks
@@ -258,10 +274,12 @@ class RunningProgramme:
                 self._decay(leaders, name, step * sd)
 
     def _meet_sets(self, state, params, week, rng, e) -> None:
-        groups = [members[rng.random(members.size) < e[pos]] for members, pos in zip(self.sets, self.set_positions)]
-        a, b = group_conversations(rng, groups, np.ones(len(groups), bool), state.leaders.org, 1.0,
-                                   self.settings.set_contacts, params.homophily)
-        week.add_conversations(a, b)
+        n_sets = len(self.sets)
+        a, b, ids = group_conversations(rng.key, self.purpose + SETS, week.clock, np.arange(n_sets),
+                                        self.set_offsets, self.set_members, e[self.set_positions],
+                                        np.ones(n_sets, bool), state.leaders.org, self.settings.set_contacts,
+                                        params.homophily, state.leaders.n)
+        week.add_conversations(a, b, ids)
 
     def _gain(self, leaders, name: str, amount: np.ndarray) -> None:
         arr = getattr(leaders, name)

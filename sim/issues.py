@@ -12,40 +12,84 @@ own organisation: c * statutory pressure * (1 - risk appetite). The success
 probability uses the expected contribution q_i of the other representatives,
 which comes from trust: P = P(Binomial(k - 1, q_i) >= M - 1). Choice is logit:
 P(contribute) = 1 / (1 + exp(-beta * dU)).
+
+Draws are keyed (`sim.streams`): the number of issues by week, an issue's
+organisations and representatives by (week, issue), a representative's choice
+by (week, issue, position), so both arms of a paired comparison meet the same
+issues and compare the same uniform draw with their own choice probabilities.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
-from scipy.special import betainc, expit
+from numba import njit
 
 from sim.state import Process
-from sim.trust import trust_value
+from sim.streams import base_state, entity_state, next_uniform, poisson_from_uniform
+
+COUNT, COMPOSITION, CHOICE = 1, 2, 3
 
 
-def draw_issues(rng: np.random.Generator, rate: float, k: int, org_start: np.ndarray,
-                org_size: np.ndarray):
+@njit(cache=True)
+def draw_issues(key, clock, rate, k, org_start, org_size):
     """This week's issues: (representatives, organisations), each of shape (n_issues, k).
 
-    Organisations are drawn without replacement per issue; the representative is
-    a uniformly drawn leader of each (leaders are numbered organisation by organisation).
-    """
+    The number is Poisson(rate); each issue draws k distinct organisations (a partial
+    Fisher-Yates shuffle) and a uniformly drawn leader of each (leaders are numbered
+    organisation by organisation)."""
+    st = entity_state(base_state(key, COUNT, clock), 0)
+    st, u = next_uniform(st)
+    n_issues = poisson_from_uniform(u, rate)
     n_orgs = org_start.size
-    n_issues = rng.poisson(rate)
-    orgs = np.argsort(rng.random((n_issues, n_orgs)), axis=1)[:, :k]
-    reps = org_start[orgs] + np.floor(rng.random(orgs.shape) * org_size[orgs]).astype(np.int64)
+    reps = np.empty((n_issues, k), np.int64)
+    orgs = np.empty((n_issues, k), np.int64)
+    base = base_state(key, COMPOSITION, clock)
+    order = np.empty(n_orgs, np.int64)
+    for q in range(n_issues):
+        st = entity_state(base, q)
+        for o in range(n_orgs):
+            order[o] = o
+        for j in range(k):
+            st, u = next_uniform(st)
+            pick = j + int(u * (n_orgs - j))
+            order[j], order[pick] = order[pick], order[j]
+            orgs[q, j] = order[j]
+        for j in range(k):
+            st, u = next_uniform(st)
+            o = orgs[q, j]
+            reps[q, j] = org_start[o] + int(u * org_size[o])
     return reps, orgs
 
 
-def success_probability(q: np.ndarray, n_others: int, needed: int) -> np.ndarray:
+@njit(cache=True)
+def _choose(n, k):
+    c = 1.0
+    for j in range(1, k + 1):
+        c = c * (n - k + j) / j
+    return c
+
+
+@njit(cache=True)
+def binomial_tail(q, n_others, needed):
     """P(at least `needed` of `n_others` contribute), each independently with probability q."""
-    q = np.clip(np.asarray(q, float), 0.0, 1.0)
     if needed <= 0:
-        return np.ones_like(q)
+        return 1.0
     if needed > n_others:
-        return np.zeros_like(q)
-    # Binomial upper tail as a regularised incomplete beta function
-    return betainc(needed, n_others - needed + 1, q)
+        return 0.0
+    q = min(max(q, 0.0), 1.0)
+    total = 0.0
+    for j in range(needed, n_others + 1):
+        total += _choose(n_others, j) * q ** j * (1.0 - q) ** (n_others - j)
+    return min(total, 1.0)
+
+
+def success_probability(q: np.ndarray, n_others: int, needed: int) -> np.ndarray:
+    """P(at least `needed` of `n_others` contribute), element-wise over q."""
+    q = np.asarray(q, float)
+    return np.array([binomial_tail(x, n_others, needed) for x in q.ravel()]).reshape(q.shape)
 
 
 def statutory_cost(cost: float, pressure: np.ndarray, risk_appetite: np.ndarray) -> np.ndarray:
@@ -61,7 +105,7 @@ def utility_gain(orientation: np.ndarray, benefit: float, p_success: np.ndarray,
 
 def choice_probability(du: np.ndarray, beta: float) -> np.ndarray:
     """Logit (quantal response) probability of contributing."""
-    return expit(beta * du)
+    return 1.0 / (1.0 + np.exp(-beta * np.asarray(du, float)))
 
 
 def outcomes(contributed: np.ndarray, threshold: int) -> np.ndarray:
@@ -69,19 +113,86 @@ def outcomes(contributed: np.ndarray, threshold: int) -> np.ndarray:
     return contributed.sum(axis=1) >= threshold
 
 
+@functools.lru_cache(maxsize=None)
+def _pair_positions(k: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.nonzero(~np.eye(k, dtype=bool))
+
+
 def ordered_pairs(representatives: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All ordered pairs (i, j), i != j, of representatives within each issue, row-major."""
-    n_issues, k = representatives.shape
-    i_idx, j_idx = np.nonzero(~np.eye(k, dtype=bool))
+    i_idx, j_idx = _pair_positions(representatives.shape[1])
     return representatives[:, i_idx].ravel(), representatives[:, j_idx].ravel()
 
 
-def expected_contribution(personal: np.ndarray, organisational: np.ndarray, interpersonal_weight: float,
-                          n_issues: int, k: int) -> np.ndarray:
-    """Each representative's expected partner contribution q_i: the mean over partners of
-    omega x interpersonal + (1 - omega) x inter-organisational trust."""
-    expected = interpersonal_weight * personal + (1 - interpersonal_weight) * organisational
-    return expected.reshape(n_issues, k, k - 1).mean(axis=2)
+@njit(cache=True)
+def _pairs_after(reps, conv_a, conv_b):
+    """(observers, partners) of `ordered_pairs`, and the same appended to this week's
+    conversations (so the tie table is asked once for both)."""
+    n_issues, k = reps.shape
+    n_conv = conv_a.size
+    a = np.empty(n_conv + n_issues * k * (k - 1), np.int64)
+    b = np.empty(a.size, np.int64)
+    a[:n_conv] = conv_a
+    b[:n_conv] = conv_b
+    m = n_conv
+    for q in range(n_issues):
+        for i in range(k):
+            for j in range(k):
+                if i != j:
+                    a[m], b[m] = reps[q, i], reps[q, j]
+                    m += 1
+    return a[n_conv:], b[n_conv:], a, b
+
+
+@njit(cache=True)
+def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, propensity, org, orientation,
+           risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta):
+    """Each representative's choice (contributed, shape like reps), each issue's success, and
+    one entry per contribution (contributor, whether its issue succeeded).
+
+    rows/cols: the tie row and evidence column of each ordered pair (observer, partner),
+    laid out like `ordered_pairs`. Expected partner contribution q_i is the mean over
+    partners of omega x interpersonal + (1 - omega) x inter-organisational trust."""
+    n_issues, k = reps.shape
+    contributed = np.zeros((n_issues, k), np.bool_)
+    success = np.zeros(n_issues, np.bool_)
+    contributors = np.empty(n_issues * k, np.int64)
+    contributor_success = np.empty(n_issues * k, np.bool_)
+    n_contributions = 0
+    base = base_state(key, CHOICE, clock)
+    pair = 0
+    for q in range(n_issues):
+        n_yes = 0
+        for i in range(k):
+            me = reps[q, i]
+            p = propensity[me]
+            expected = 0.0
+            for j in range(k):
+                if j == i:
+                    continue
+                personal = trust[rows[pair], cols[pair]]
+                oa, ob = org[me], org[reps[q, j]]
+                organisational = (org_pos[oa, ob] + 2.0 * p) / (org_pos[oa, ob] + org_neg[oa, ob] + 2.0)
+                expected += interpersonal_weight * personal + (1.0 - interpersonal_weight) * organisational
+                pair += 1
+            expected /= k - 1
+            p_success = binomial_tail(expected, k - 1, threshold - 1)
+            o = orientation[me]
+            own_cost = cost * (1.0 - anchor[rep_orgs[q, i]]) * (1.0 - risk_appetite[me])
+            du = o * benefit * p_success - (1.0 - o) * own_cost
+            prob = 1.0 / (1.0 + math.exp(-beta * du))
+            st = entity_state(base, q * k + i)
+            st, u = next_uniform(st)
+            if u < prob:
+                contributed[q, i] = True
+                n_yes += 1
+        success[q] = n_yes >= threshold
+        for i in range(k):
+            if contributed[q, i]:
+                contributors[n_contributions] = reps[q, i]
+                contributor_success[n_contributions] = success[q]
+                n_contributions += 1
+    return contributed, success, contributors[:n_contributions], contributor_success[:n_contributions]
 
 
 class CollectiveIssues(Process):
@@ -96,27 +207,18 @@ class CollectiveIssues(Process):
     def step(self, state, params, week, rng) -> None:
         orgs, leaders, ties = state.organisations, state.leaders, state.ties
         k = params.orgs_per_issue
-        reps, rep_orgs = draw_issues(rng, params.issue_rate, k, orgs.start, orgs.size)
-        observers, partners = ordered_pairs(reps)
+        reps, rep_orgs = draw_issues(rng.key, week.clock, params.issue_rate, k, orgs.start, orgs.size)
         conv_a, conv_b = week.conversations
-        rows, cols = ties.ensure(np.concatenate([conv_a, observers]), np.concatenate([conv_b, partners]),
-                                 params.strong_tie)
+        observers, partners, all_a, all_b = _pairs_after(reps, conv_a, conv_b)
+        rows, cols = ties.ensure(all_a, all_b)
         n_conv = conv_a.size
         week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
         week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
         week.used_rows = rows
         week.representatives, week.representative_orgs = reps, rep_orgs
         week.observers, week.partners = observers, partners
-
-        propensity = leaders.trust_propensity[observers]
-        personal = trust_value(ties.trust_pos[week.issue_rows, week.issue_cols],
-                               ties.trust_neg[week.issue_rows, week.issue_cols], propensity)
-        oa, ob = leaders.org[observers], leaders.org[partners]
-        organisational = trust_value(state.org_trust.trust_pos[oa, ob], state.org_trust.trust_neg[oa, ob],
-                                     propensity)
-        q = expected_contribution(personal, organisational, params.interpersonal_weight, reps.shape[0], k)
-        p_success = success_probability(q, k - 1, params.issue_threshold - 1)
-        cost = statutory_cost(params.contribution_cost, orgs.pressure[rep_orgs], leaders.risk_appetite[reps])
-        du = utility_gain(leaders.orientation[reps], params.system_benefit, p_success, cost)
-        week.contributed = rng.random(reps.shape) < choice_probability(du, params.logit_beta)
-        week.success = outcomes(week.contributed, params.issue_threshold)
+        week.contributed, week.success, week.contributors, week.contributor_success = decide(
+            rng.key, week.clock, reps, rep_orgs, week.issue_rows, week.issue_cols, ties._trust,
+            state.org_trust.trust_pos, state.org_trust.trust_neg, leaders.trust_propensity, leaders.org,
+            leaders.orientation, leaders.risk_appetite, orgs.anchor, params.interpersonal_weight,
+            params.issue_threshold, params.system_benefit, params.contribution_cost, params.logit_beta)

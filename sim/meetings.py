@@ -1,21 +1,33 @@
 """Submodel 1, meetings: who talks to whom this week.
 
-Four channels, each a pure function of arrays and a random generator:
+Four channels, each a compiled kernel with keyed random draws (`sim.streams`):
 forum meetings on their schedules, use of existing ties (more likely the
 stronger the tie), introductions to friends of friends (triadic closure) and
 rare chance encounters. Conversations across organisations are accepted with
 probability 1 / homophily relative to same-organisation ones (McPherson et al.
 2001; Ingram & Morris 2007), except in structured (facilitated) meetings, where
 conversations are steered across boundaries (Boudreau et al. 2017).
+
+Every draw is keyed by week, purpose and entity: whether leader i attends
+forum f this week, how many conversations it starts and with whom depends only
+on (f, i, week) and on who else attends; whether tie u-v is used only on (u, v,
+week); and so on. Each conversation carries an id derived from its draws, which
+keys the perception noise of what is seen in it (`sim.perception`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim.state import Process
+from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_from_uniform
+
+# purposes of the draws (each stream has its own key, so purposes need only differ within a stream)
+FORUM, TIE_USE, INTRODUCTION, ENCOUNTER, TIE_THINNING = 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -50,7 +62,17 @@ class Forums:
         self.structured = np.append(self.structured, structured).astype(bool)
         self.familiarity = np.append(self.familiarity, familiarity)
         self.prior_trust = np.append(self.prior_trust, prior_trust)
+        self._packed = None
         return len(self.names) - 1
+
+    def packed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Memberships as (offsets, concatenated members), for the compiled kernels."""
+        if getattr(self, "_packed", None) is None:
+            sizes = np.array([m.size for m in self.members], np.int64)
+            offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+            flat = np.concatenate(self.members).astype(np.int64) if self.members else np.zeros(0, np.int64)
+            self._packed = (offsets, flat)
+        return self._packed
 
     @classmethod
     def empty(cls) -> "Forums":
@@ -58,81 +80,246 @@ class Forums:
                    np.zeros(0), np.zeros(0))
 
 
-def accept_homophily(rng: np.random.Generator, a: np.ndarray, b: np.ndarray, org: np.ndarray,
-                     homophily: float) -> np.ndarray:
-    """Mask of conversations that happen: same-organisation always, cross with p = 1/homophily."""
-    same = org[a] == org[b]
-    return same | (rng.random(a.size) < 1.0 / homophily)
+@njit(cache=True)
+def _attendance(key, purpose, clock, groups, offsets, members, attendance, contacts, n):
+    """First pass over the meetings: who attends (a draw each) and how many conversations each
+    attendee starts (Poisson, from the next draw). Returns (attendee, its meeting, the rest of
+    its sequence, conversations it starts, first attendee of each meeting, total started)."""
+    base = base_state(key, purpose, clock)
+    total = 0
+    for g in groups:
+        total += offsets[g + 1] - offsets[g]
+    who = np.empty(total, np.int64)
+    group_of = np.empty(total, np.int64)
+    states = np.empty(total, np.uint64)
+    starts = np.empty(total, np.int64)
+    first = np.empty(groups.size + 1, np.int64)
+    m = 0
+    for gi in range(groups.size):
+        g = groups[gi]
+        first[gi] = m
+        for p in range(offsets[g], offsets[g + 1]):
+            st = entity_state(base, np.uint64(g) * np.uint64(n) + np.uint64(members[p]))
+            st, u = next_uniform(st)
+            if u < attendance[p]:
+                st, u = next_uniform(st)
+                who[m], group_of[m], states[m] = members[p], gi, st
+                starts[m] = poisson_from_uniform(u, contacts)
+                m += 1
+    first[groups.size] = m
+    started = 0
+    for i in range(m):
+        if first[group_of[i] + 1] - first[group_of[i]] >= 2:
+            started += starts[i]
+    return who[:m], group_of[:m], states[:m], starts[:m], first, started
 
 
-def group_conversations(rng: np.random.Generator, groups: list[np.ndarray], structured: np.ndarray,
-                        org: np.ndarray, attendance: float, contacts: float, homophily: float):
-    """Conversations inside meetings of the given groups.
-
-    Each member attends with probability `attendance`; each attendee starts a
-    Poisson(`contacts`) number of conversations with uniformly drawn other
-    attendees of the same meeting. Returns the pairs (a, b).
-    """
-    if not groups:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    sizes = np.fromiter((g.size for g in groups), np.int64, len(groups))
-    members = np.concatenate(groups)
-    gid = np.repeat(np.arange(len(groups)), sizes)
-    present = rng.random(members.size) < attendance
-    members, gid = members[present], gid[present]
-    counts = np.bincount(gid, minlength=len(groups))
-    start = np.cumsum(counts) - counts
-    n_conv = rng.poisson(contacts, members.size)
-    pos = np.repeat(np.arange(members.size), n_conv)
-    g = gid[pos]
-    m = counts[g]
-    ok = m >= 2
-    pos, g, m = pos[ok], g[ok], m[ok]
-    step = 1 + np.floor(rng.random(pos.size) * (m - 1)).astype(np.int64)
-    partner = start[g] + (pos - start[g] + step) % m
-    a, b = members[pos], members[partner]
-    same = org[a] == org[b]
-    chance = rng.random(a.size) < 1.0 / homophily
-    keep = np.where(structured[g], ~same, same | chance)
-    return a[keep], b[keep]
+@njit(cache=True)
+def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_of, states, starts, first):
+    """Second pass: each attendee's conversations with uniformly drawn other attendees, written
+    from `size` on into buffers with room for them all. Returns the new size."""
+    accept = 1.0 / homophily
+    for i in range(who.size):
+        gi = group_of[i]
+        lo, size_g = first[gi], first[gi + 1] - first[gi]
+        if size_g < 2:
+            continue
+        pos = i - lo
+        st = states[i]
+        me = who[i]
+        crossing_only = structured[groups[gi]]
+        for _ in range(starts[i]):
+            st, u1 = next_uniform(st)
+            st, u2 = next_uniform(st)
+            j = pos + 1 + int(u1 * (size_g - 1))  # another attendee, uniformly (no slow integer modulo)
+            partner = who[lo + (j - size_g if j >= size_g else j)]
+            same = org[me] == org[partner]
+            if (not same) if crossing_only else (same or u2 < accept):
+                a[size], b[size], ids[size] = me, partner, st
+                size += 1
+    return size
 
 
-def forum_conversations(rng: np.random.Generator, forums: Forums, week: int, org: np.ndarray,
-                        attendance: float, contacts: float, homophily: float):
-    """Conversations in the forums that meet this week."""
-    today = forums.meeting(week)
-    return group_conversations(rng, [forums.members[i] for i in today], forums.structured[today],
-                               org, attendance, contacts, homophily)
+@njit(cache=True)
+def group_conversations(key, purpose, clock, groups, offsets, members, attendance, structured, org, contacts,
+                        homophily, n):
+    """Conversations inside the meetings of the given groups.
+
+    `groups` are the ids of the groups meeting (their members are
+    members[offsets[g]:offsets[g + 1]]). Each member attends with its own
+    probability `attendance[position]`; each attendee starts a Poisson(`contacts`)
+    number of conversations with uniformly drawn other attendees of the same
+    meeting; a conversation happens if it crosses organisations in a structured
+    meeting, and otherwise if it stays inside one or passes the homophily filter
+    (1 / homophily). Returns (a, b, conversation ids)."""
+    who, group_of, states, starts, first, started = _attendance(key, purpose, clock, groups, offsets, members,
+                                                                attendance, contacts, n)
+    a = np.empty(started, np.int64)
+    b = np.empty(started, np.int64)
+    ids = np.empty(started, np.uint64)
+    size = _group_into(a, b, ids, 0, groups, structured, org, homophily, who, group_of, states, starts, first)
+    return a[:size], b[:size], ids[:size]
 
 
-def tie_use(rng: np.random.Generator, strength: np.ndarray, rate: float) -> np.ndarray:
-    """Mask of ties used this week: a tie of strength w is used with probability rate * w."""
-    return rng.random(strength.size) < rate * strength
+@njit(cache=True)
+def _geometric(u, rate):
+    """Weeks to the next success of a Bernoulli(rate) process: 1, 2, ... (inversion)."""
+    if rate >= 1.0:
+        return 1
+    never = 1 << 40
+    if rate <= 0.0:
+        return never
+    gap = math.log(1.0 - u) / math.log1p(-rate)
+    return 1 + int(gap) if gap < never else never
 
 
-def introductions(rng: np.random.Generator, indptr: np.ndarray, nbrs: np.ndarray, rate: float,
-                  org: np.ndarray, homophily: float):
-    """Triadic closure: some leaders are introduced by a contact to one of that contact's contacts."""
-    n = indptr.size - 1
-    deg = np.diff(indptr)
-    i = np.flatnonzero((rng.random(n) < rate) & (deg > 0))
-    j = nbrs[indptr[i] + np.floor(rng.random(i.size) * deg[i]).astype(np.int64)]
-    k = nbrs[indptr[j] + np.floor(rng.random(j.size) * deg[j]).astype(np.int64)]
-    keep = k != i
-    i, k = i[keep], k[keep]
-    keep = accept_homophily(rng, i, k, org, homophily)
-    return i[keep], k[keep]
+@njit(cache=True)
+def _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, rate, n):
+    """Ties used this week, written from `size` on; returns the new size.
+
+    Tie u-v is used with probability rate x w each week, independently: its candidate weeks
+    form a Bernoulli(rate) process (keyed geometric gaps from the week it was first seen,
+    `due` holding the next one, -1 for a new tie), and a candidate week uses the tie with
+    probability w (a keyed thinning draw). Only due ties draw, not every tie every week."""
+    base_gap = base_state(key, TIE_USE, clock)
+    base_thin = base_state(key, TIE_THINNING, clock)
+    for r in range(count):
+        d = due[r]
+        if d < 0:  # first seen: the first candidate week from this one on
+            st = entity_state(base_gap, np.uint64(u[r]) * np.uint64(n) + np.uint64(v[r]))
+            st, x = next_uniform(st)
+            d = clock - 1 + _geometric(x, rate)
+            due[r] = d
+        if d != clock:
+            continue
+        e = np.uint64(u[r]) * np.uint64(n) + np.uint64(v[r])
+        st = entity_state(base_thin, e)
+        st, x = next_uniform(st)
+        st2 = entity_state(base_gap, e)
+        st2, _ = next_uniform(st2)  # the first draw of (week, tie) schedules a tie first seen now
+        st2, y = next_uniform(st2)
+        due[r] = clock + _geometric(y, rate)
+        if x < w[r]:
+            a[size], b[size], ids[size] = u[r], v[r], st
+            size += 1
+    return size
 
 
-def encounters(rng: np.random.Generator, n: int, rate: float, org: np.ndarray, homophily: float):
-    """Chance encounters: about rate * n / 2 uniformly random pairs, filtered by homophily."""
-    m = rng.poisson(rate * n / 2.0)
-    a = rng.integers(0, n, m)
-    b = rng.integers(0, n, m)
-    keep = a != b
-    a, b = a[keep], b[keep]
-    keep = accept_homophily(rng, a, b, org, homophily)
-    return a[keep], b[keep]
+@njit(cache=True)
+def tie_use(key, clock, u, v, w, due, count, rate, n):
+    """Ties used this week: (a, b, conversation ids); see `_tie_use_into`."""
+    a = np.empty(count, np.int64)
+    b = np.empty(count, np.int64)
+    ids = np.empty(count, np.uint64)
+    size = _tie_use_into(a, b, ids, 0, key, clock, u, v, w, due, count, rate, n)
+    return a[:size], b[:size], ids[:size]
+
+
+@njit(cache=True)
+def _keyed_neighbour(st, node, adj, deg):
+    """A uniformly chosen neighbour of `node`: the one with the smallest keyed priority, so the
+    choice depends only on the set of neighbours, not on their order (-1 without any)."""
+    best, best_key = -1, np.uint64(0)
+    for e in range(deg[node]):
+        other = adj[node, e, 0]
+        k = mix64(st + (np.uint64(other) + np.uint64(1)) * GOLDEN)
+        if best < 0 or k < best_key:
+            best, best_key = other, k
+    return best
+
+
+@njit(cache=True)
+def _introductions_into(a, b, ids, size, key, clock, adj, deg, rate, org, homophily, n):
+    base = base_state(key, INTRODUCTION, clock)
+    for i in range(n):
+        if deg[i] == 0:
+            continue
+        st = entity_state(base, i)
+        st, x = next_uniform(st)
+        if x >= rate:
+            continue
+        st, _ = next_uniform(st)
+        j = _keyed_neighbour(st, i, adj, deg)
+        st, _ = next_uniform(st)
+        k = _keyed_neighbour(st, j, adj, deg)
+        st, y = next_uniform(st)
+        if k < 0 or k == i:
+            continue
+        if org[i] == org[k] or y < 1.0 / homophily:
+            a[size], b[size], ids[size] = i, k, st
+            size += 1
+    return size
+
+
+@njit(cache=True)
+def introductions(key, clock, adj, deg, rate, org, homophily, n):
+    """Triadic closure: with probability `rate` a leader with contacts is introduced by a random
+    contact j to one of j's contacts k (k != the leader), subject to the homophily filter."""
+    a = np.empty(n, np.int64)
+    b = np.empty(n, np.int64)
+    ids = np.empty(n, np.uint64)
+    size = _introductions_into(a, b, ids, 0, key, clock, adj, deg, rate, org, homophily, n)
+    return a[:size], b[:size], ids[:size]
+
+
+@njit(cache=True)
+def _encounters_into(a, b, ids, size, key, clock, n, rate, org, homophily):
+    base = base_state(key, ENCOUNTER, clock)
+    for i in range(n):
+        st = entity_state(base, i)
+        st, x = next_uniform(st)
+        if x >= 0.5 * rate:
+            continue
+        st, y = next_uniform(st)
+        st, z = next_uniform(st)
+        other = int(y * n)
+        if other == i:
+            continue
+        if org[i] == org[other] or z < 1.0 / homophily:
+            a[size], b[size], ids[size] = i, other, st
+            size += 1
+    return size
+
+
+@njit(cache=True)
+def encounters(key, clock, n, rate, org, homophily):
+    """Chance encounters: each leader meets a uniformly drawn other leader with probability
+    rate / 2 (about rate x n / 2 pairs a week), subject to the homophily filter."""
+    a = np.empty(n, np.int64)
+    b = np.empty(n, np.int64)
+    ids = np.empty(n, np.uint64)
+    size = _encounters_into(a, b, ids, 0, key, clock, n, rate, org, homophily)
+    return a[:size], b[:size], ids[:size]
+
+
+@njit(cache=True)
+def forums_meeting(clock, period, phase):
+    out = np.empty(period.size, np.int64)
+    m = 0
+    for f in range(period.size):
+        if clock % period[f] == phase[f]:
+            out[m] = f
+            m += 1
+    return out[:m]
+
+
+@njit(cache=True)
+def weekly_conversations(key, clock, offsets, members, period, phase, structured, org, attendance, contacts,
+                         homophily, u, v, w, due, count, tie_use_rate, adj, deg, triadic_rate, encounter_rate, n):
+    """All four channels of one week, in one buffer: forums, tie use, introductions, encounters."""
+    groups = forums_meeting(clock, period, phase)
+    att = np.full(members.size, attendance)
+    who, group_of, states, starts, first, started = _attendance(key, FORUM, clock, groups, offsets, members, att,
+                                                                contacts, n)
+    capacity = started + count + 2 * n
+    a = np.empty(capacity, np.int64)
+    b = np.empty(capacity, np.int64)
+    ids = np.empty(capacity, np.uint64)
+    size = _group_into(a, b, ids, 0, groups, structured, org, homophily, who, group_of, states, starts, first)
+    size = _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, tie_use_rate, n)
+    size = _introductions_into(a, b, ids, size, key, clock, adj, deg, triadic_rate, org, homophily, n)
+    size = _encounters_into(a, b, ids, size, key, clock, n, encounter_rate, org, homophily)
+    return a[:size], b[:size], ids[:size]
 
 
 class Meetings(Process):
@@ -143,14 +330,17 @@ class Meetings(Process):
     stream = "meetings"
 
     def step(self, state, params, week, rng) -> None:
-        org = state.leaders.org
-        fa, fb = forum_conversations(rng, state.forums, week.clock, org, params.forum_attendance,
-                                     params.forum_contacts, params.homophily)
-        used = tie_use(rng, state.ties.w, params.tie_use_rate)
-        indptr, nbrs = state.ties.neighbours()
-        ta, tb = introductions(rng, indptr, nbrs, params.triadic_rate, org, params.homophily)
-        ea, eb = encounters(rng, state.leaders.n, params.random_encounter_rate, org, params.homophily)
-        added_a = [a for a, _ in week.added_conversations]
-        added_b = [b for _, b in week.added_conversations]
-        week.conversations = (np.concatenate([fa, state.ties.u[used], ta, ea, *added_a]).astype(np.int64),
-                              np.concatenate([fb, state.ties.v[used], tb, eb, *added_b]).astype(np.int64))
+        ties, forums = state.ties, state.forums
+        offsets, members = forums.packed()
+        a, b, ids = weekly_conversations(rng.key, week.clock, offsets, members, forums.period, forums.phase,
+                                         forums.structured, state.leaders.org, params.forum_attendance,
+                                         params.forum_contacts, params.homophily, ties._u, ties._v, ties._w,
+                                         ties._due, ties.count, params.tie_use_rate, ties._adj, ties._deg,
+                                         params.triadic_rate,
+                                         params.random_encounter_rate, state.leaders.n)
+        if week.added_conversations:
+            a = np.concatenate([a, *(x[0] for x in week.added_conversations)])
+            b = np.concatenate([b, *(x[1] for x in week.added_conversations)])
+            ids = np.concatenate([ids, *(x[2] for x in week.added_conversations)])
+        week.conversations = (a, b)
+        week.conversation_ids = ids

@@ -1,17 +1,16 @@
 """Observation (model level): the weekly metrics the DataCollector records.
 
-All are cheap, vectorised summaries of the state arrays and the tie table.
-Choice and success rates are over a rolling window of the last few weeks, so a
-week without issues does not leave a gap.
+All are summaries of the state arrays and the tie table, computed in one
+compiled pass over ties and leaders. Choice and success rates are over a rolling
+window of the last few weeks, so a week without issues does not leave a gap.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from sim.network import TieTable
 from sim.state import WINDOW, Process
-from sim.trust import trust_value
 
 METRICS: dict[str, str] = {
     "mean_orientation": "mean system orientation of all leaders",
@@ -45,64 +44,139 @@ GROUP_METRICS: dict[str, str] = {
 GROUPS = ("participants", "others")
 
 
-def cross_trust(ties: TieTable, propensity: np.ndarray):
-    """Trust over cross-organisation ties, both directions: (truster ids, trust values).
-    Computed once a week and shared by the metrics that need it."""
-    c = ties.cross
-    truster = np.concatenate([ties.u[c], ties.v[c]])
-    value = np.concatenate([trust_value(ties.trust_pos[c, 0], ties.trust_neg[c, 0], propensity[ties.u[c]]),
-                            trust_value(ties.trust_pos[c, 1], ties.trust_neg[c, 1], propensity[ties.v[c]])])
-    return truster, value
+@njit(cache=True)
+def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, listening, sight, efficacy,
+               participant, strong, org_pos, org_neg, org_prior):
+    """Tie-level counts, inter-organisational trust, and per-group means: returns
+    (tie values [cross_org_trust, strong_cross_share, ei_index, bridges, cross_org_ties, n_ties,
+    interorg_trust], group values [2 x 6: orientation, strong_cross_ties, cross_org_trust,
+    listening, system_sight, efficacy], group sizes)."""
+    n = orientation.size
+    strong_cross = np.zeros(n)
+    trust_sum = np.zeros(n)
+    trust_n = np.zeros(n)
+    n_strong = 0
+    ext = 0
+    bridges = 0
+    n_cross = 0
+    all_trust, all_n = 0.0, 0
+    for r in range(count):
+        a, b = u[r], v[r]
+        is_strong = w[r] >= strong
+        if is_strong:
+            n_strong += 1
+        if cross[r]:
+            n_cross += 1
+            if not embedded[r]:
+                bridges += 1
+            if is_strong:
+                ext += 1
+                strong_cross[a] += 1
+                strong_cross[b] += 1
+            t_ab, t_ba = trust[r, 0], trust[r, 1]
+            trust_sum[a] += t_ab
+            trust_sum[b] += t_ba
+            trust_n[a] += 1
+            trust_n[b] += 1
+            all_trust += t_ab + t_ba
+            all_n += 2
+    share = ext / n_strong if n_strong else 0.0
+    k = org_pos.shape[0]
+    interorg = org_prior
+    if k >= 2:
+        total = 0.0
+        for x in range(k):
+            for y in range(k):
+                if x != y:
+                    total += (org_pos[x, y] + 2.0 * org_prior) / (org_pos[x, y] + org_neg[x, y] + 2.0)
+        interorg = total / (k * (k - 1))
+    ties = np.array([all_trust / all_n if all_n else propensity.mean(), share,
+                     2.0 * share - 1.0 if n_strong else -1.0, float(bridges), float(n_cross), float(count),
+                     interorg])
+    groups = np.zeros((2, 6))
+    size = np.zeros(2)
+    t_sum = np.zeros(2)
+    t_n = np.zeros(2)
+    p_sum = np.zeros(2)
+    for i in range(n):
+        g = 0 if participant[i] else 1
+        size[g] += 1
+        groups[g, 0] += orientation[i]
+        groups[g, 1] += strong_cross[i]
+        groups[g, 3] += listening[i]
+        groups[g, 4] += sight[i]
+        groups[g, 5] += efficacy[i]
+        t_sum[g] += trust_sum[i]
+        t_n[g] += trust_n[i]
+        p_sum[g] += propensity[i]
+    for g in range(2):
+        m = max(size[g], 1.0)
+        for c in (0, 1, 3, 4, 5):
+            groups[g, c] /= m
+        groups[g, 2] = t_sum[g] / t_n[g] if t_n[g] else (p_sum[g] / size[g] if size[g] else np.nan)
+    return ties, groups, size
 
 
-def group_metrics(ties: TieTable, leaders, strong: float, masks: dict[str, np.ndarray],
-                  system_first: dict[str, float], trust) -> dict[str, float]:
-    """GROUP_METRICS for each group mask over leaders; `trust` is `cross_trust`'s result."""
-    n = leaders.n
-    sel = ties.cross & (ties.w >= strong)
-    strong_cross = np.bincount(ties.u[sel], minlength=n) + np.bincount(ties.v[sel], minlength=n)
-    truster, value = trust
-    trust_sum = np.bincount(truster, value, n)
-    trust_n = np.bincount(truster, minlength=n)
-    out = {}
-    for g, m in masks.items():
-        k = max(int(m.sum()), 1)
-        out[f"orientation_{g}"] = float(leaders.orientation[m].sum() / k)
-        out[f"system_first_{g}"] = system_first[g]
-        out[f"strong_cross_ties_{g}"] = float(strong_cross[m].sum() / k)
-        tn = trust_n[m].sum()
-        out[f"cross_org_trust_{g}"] = (float(trust_sum[m].sum() / tn) if tn
-                                       else float(leaders.trust_propensity[m].mean()))
-        out[f"listening_{g}"] = float(leaders.listening[m].sum() / k)
-        out[f"system_sight_{g}"] = float(leaders.system_sight[m].sum() / k)
-        out[f"efficacy_{g}"] = float(leaders.efficacy[m].sum() / k)
+@njit(cache=True)
+def _rates(slot, contributed, success, reps, participant, counts, rates):
+    """This week's events into the rolling window (slot), then the window rates (in place);
+    a rate keeps its last value while its window holds no events."""
+    n_issues, k = contributed.shape
+    decisions = n_issues * k
+    yes = 0
+    yes_p = 0
+    dec_p = 0
+    for q in range(n_issues):
+        for i in range(k):
+            p = participant[reps[q, i]]
+            dec_p += p
+            if contributed[q, i]:
+                yes += 1
+                yes_p += p
+    won = 0
+    for q in range(n_issues):
+        won += success[q]
+    week = (decisions, yes, n_issues, won, dec_p, yes_p, decisions - dec_p, yes - yes_p)
+    for row in range(8):
+        counts[row, slot] = week[row]
+    for j, (num, den) in enumerate(((1, 0), (3, 2), (5, 4), (7, 6))):
+        total = counts[den].sum()
+        if total > 0:
+            rates[j] = counts[num].sum() / total
+
+
+@njit(cache=True)
+def _observe(slot, contributed, success, reps, participant, counts, rates, u, v, w, trust, cross, embedded, count,
+             propensity, orientation, listening, sight, efficacy, strong, org_pos, org_neg, org_prior):
+    """Every metric of the week, in the order of `ALL_NAMES`."""
+    _rates(slot, contributed, success, reps, participant, counts, rates)
+    ties, groups, size = _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, listening,
+                                    sight, efficacy, participant, strong, org_pos, org_neg, org_prior)
+    total = max(size[0] + size[1], 1.0)
+    everyone = np.empty(6)
+    for c in range(6):
+        everyone[c] = (groups[0, c] * size[0] + groups[1, c] * size[1]) / total
+    out = np.empty(13 + 14)
+    out[0] = everyone[0]
+    out[1], out[2] = rates[0], rates[1]
+    # ties: cross_org_trust, strong_cross_share, ei_index, bridges, cross_org_ties, n_ties, interorg_trust
+    out[3], out[4], out[5], out[6] = ties[0], ties[6], ties[1], ties[2]
+    out[7], out[8], out[9] = ties[3], ties[4], ties[5]
+    out[10], out[11], out[12] = everyone[3], everyone[5], everyone[4]
+    for g in range(2):
+        base = 13 + 7 * g
+        out[base] = groups[g, 0]
+        out[base + 1] = rates[2 + g]
+        out[base + 2], out[base + 3] = groups[g, 1], groups[g, 2]
+        out[base + 4], out[base + 5], out[base + 6] = groups[g, 3], groups[g, 4], groups[g, 5]
     return out
 
 
-def tie_metrics(ties: TieTable, propensity: np.ndarray, strong: float, trust) -> dict[str, float]:
-    """Tie-level metrics; `trust` is `cross_trust`'s result."""
-    cross = ties.cross
-    is_strong = ties.w >= strong
-    n_strong = int(is_strong.sum())
-    ext = int((is_strong & cross).sum())
-    share = ext / n_strong if n_strong else 0.0
-    cross_trust = float(trust[1].mean()) if trust[1].size else float(propensity.mean())
-    return {
-        "cross_org_trust": cross_trust,
-        "strong_cross_share": share,
-        "ei_index": 2.0 * share - 1.0 if n_strong else -1.0,
-        "bridges": float((cross & ~ties.embedded).sum()),
-        "cross_org_ties": float(cross.sum()),
-        "n_ties": float(len(ties)),
-    }
-
-
-def interorg_trust(trust_pos: np.ndarray, trust_neg: np.ndarray, prior: float) -> float:
-    k = trust_pos.shape[0]
-    if k < 2:
-        return prior
-    off = ~np.eye(k, dtype=bool)
-    return float(trust_value(trust_pos[off], trust_neg[off], prior).mean())
+ALL_NAMES = (*METRICS, *(f"{m}_{g}" for g in GROUPS for m in GROUP_METRICS))
+"""`METRICS`, then `GROUP_METRICS` for participants, then for others."""
+assert ALL_NAMES[:13] == ("mean_orientation", "system_first_share", "issue_success_rate", "cross_org_trust",
+                          "interorg_trust", "strong_cross_share", "ei_index", "bridges", "cross_org_ties", "n_ties",
+                          "mean_listening", "mean_efficacy", "mean_system_sight")
 
 
 def window_share(numerators: np.ndarray, denominators: np.ndarray, default: float) -> float:
@@ -126,29 +200,11 @@ class Metrics(Process):
     observation = True
 
     def step(self, state, params, week, rng) -> None:
-        leaders, w, m = state.leaders, state.windows.counts, state.metrics
-        slot = week.number % WINDOW
-        w["decisions"][slot] = week.contributed.size
-        w["contributions"][slot] = week.contributed.sum()
-        w["issues"][slot] = week.success.size
-        w["successes"][slot] = week.success.sum()
-        m["system_first_share"] = window_share(w["contributions"], w["decisions"], m["system_first_share"])
-        m["issue_success_rate"] = window_share(w["successes"], w["issues"], m["issue_success_rate"])
-        m["mean_orientation"] = float(leaders.orientation.mean())
-        m["interorg_trust"] = interorg_trust(state.org_trust.trust_pos, state.org_trust.trust_neg,
-                                             state.org_trust.prior)
-        m["mean_listening"] = float(leaders.listening.mean())
-        m["mean_efficacy"] = float(leaders.efficacy.mean())
-        m["mean_system_sight"] = float(leaders.system_sight.mean())
-        trust = cross_trust(state.ties, leaders.trust_propensity)
-        m.update(tie_metrics(state.ties, leaders.trust_propensity, params.strong_tie, trust))
-        if leaders.participant.any():
-            in_cohort = leaders.participant[week.representatives]
-            masks = {"participants": leaders.participant, "others": ~leaders.participant}
-            for g, mask in (("participants", in_cohort), ("others", ~in_cohort)):
-                w[f"decisions_{g}"][slot] = mask.sum()
-                w[f"contributions_{g}"][slot] = (week.contributed & mask).sum()
-                m[f"system_first_{g}"] = window_share(w[f"contributions_{g}"], w[f"decisions_{g}"],
-                                                      m[f"system_first_{g}"])
-            m.update(group_metrics(state.ties, leaders, params.strong_tie, masks,
-                                   {g: m[f"system_first_{g}"] for g in GROUPS}, trust))
+        leaders, ties, windows = state.leaders, state.ties, state.windows
+        values = _observe(week.number % WINDOW, week.contributed, week.success, week.representatives,
+                          leaders.participant, windows.counts, windows.rates, ties._u, ties._v, ties._w, ties._trust,
+                          ties._cross, ties._embedded, ties.count, leaders.trust_propensity, leaders.orientation,
+                          leaders.listening, leaders.system_sight, leaders.efficacy, params.strong_tie,
+                          state.org_trust.trust_pos, state.org_trust.trust_neg, state.org_trust.prior).tolist()
+        has_cohort = bool(leaders.participant.any())
+        state.metrics.update(zip(ALL_NAMES if has_cohort else ALL_NAMES[:13], values))

@@ -27,6 +27,7 @@ from sim.processes import resolve_processes
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError
 from sim.state import STREAMS, ModelState, Process, Week
+from sim.streams import Stream
 from sim.survey import Survey, SurveyParams
 
 
@@ -88,6 +89,7 @@ class CollaborationModel(mesa.Model):
             raise ConfigError(f"behaviour.orgs_per_issue={self.params.orgs_per_issue}: more than the "
                               f"scenario's {self.partnership.n_organisations} organisations")
         self.processes = resolve_processes(processes)
+        self._plan = None  # (step, stream name, runs in the burn-in) per process, made once
         if isinstance(interventions, Mapping):
             interventions = list(build_interventions(interventions).values())
         self.intervention_settings = list(interventions or ())
@@ -104,14 +106,15 @@ class CollaborationModel(mesa.Model):
         if start_state is not None:
             self.state = self._restore(start_state)
         else:
-            streams = dict(zip(STREAMS, (np.random.default_rng(c) for c in root.spawn(len(STREAMS)))))
+            streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
             self.state = build_state(self.partnership, self.params, streams)
             for _ in range(self.burn_in_weeks):
                 self._advance(recording=False)
         if keep_burn_in:
             self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot())
 
-        self.state.interventions = [s.start(self) for s in self.intervention_settings]
+        for settings in self.intervention_settings:  # in order: a running part may use its position
+            self.state.interventions.append(settings.start(self))
         self.has_cohort = bool(self.state.leaders.participant.any())
         if survey is True:
             survey = SurveyParams()
@@ -121,17 +124,37 @@ class CollaborationModel(mesa.Model):
         if self.survey is not None:
             self.survey.setup(self)
 
-        self.leader_agents = list(Leader.create_agents(self, self.state.leaders.n,
-                                                       index=np.arange(self.state.leaders.n)))
+        self._leader_agents: list[Leader] | None = None  # created when first asked for
         names = list(METRICS)
         if self.has_cohort:
             names += [f"{m}_{g}" for g in GROUPS for m in GROUP_METRICS]
-        self.datacollector = mesa.DataCollector(model_reporters={name: _metric_reporter(name) for name in names})
+        self.datacollector = MetricsCollector(names)
         self.running = True
         for process in self.processes:  # week 0 observes the last burn-in week
             if process.observation:
                 process.step(self.state, self.params, self.state.last_week, None)
         self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ the agents
+    @property
+    def leader_agents(self) -> list[Leader]:
+        """The Leader agents, in leader-index order. They are views of the state, made the first
+        time anyone asks for them (a run that only records metrics never needs them)."""
+        if self._leader_agents is None:
+            n = self.state.leaders.n
+            self._leader_agents = list(Leader.create_agents(self, n, index=np.arange(n)))
+        return self._leader_agents
+
+    @property
+    def agents(self):
+        if getattr(self, "_leader_agents", False) is None:
+            self.leader_agents  # noqa: B018 (creates them)
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self.agents  # noqa: B018
+        return super().agents_by_type
 
     # ------------------------------------------------------------------ convenience views of the state
     @property
@@ -170,14 +193,15 @@ class CollaborationModel(mesa.Model):
             self.running = False
 
     def _advance(self, recording: bool) -> Week:
-        state = self.state
+        state, params = self.state, self.params
+        if self._plan is None:
+            self._plan = [(p.step, p.stream, p.during_burn_in) for p in self.processes]
         state.clock += 1
-        week = Week(number=state.clock - self.burn_in_weeks, clock=state.clock,
-                    orgs_per_issue=self.params.orgs_per_issue)
-        for process in self.processes:
-            if recording or process.during_burn_in:
-                rng = state.streams[process.stream] if process.stream else None
-                process.step(state, self.params, week, rng)
+        week = Week(state.clock - self.burn_in_weeks, state.clock, params.orgs_per_issue)
+        streams = state.streams
+        for step, stream, during_burn_in in self._plan:
+            if recording or during_burn_in:
+                step(state, params, week, streams[stream] if stream else None)
         state.last_week = week
         return week
 
@@ -206,3 +230,26 @@ def _metric_reporter(name: str):
 
     report.__name__ = name
     return report
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector over the model's metrics. It records the observed floats directly
+    (Mesa's own collect deep-copies every value, which costs more than the week's metrics);
+    with any other reporter added, Mesa's collect runs as usual."""
+
+    def __init__(self, names):
+        super().__init__(model_reporters={name: _metric_reporter(name) for name in names})
+        self._names = tuple(names)
+
+    def collect(self, model) -> None:
+        if self.agent_reporters or self.agenttype_reporters or len(self.model_reporters) != len(self._names):
+            return super().collect(model)
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        metrics = model.state.metrics
+        try:
+            for name in self._names:
+                self.model_vars[name].append(metrics[name])
+        except KeyError as exc:
+            raise KeyError(f"metric {exc.args[0]!r} was not observed this week: a replacement observation "
+                           "process must fill every metric of sim.metrics") from None

@@ -1,200 +1,591 @@
 """Sparse dyadic state: the tie table.
 
 Ties are undirected for strength and directed for trust. The table keeps one row
-per tie (u < v) in arrays; rows are appended as ties form and compacted as they
-are dropped. Trust evidence (`trust_pos`, `trust_neg`: perceived cooperation and
-defection) is stored per direction in two columns: column 0 is what u has seen
-of v, column 1 what v has seen of u.
+per tie (u < v) in arrays with spare capacity; rows are appended as ties form,
+and a dropped row is filled by the last one. Trust evidence (`trust_pos`,
+`trust_neg`: perceived cooperation and defection) is stored per direction in
+two columns: column 0 is what u has seen of v, column 1 what v has seen of u;
+`trust` holds the resulting trust of each direction, kept up to date as
+evidence arrives, so the weekly rules never recompute it.
 
-A directed index (both orientations of every tie, sorted by a * n + b) serves
-both lookups of pairs (binary search) and neighbour lists (CSR); it is rebuilt
-lazily, at most once a week. Memory and work grow with the number of ties, never
-with the square of the number of leaders.
+Two indexes are kept up to date as ties come and go: an open-addressing hash
+from a pair to its row (finding or creating a tie costs O(1)), and each
+leader's adjacency row (neighbour, tie row), so no neighbour list is ever
+rebuilt from scratch. Every query the weekly processes make is a compiled
+(numba) kernel. Memory and work grow with the number of ties, never with the
+square of the number of leaders.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
-import scipy.sparse as sp
+from numba import njit
+
+from sim.streams import mix64
+
+_EMPTY = -1
+_DELETED = -2
+
+BITSET_MAX = 2048
+"""Up to this many leaders, embeddedness uses a bitset of strong contacts per leader
+(a few machine words each); above it, adjacency rows, whose cost grows with ties."""
 
 
-DENSE_MAX = 600
-"""Up to this many leaders, structure measures use dense matrix products (BLAS is
-faster there); above it, sparse products, whose cost grows with ties, not N^2."""
+def _table_size(entries: int) -> int:
+    """Slots for an index that may hold `entries` keys: a power of two, at most 3/4 full
+    (typically under half, since `entries` counts the worst case of every pair being new)."""
+    return 1 << max(4, int(np.ceil(np.log2(max(4 * entries / 3, 2)))))
 
 
-def _empty(dtype, shape=(0,)):
-    return np.zeros(shape, dtype=dtype)
+# ------------------------------------------------------------------ the pair index
+
+@njit(cache=True)
+def _slot(key, mask):
+    return np.int64(mix64(np.uint64(key)) & np.uint64(mask))
 
 
-@dataclass
+@njit(cache=True)
+def _lookup(index, key):
+    """Row of `key` in the open-addressing index (column 0: key, -1 empty, -2 deleted;
+    column 1: row), or -1."""
+    mask = index.shape[0] - 1
+    s = _slot(key, mask)
+    while True:
+        k = index[s, 0]
+        if k == key:
+            return index[s, 1]
+        if k == _EMPTY:
+            return -1
+        s = (s + 1) & mask
+
+
+@njit(cache=True)
+def _store(index, key, row):
+    """Insert a key known to be absent (reusing a deleted slot on its probe path)."""
+    mask = index.shape[0] - 1
+    s = _slot(key, mask)
+    while index[s, 0] >= 0:
+        s = (s + 1) & mask
+    index[s, 0] = key
+    index[s, 1] = row
+
+
+@njit(cache=True)
+def _slot_index(index, key):
+    mask = index.shape[0] - 1
+    s = _slot(key, mask)
+    while index[s, 0] != key:
+        s = (s + 1) & mask
+    return s
+
+
+@njit(cache=True)
+def _rehash(index, u, v, count, n):
+    index[:, 0] = _EMPTY
+    for r in range(count):
+        _store(index, u[r] * n + v[r], r)
+
+
+@njit(cache=True)
+def find_rows(a, b, n, index):
+    """Row of each pair (a, b) (-1 if there is no tie) and the column of a's evidence about b."""
+    rows = np.empty(a.size, np.int64)
+    cols = np.empty(a.size, np.int64)
+    for i in range(a.size):
+        lo, hi = min(a[i], b[i]), max(a[i], b[i])
+        rows[i] = _lookup(index, lo * n + hi)
+        cols[i] = 0 if a[i] < b[i] else 1
+    return rows, cols
+
+
+# ------------------------------------------------------------------ adjacency rows
+
+@njit(cache=True)
+def _adj_add(adj, deg, at, node, other, row, side):
+    """Append (other, row) to node's adjacency row; `at[row, side]` remembers where."""
+    k = deg[node]
+    adj[node, k, 0] = other
+    adj[node, k, 1] = row
+    at[row, side] = k
+    deg[node] = k + 1
+
+
+@njit(cache=True)
+def _adj_drop(adj, deg, at, u, node, row, side):
+    """Remove tie `row` from node's adjacency row: the row's last entry takes its place."""
+    k = at[row, side]
+    last = deg[node] - 1
+    if k != last:
+        moved = adj[node, last, 1]
+        adj[node, k, 0] = adj[node, last, 0]
+        adj[node, k, 1] = moved
+        at[moved, 0 if u[moved] == node else 1] = k
+    deg[node] = last
+
+
+@njit(cache=True)
+def _rebuild_adjacency(adj, deg, at, u, v, count):
+    deg[:] = 0
+    for r in range(count):
+        _adj_add(adj, deg, at, u[r], v[r], r, 0)
+        _adj_add(adj, deg, at, v[r], u[r], r, 1)
+
+
+@njit(cache=True)
+def strong_contacts(adj, deg, w, n, strong):
+    """Each leader's strong contacts (ties of at least `strong`), sorted, as CSR (indptr, ids)."""
+    indptr = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        c = 0
+        for k in range(deg[i]):
+            if w[adj[i, k, 1]] >= strong:
+                c += 1
+        indptr[i + 1] = indptr[i] + c
+    ids = np.empty(indptr[n], np.int64)
+    for i in range(n):
+        lo = indptr[i]
+        m = lo
+        for k in range(deg[i]):
+            if w[adj[i, k, 1]] >= strong:
+                x = adj[i, k, 0]
+                j = m  # insertion sort: the lists are short
+                while j > lo and ids[j - 1] > x:
+                    ids[j] = ids[j - 1]
+                    j -= 1
+                ids[j] = x
+                m += 1
+    return indptr, ids
+
+
+@njit(cache=True)
+def _share_sorted(a, b, indptr, ids):
+    """Whether the sorted contact lists of a and b intersect."""
+    i, j = indptr[a], indptr[b]
+    i_end, j_end = indptr[a + 1], indptr[b + 1]
+    while i < i_end and j < j_end:
+        if ids[i] == ids[j]:
+            return True
+        if ids[i] < ids[j]:
+            i += 1
+        else:
+            j += 1
+    return False
+
+
+@njit(cache=True)
+def _shares_strong_contact(a, b, adj, deg, w, strong, stamp, mark, rows_below):
+    """Whether a and b have a common neighbour through two ties of at least `strong`, among
+    tie rows below `rows_below` (`stamp` is scratch space of size n; `mark` a value not yet
+    used in it)."""
+    for k in range(deg[a]):
+        r = adj[a, k, 1]
+        if r < rows_below and w[r] >= strong:
+            stamp[adj[a, k, 0]] = mark
+    for k in range(deg[b]):
+        r = adj[b, k, 1]
+        if r < rows_below and w[r] >= strong and stamp[adj[b, k, 0]] == mark:
+            return True
+    return False
+
+
+# ------------------------------------------------------------------ mutation kernels
+
+@njit(cache=True)
+def _ensure(a, b, start, n, u, v, w, pos, neg, trust, cross, embedded, org, propensity, count, index, adj, deg, at,
+            due, snap_bits, snap_indptr, snap_ids):
+    """Rows and evidence columns of the pairs (a, b) from `start` on, creating zero-strength
+    ties as needed. New ties are embedded if their ends shared a strong contact at the last
+    structure refresh (`snap_bits` from `strong_bitsets` for small networks, else the sorted
+    lists `snap_*` from `strong_contacts`). Stops early (returning where) when a leader's
+    adjacency row is full. Returns (rows, cols, new count, pairs done)."""
+    rows = np.empty(a.size, np.int64)
+    cols = np.empty(a.size, np.int64)
+    cap = adj.shape[1]
+    for i in range(start, a.size):
+        lo, hi = min(a[i], b[i]), max(a[i], b[i])
+        key = lo * n + hi
+        r = _lookup(index, key)
+        if r < 0:
+            if deg[lo] == cap or deg[hi] == cap:
+                return rows, cols, count, i
+            r = count
+            count += 1
+            u[r], v[r], w[r] = lo, hi, 0.0
+            pos[r, 0] = pos[r, 1] = neg[r, 0] = neg[r, 1] = 0.0
+            trust[r, 0], trust[r, 1] = propensity[lo], propensity[hi]
+            cross[r] = org[lo] != org[hi]
+            due[r] = -1
+            if snap_bits.shape[0]:
+                embedded[r] = _share_bits(lo, hi, snap_bits)
+            else:
+                embedded[r] = _share_sorted(lo, hi, snap_indptr, snap_ids)
+            _store(index, key, r)
+            _adj_add(adj, deg, at, lo, hi, r, 0)
+            _adj_add(adj, deg, at, hi, lo, r, 1)
+        rows[i] = r
+        cols[i] = 0 if a[i] < b[i] else 1
+    return rows, cols, count, a.size
+
+
+@njit(cache=True)
+def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, adj, deg, at, due):
+    """Drop the rows where keep is False: each is filled by the table's last row (swap-remove),
+    so only the moved rows' index entries change. Returns (new count, deleted slots)."""
+    deleted = 0
+    r = 0
+    while r < count:
+        if keep[r]:
+            r += 1
+            continue
+        index[_slot_index(index, u[r] * n + v[r]), 0] = _DELETED
+        _adj_drop(adj, deg, at, u, u[r], r, 0)
+        _adj_drop(adj, deg, at, u, v[r], r, 1)
+        deleted += 1
+        last = count - 1
+        if last != r:
+            u[r], v[r], w[r] = u[last], v[last], w[last]
+            for c in range(2):
+                pos[r, c], neg[r, c], trust[r, c] = pos[last, c], neg[last, c], trust[last, c]
+                at[r, c] = at[last, c]
+            cross[r], embedded[r], due[r] = cross[last], embedded[last], due[last]
+            keep[r] = keep[last]
+            index[_slot_index(index, u[r] * n + v[r]), 1] = r
+            adj[u[r], at[r, 0], 1] = r
+            adj[v[r], at[r, 1], 1] = r
+        count -= 1
+    return count, deleted
+
+
+@njit(cache=True)
+def _observe(pos, neg, trust, propensity, u, v, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
+    """Trust evidence from simultaneous observations (a cell seen twice is forgotten twice and
+    gains both), then the trust of every touched direction."""
+    decay = forgetting ** weight
+    for i in range(rows.size):
+        pos[rows[i], cols[i]] *= decay
+        neg[rows[i], cols[i]] *= decay
+    for i in range(rows.size):
+        pos[rows[i], cols[i]] += weight * gain[i] * perceived[i]
+        neg[rows[i], cols[i]] += weight * loss_aversion * (1.0 - perceived[i])
+    for i in range(rows.size):
+        r, c = rows[i], cols[i]
+        p = propensity[u[r]] if c == 0 else propensity[v[r]]
+        trust[r, c] = (pos[r, c] + 2.0 * p) / (pos[r, c] + neg[r, c] + 2.0)
+
+
+# ------------------------------------------------------------------ structure queries
+
+@njit(cache=True)
+def strong_bitsets(u, v, w, count, n, strong):
+    """Each leader's strong contacts as a bitset of ceil(n / 64) words."""
+    words = (n + 63) // 64
+    bits = np.zeros((n, words), np.uint64)
+    one = np.uint64(1)
+    for r in range(count):
+        if w[r] >= strong:
+            a, b = u[r], v[r]
+            bits[a, b >> 6] |= one << np.uint64(b & 63)
+            bits[b, a >> 6] |= one << np.uint64(a & 63)
+    return bits
+
+
+@njit(cache=True)
+def _share_bits(a, b, bits):
+    for k in range(bits.shape[1]):
+        if bits[a, k] & bits[b, k]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _embedded_by_bitsets(u, v, count, bits):
+    out = np.zeros(count, np.bool_)
+    for r in range(count):
+        out[r] = _share_bits(u[r], v[r], bits)
+    return out
+
+
+@njit(cache=True)
+def _common_counts(u, v, w, count, n, adj, deg, strong, stop_at_one):
+    """Per tie, the contacts its ends share through two ties of at least `strong`
+    (or 1 as soon as one is found, with `stop_at_one`)."""
+    out = np.zeros(count)
+    stamp = np.full(n, -1, np.int64)
+    for a in range(n):
+        for k in range(deg[a]):
+            if w[adj[a, k, 1]] >= strong:
+                stamp[adj[a, k, 0]] = a
+        for k in range(deg[a]):
+            b = adj[a, k, 0]
+            if b <= a:
+                continue  # each tie once, from its lower end
+            c = 0
+            for f in range(deg[b]):
+                if w[adj[b, f, 1]] >= strong and stamp[adj[b, f, 0]] == a:
+                    c += 1
+                    if stop_at_one:
+                        break
+            out[adj[a, k, 1]] = c
+    return out
+
+
+@njit(cache=True)
+def _have_common(a, b, adj, deg, w, strong, n):
+    out = np.zeros(a.size, np.bool_)
+    stamp = np.full(n, -1, np.int64)
+    for i in range(a.size):
+        out[i] = _shares_strong_contact(a[i], b[i], adj, deg, w, strong, stamp, i, w.size)
+    return out
+
+
+@njit(cache=True)
+def _csr(adj, deg, n):
+    indptr = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        indptr[i + 1] = indptr[i] + deg[i]
+    nbrs = np.empty(indptr[n], np.int64)
+    rows = np.empty(indptr[n], np.int64)
+    for i in range(n):
+        for k in range(deg[i]):
+            nbrs[indptr[i] + k] = adj[i, k, 0]
+            rows[indptr[i] + k] = adj[i, k, 1]
+    return indptr, nbrs, rows
+
+
 class TieTable:
-    n: int
-    """Number of leaders (node ids are 0..n-1)."""
-    org: np.ndarray
-    """Organisation of each leader, used to flag cross-organisation ties."""
-    u: np.ndarray = field(default_factory=lambda: _empty(np.int64))
-    v: np.ndarray = field(default_factory=lambda: _empty(np.int64))
-    w: np.ndarray = field(default_factory=lambda: _empty(np.float64))
-    trust_pos: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
-    """Perceived cooperation: trust_pos[:, 0] is u's evidence about v, [:, 1] v's about u."""
-    trust_neg: np.ndarray = field(default_factory=lambda: _empty(np.float64, (0, 2)))
-    """Perceived defection, same layout as trust_pos."""
-    cross: np.ndarray = field(default_factory=lambda: _empty(bool))
-    embedded: np.ndarray = field(default_factory=lambda: _empty(bool))
-    """Whether the tie had a common neighbour at the last structure refresh."""
+    """The ties of `n` leaders: strength, trust evidence and trust per direction, flags; with a
+    pair index and adjacency rows kept up to date."""
 
-    _ROW_FIELDS = ("u", "v", "w", "trust_pos", "trust_neg", "cross", "embedded")
+    _ARRAYS = ("_u", "_v", "_w", "_pos", "_neg", "_trust", "_cross", "_embedded", "_at", "_due")
 
-    def __post_init__(self):
-        self._invalidate()
+    def __init__(self, n: int, org: np.ndarray, capacity: int = 64, propensity: np.ndarray | None = None):
+        self.n = int(n)
+        self.org = np.asarray(org, np.int64)
+        self.propensity = np.full(self.n, 0.5) if propensity is None else np.asarray(propensity, float)
+        """Each leader's trust propensity: the trust of a direction without evidence."""
+        self.count = 0
+        self._deleted = 0
+        capacity = max(int(capacity), 16)
+        self._u = np.zeros(capacity, np.int64)
+        self._v = np.zeros(capacity, np.int64)
+        self._w = np.zeros(capacity)
+        self._pos = np.zeros((capacity, 2))
+        self._neg = np.zeros((capacity, 2))
+        self._trust = np.zeros((capacity, 2))
+        self._cross = np.zeros(capacity, bool)
+        self._embedded = np.zeros(capacity, bool)
+        self._at = np.zeros((capacity, 2), np.int32)
+        self._due = np.full(capacity, -1, np.int64)
+        """The next week a tie may be used (its tie-use schedule; -1 until first scheduled)."""
+        """Where each tie sits in its two ends' adjacency rows (so removing it costs O(1))."""
+        self._adj = np.zeros((self.n, 16, 2), np.int32)
+        self._deg = np.zeros(self.n, np.int64)
+        self._snapshot = (np.zeros((0, 0), np.uint64), np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
+        """Each leader's strong contacts at the last structure refresh: bitsets (small networks)
+        or sorted lists (CSR)."""
+        self._rehash_all()
 
-    def _invalidate(self) -> None:
-        self._index = None
-        self._neighbours = None
+    def _rehash_all(self, entries: int | None = None) -> None:
+        self._deleted = 0
+        self._index = np.full((_table_size(max(entries or 0, self.count)), 2), _EMPTY, np.int64)
+        _rehash(self._index, self._u, self._v, self.count, self.n)
 
+    def _reserve(self, extra: int) -> None:
+        """Room for `extra` more ties: the arrays' capacity doubles when needed, and the index
+        grows (and is rebuilt) when it would be more than 3/4 full."""
+        need = self.count + extra
+        if need > self._u.size:
+            capacity = max(2 * self._u.size, need)
+            for name in self._ARRAYS:
+                old = getattr(self, name)
+                new = np.full((capacity, *old.shape[1:]), -1 if name == "_due" else 0, old.dtype)
+                new[:self.count] = old[:self.count]
+                setattr(self, name, new)
+        if 4 * need > 3 * self._index.shape[0]:
+            self._rehash_all(need)
+
+    def _widen_adjacency(self) -> None:
+        """Double every leader's adjacency row (a leader's degree reached the width)."""
+        adj = np.zeros((self.n, 2 * self._adj.shape[1], 2), np.int32)
+        adj[:, :self._adj.shape[1]] = self._adj
+        self._adj = adj
+
+    # ------------------------------------------------------------------ views of the live rows
     def __len__(self) -> int:
-        return int(self.u.size)
+        return self.count
 
-    # ------------------------------------------------------------------ index
-    def index(self):
-        """(sorted directed keys, row of each, evidence column of each); cached until a change."""
-        if self._index is None:
-            e = len(self)
-            keys = np.concatenate([self.u * self.n + self.v, self.v * self.n + self.u])
-            order = np.argsort(keys)  # keys are unique, so any sort gives the same order
-            self._index = (keys[order], order % e if e else order, (order >= e).astype(np.int64))
-        return self._index
+    @property
+    def u(self) -> np.ndarray:
+        return self._u[:self.count]
 
-    def find(self, a: np.ndarray, b: np.ndarray):
+    @property
+    def v(self) -> np.ndarray:
+        return self._v[:self.count]
+
+    @property
+    def w(self) -> np.ndarray:
+        """Strength in [tie_removal, 1]."""
+        return self._w[:self.count]
+
+    @w.setter
+    def w(self, value) -> None:
+        self._w[:self.count] = value
+
+    @property
+    def trust_pos(self) -> np.ndarray:
+        """Perceived cooperation: trust_pos[:, 0] is u's evidence about v, [:, 1] v's about u.
+        (Change evidence with `observe`, which keeps `trust` up to date.)"""
+        return self._pos[:self.count]
+
+    @property
+    def trust_neg(self) -> np.ndarray:
+        """Perceived defection, same layout as trust_pos."""
+        return self._neg[:self.count]
+
+    @property
+    def trust(self) -> np.ndarray:
+        """Trust of each direction: (trust_pos + 2 p) / (trust_pos + trust_neg + 2), p the truster's
+        propensity (`sim.trust.trust_value`)."""
+        return self._trust[:self.count]
+
+    @property
+    def cross(self) -> np.ndarray:
+        return self._cross[:self.count]
+
+    @property
+    def embedded(self) -> np.ndarray:
+        """Whether the tie's ends shared a strong contact at the last structure refresh (or at creation)."""
+        return self._embedded[:self.count]
+
+    @embedded.setter
+    def embedded(self, value) -> None:
+        self._embedded[:self.count] = value
+
+    @property
+    def degree(self) -> np.ndarray:
+        return self._deg
+
+    # ------------------------------------------------------------------ queries
+    def find(self, a, b):
         """Row of each pair (a, b) (-1 if there is no tie) and the column of a's evidence about b."""
-        keys = np.asarray(a, np.int64) * self.n + np.asarray(b, np.int64)
-        skey, row, col = self.index()
-        if skey.size == 0:
-            return np.full(keys.size, -1, np.int64), (np.asarray(a) > np.asarray(b)).astype(np.int64)
-        pos = np.minimum(np.searchsorted(skey, keys), skey.size - 1)
-        found = skey[pos] == keys
-        return np.where(found, row[pos], -1), np.where(found, col[pos], (np.asarray(a) > np.asarray(b)))
+        return find_rows(np.asarray(a, np.int64), np.asarray(b, np.int64), self.n, self._index)
+
+    def csr(self):
+        """Neighbour lists as CSR: (indptr, neighbour ids, tie rows) (built on demand)."""
+        return _csr(self._adj, self._deg, self.n)
 
     def neighbours(self):
-        """CSR-style neighbour lists: (indptr, neighbour ids) over all ties; cached with the index."""
-        if self._neighbours is None:
-            skey, _, _ = self.index()
-            indptr = np.zeros(self.n + 1, np.int64)
-            np.cumsum(np.bincount(skey // self.n, minlength=self.n), out=indptr[1:])
-            self._neighbours = (indptr, skey % self.n)
-        return self._neighbours
+        """(indptr, neighbour ids) over all ties (built on demand)."""
+        indptr, nbrs, _ = self.csr()
+        return indptr, nbrs
 
-    # ----------------------------------------------------------------- mutation
-    def ensure(self, a: np.ndarray, b: np.ndarray, embed_strength: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    def common_neighbours(self, min_strength: float = 0.0) -> np.ndarray:
+        """Number of common neighbours of the two ends of each tie, counting only
+        neighbours linked to both ends by ties of at least `min_strength`."""
+        return _common_counts(self._u, self._v, self._w, self.count, self.n, self._adj, self._deg,
+                              float(min_strength), False)
+
+    def embedded_now(self, min_strength: float) -> np.ndarray:
+        """Whether the ends of each tie share a contact through two ties of at least `min_strength`."""
+        if self.n <= BITSET_MAX:
+            bits = strong_bitsets(self._u, self._v, self._w, self.count, self.n, float(min_strength))
+            return _embedded_by_bitsets(self._u, self._v, self.count, bits)
+        return _common_counts(self._u, self._v, self._w, self.count, self.n, self._adj, self._deg,
+                              float(min_strength), True) > 0
+
+    def refresh_structure(self, strong: float) -> None:
+        """The structure refresh: every tie's embeddedness, and the snapshot of strong contacts
+        against which ties created before the next refresh are judged."""
+        if self.n <= BITSET_MAX:
+            bits = strong_bitsets(self._u, self._v, self._w, self.count, self.n, float(strong))
+            self.embedded = _embedded_by_bitsets(self._u, self._v, self.count, bits)
+            self._snapshot = (bits, np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
+        else:
+            self.embedded = self.embedded_now(strong)
+            self._snapshot = (np.zeros((0, 0), np.uint64),
+                              *strong_contacts(self._adj, self._deg, self._w, self.n, float(strong)))
+
+    def have_common_neighbour(self, a, b, min_strength: float = 0.0) -> np.ndarray:
+        """For each pair, whether a and b share a neighbour through two ties of at least `min_strength`."""
+        return _have_common(np.asarray(a, np.int64), np.asarray(b, np.int64), self._adj, self._deg, self._w,
+                            float(min_strength), self.n)
+
+    # ------------------------------------------------------------------ mutation
+    def ensure(self, a, b):
         """Rows and evidence columns of the pairs (a, b), creating zero-strength ties as needed.
 
-        New ties are marked embedded if their ends share a neighbour through ties of
-        at least `embed_strength`. Self-pairs must be removed by the caller;
-        duplicate pairs are fine.
-        """
-        a = np.asarray(a, np.int64)
-        b = np.asarray(b, np.int64)
-        rows, cols = self.find(a, b)
-        missing = rows < 0
-        if missing.any():
-            lo = np.minimum(a[missing], b[missing])
-            hi = np.maximum(a[missing], b[missing])
-            new_keys, inverse = np.unique(lo * self.n + hi, return_inverse=True)
-            rows[missing] = len(self) + inverse
-            u, v = new_keys // self.n, new_keys % self.n
-            self._append(u, v, np.zeros(new_keys.size), np.zeros((new_keys.size, 2)),
-                         np.zeros((new_keys.size, 2)), embedded=self.have_common_neighbour(u, v, embed_strength))
+        New ties are marked embedded if their ends shared a strong contact at the last structure
+        refresh (`refresh_structure`). Self-pairs must be removed by the caller; duplicate pairs
+        are fine."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        self._reserve(a.size)
+        rows, cols, self.count, done = _ensure(
+            a, b, 0, self.n, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
+            self._embedded, self.org, self.propensity, self.count, self._index, self._adj, self._deg, self._at,
+            self._due, *self._snapshot)
+        while done < a.size:  # a leader's adjacency row was full: widen and go on
+            self._widen_adjacency()
+            r, c, self.count, upto = _ensure(
+                a, b, done, self.n, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
+                self._embedded, self.org, self.propensity, self.count, self._index, self._adj, self._deg, self._at,
+                self._due, *self._snapshot)
+            rows[done:upto], cols[done:upto] = r[done:upto], c[done:upto]
+            done = upto
         return rows, cols
-
-    def have_common_neighbour(self, a: np.ndarray, b: np.ndarray, min_strength: float = 0.0) -> np.ndarray:
-        """For each pair, whether a and b share a neighbour through two ties of at least
-        `min_strength` (cost: the sum of a's degrees)."""
-        skey, rows, _ = self.index()
-        indptr, nbrs = self.neighbours()
-        deg = indptr[a + 1] - indptr[a]
-        total = int(deg.sum())
-        if total == 0:
-            return np.zeros(a.size, bool)
-        pair = np.repeat(np.arange(a.size), deg)
-        slot = np.repeat(indptr[a], deg) + np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
-        keys = b[pair] * self.n + nbrs[slot]
-        pos = np.minimum(np.searchsorted(skey, keys), skey.size - 1)
-        hit = (skey[pos] == keys) & (self.w[rows[slot]] >= min_strength) & (self.w[rows[pos]] >= min_strength)
-        return np.bincount(pair[hit], minlength=a.size) > 0
-
-    def _append(self, u, v, w, trust_pos, trust_neg, embedded=None) -> None:
-        values = {"u": u, "v": v, "w": w, "trust_pos": trust_pos, "trust_neg": trust_neg,
-                  "cross": self.org[u] != self.org[v],
-                  "embedded": np.zeros(u.size, bool) if embedded is None else embedded}
-        for name in self._ROW_FIELDS:
-            setattr(self, name, np.concatenate([getattr(self, name), values[name]]))
-        self._invalidate()
 
     def add_initial(self, a, b, w, trust_pos, trust_neg) -> None:
         """Add ties at set-up with given strength and evidence (the same for both directions).
 
-        A pair listed twice, or already present, keeps its first (existing) tie.
-        """
-        a = np.asarray(a, np.int64)
-        b = np.asarray(b, np.int64)
-        keys = np.minimum(a, b) * self.n + np.maximum(a, b)
-        _, first = np.unique(keys, return_index=True)
-        first = np.sort(first)
-        a, b, keys = a[first], b[first], keys[first]
-        rows, _ = self.find(a, b)
-        fresh = first[rows < 0]
-        keys = keys[rows < 0]
-        w, pos, neg = (np.asarray(x, float)[fresh] for x in (w, trust_pos, trust_neg))
-        self._append(keys // self.n, keys % self.n, w, np.column_stack([pos, pos]), np.column_stack([neg, neg]))
+        A pair listed twice, or already present, keeps its first (existing) tie."""
+        a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        before = self.count
+        rows, _ = self.ensure(a, b)
+        created, first = np.unique(rows, return_index=True)
+        first = first[created >= before]
+        created = created[created >= before]
+        self._w[created] = np.asarray(w, float)[first]
+        self._pos[created] = np.asarray(trust_pos, float)[first, None]
+        self._neg[created] = np.asarray(trust_neg, float)[first, None]
+        prop = np.column_stack([self.propensity[self._u[created]], self.propensity[self._v[created]]])
+        self._trust[created] = (self._pos[created] + 2 * prop) / (self._pos[created] + self._neg[created] + 2)
+        self._embedded[created] = False
+
+    def observe(self, rows, cols, perceived, weight: float, forgetting: float, loss_aversion: float,
+                gain=1.0) -> None:
+        """Trust evidence from simultaneous observations on (rows, cols); `trust` follows."""
+        rows = np.asarray(rows, np.int64)
+        gain = np.broadcast_to(np.asarray(gain, float), rows.shape).astype(float)
+        _observe(self._pos, self._neg, self._trust, self.propensity, self._u, self._v, rows,
+                 np.asarray(cols, np.int64), np.asarray(perceived, float), float(weight), float(forgetting),
+                 float(loss_aversion), gain)
 
     def keep(self, mask: np.ndarray) -> None:
-        """Drop the rows where mask is False."""
-        for name in self._ROW_FIELDS:
-            setattr(self, name, getattr(self, name)[mask])
-        self._invalidate()
+        """Drop the rows where mask is False (the last rows move into the gaps)."""
+        keep = np.array(mask, bool)  # a copy: the kernel reorders it
+        self.count, deleted = _remove(keep, self._u, self._v, self._w, self._pos, self._neg, self._trust,
+                                      self._cross, self._embedded, self.count, self.n, self._index, self._adj,
+                                      self._deg, self._at, self._due)
+        self._deleted += deleted
+        if self._deleted > self._index.shape[0] // 4:  # deleted slots lengthen probes: rebuild
+            self._rehash_all()
 
-    # ----------------------------------------------------------------- views
-    def adjacency(self, min_strength: float = 0.0, cross_only: bool = False,
-                  dense: bool | None = None):
-        """Symmetric 0/1 adjacency over ties with strength >= min_strength.
+    # ------------------------------------------------------------------ views for analysis
+    def adjacency(self, min_strength: float = 0.0, cross_only: bool = False, dense: bool | None = None):
+        """Symmetric 0/1 adjacency over ties with strength >= min_strength (for analysis and
+        tests; the weekly processes use the compiled queries). Dense below 600 leaders."""
+        import scipy.sparse as sp
 
-        Dense (numpy) for small networks, sparse CSR otherwise, unless `dense` says.
-        """
         sel = self.w >= min_strength
         if cross_only:
             sel &= self.cross
         u, v = self.u[sel], self.v[sel]
-        if self.n <= DENSE_MAX if dense is None else dense:
+        if (self.n <= 600) if dense is None else dense:
             a = np.zeros((self.n, self.n), np.float32)
             a[u, v] = 1.0
             a[v, u] = 1.0
             return a
         return sp.csr_matrix((np.ones(2 * u.size), (np.concatenate([u, v]), np.concatenate([v, u]))),
                              shape=(self.n, self.n))
-
-    def common_neighbours(self, min_strength: float = 0.0, dense: bool | None = None) -> np.ndarray:
-        """Number of common neighbours of the two ends of each tie, counting only
-        neighbours linked to both ends by ties of at least `min_strength`."""
-        if len(self) == 0:
-            return np.zeros(0)
-        strong = self.adjacency(min_strength, dense=dense)
-        if isinstance(strong, np.ndarray):
-            return (strong @ strong)[self.u, self.v].astype(float)
-        a = self.adjacency(dense=False) if min_strength > 0 else strong
-        # (S @ S) masked by A holds, at each tie, the number of strong two-paths u-k-v
-        c = (strong @ strong).multiply(a).tocoo()
-        upper = c.row < c.col
-        keys = c.row[upper].astype(np.int64) * self.n + c.col[upper]
-        order = np.argsort(keys)
-        keys, counts = keys[order], np.asarray(c.data)[upper][order]
-        if keys.size == 0:
-            return np.zeros(len(self))
-        own = self.u * self.n + self.v
-        pos = np.minimum(np.searchsorted(keys, own), keys.size - 1)
-        return np.where(keys[pos] == own, counts[pos], 0.0)
 
 
 def leader_graph(state, min_strength: float = 0.0):

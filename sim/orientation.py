@@ -3,11 +3,12 @@
 Each week every leader moves a fraction mu of the way to the Friedkin-Johnsen
 target (Friedkin & Johnsen 1990, 2011):
 
-    target_i = lambda_i * sum_j W_ij s_j + (1 - lambda_i) * a_org(i),
+    target_i = lambda_i * sum_j W_ij o_j + (1 - lambda_i) * a_org(i),
 
-where W is row-normalised over i's ties weighted by strength x i's trust in j,
-plus a self-weight and, while an intervention provides one, a weight on an
-external source holding orientation 1 (Friedkin & Johnsen's exogenous input). For fixed W the fixed point is the FJ equilibrium
+where o is orientation and W is row-normalised over i's ties weighted by
+strength x i's trust in j, plus a self-weight and, while an intervention
+provides one, a weight on an external source holding orientation 1 (Friedkin &
+Johnsen's exogenous input). For fixed W the fixed point is the FJ equilibrium
 x* = (I - Lambda W)^-1 (I - Lambda) a, whatever mu in (0, 1]. Contributors to a
 successful collective issue move towards the system (small wins: Ansell & Gash
 2008); contributors to a failure move back (Vangen & Huxham 2003).
@@ -16,9 +17,26 @@ successful collective issue move towards the system (small wins: Ansell & Gash
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.state import Process
-from sim.trust import trust_value
+
+
+@njit(cache=True)
+def _fj_target(orientation, lam, anchor, u, v, weight_uv, weight_vu, self_weight, system_pull):
+    n = orientation.size
+    num = self_weight * orientation + system_pull
+    den = self_weight + system_pull
+    for r in range(u.size):
+        num[u[r]] += weight_uv[r] * orientation[v[r]]
+        den[u[r]] += weight_uv[r]
+        num[v[r]] += weight_vu[r] * orientation[u[r]]
+        den[v[r]] += weight_vu[r]
+    out = np.empty(n)
+    for i in range(n):
+        social = num[i] / den[i] if den[i] > 0 else orientation[i]
+        out[i] = lam[i] * social + (1.0 - lam[i]) * anchor[i]
+    return out
 
 
 def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: np.ndarray, v: np.ndarray,
@@ -30,13 +48,30 @@ def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: n
     each leader's weight on an external source holding orientation 1 (e.g. a
     programme's content), an extra column of W.
     """
-    o = orientation
-    n = o.size
-    num = (self_weight * o + np.bincount(u, weight_uv * o[v], n) + np.bincount(v, weight_vu * o[u], n)
-           + system_pull)
-    den = self_weight + np.bincount(u, weight_uv, n) + np.bincount(v, weight_vu, n) + system_pull
-    social = np.divide(num, den, out=o.copy(), where=den > 0)
-    return lam * social + (1.0 - lam) * anchor
+    o = np.asarray(orientation, float)
+    pull = np.broadcast_to(np.asarray(system_pull, float), o.shape).astype(float)
+    return _fj_target(o, np.asarray(lam, float), np.asarray(anchor, float), np.asarray(u, np.int64),
+                      np.asarray(v, np.int64), np.asarray(weight_uv, float), np.asarray(weight_vu, float),
+                      float(self_weight), pull)
+
+
+@njit(cache=True)
+def _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull):
+    """The target with W from the tie table: each tie weighs strength x the truster's trust."""
+    num = self_weight * orientation + pull
+    den = self_weight + pull
+    for r in range(count):
+        a, b = u[r], v[r]
+        w_ab, w_ba = w[r] * trust[r, 0], w[r] * trust[r, 1]
+        num[a] += w_ab * orientation[b]
+        den[a] += w_ab
+        num[b] += w_ba * orientation[a]
+        den[b] += w_ba
+    out = np.empty(orientation.size)
+    for i in range(orientation.size):
+        social = num[i] / den[i] if den[i] > 0 else orientation[i]
+        out[i] = lam[i] * social + (1.0 - lam[i]) * org_anchor[org[i]]
+    return out
 
 
 def step_towards(orientation: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
@@ -44,20 +79,34 @@ def step_towards(orientation: np.ndarray, target: np.ndarray, rate: float) -> np
     return orientation + rate * (target - orientation)
 
 
+@njit(cache=True)
+def _small_wins(orientation, who, success, win, fail):
+    o = orientation.copy()
+    gain = np.empty(who.size)
+    for i in range(who.size):  # simultaneous: every gain from the orientation before this week's wins
+        x = orientation[who[i]]
+        gain[i] = win * (1.0 - x) if success[i] else -fail * x
+    for i in range(who.size):
+        o[who[i]] += gain[i]
+    return np.minimum(np.maximum(o, 0.0), 1.0)
+
+
 def small_wins(orientation: np.ndarray, who: np.ndarray, success: np.ndarray, win: float,
                fail: float) -> np.ndarray:
     """Contributors move towards 1 after success, towards 0 after failure (copy returned)."""
-    o = orientation.copy()
-    gain = np.where(success, win * (1.0 - o[who]), -fail * o[who])
-    np.add.at(o, who, gain)
-    return np.clip(o, 0.0, 1.0)
+    return _small_wins(np.asarray(orientation, float), np.asarray(who, np.int64), np.asarray(success, bool),
+                       float(win), float(fail))
 
 
-def fj_equilibrium(W: np.ndarray, lam: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-    """Closed form x* = (I - Lambda W)^-1 (I - Lambda) a for a dense row-stochastic W."""
-    n = anchor.size
-    L = np.diag(lam)
-    return np.linalg.solve(np.eye(n) - L @ W, (np.eye(n) - L) @ anchor)
+@njit(cache=True)
+def _orientation_week(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull, rate, who, won,
+                      win, fail):
+    """In place: one Friedkin-Johnsen step towards the target, then small wins and failures."""
+    target = _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull)
+    for i in range(orientation.size):
+        orientation[i] += rate * (target[i] - orientation[i])
+    if who.size:
+        orientation[:] = _small_wins(orientation, who, won, win, fail)
 
 
 class Orientation(Process):
@@ -69,14 +118,15 @@ class Orientation(Process):
 
     def step(self, state, params, week, rng) -> None:
         leaders, ties = state.leaders, state.ties
-        t_uv = trust_value(ties.trust_pos[:, 0], ties.trust_neg[:, 0], leaders.trust_propensity[ties.u])
-        t_vu = trust_value(ties.trust_pos[:, 1], ties.trust_neg[:, 1], leaders.trust_propensity[ties.v])
-        anchor = state.organisations.anchor[leaders.org]
-        target = fj_target(leaders.orientation, leaders.susceptibility, anchor, ties.u, ties.v, ties.w * t_uv,
-                           ties.w * t_vu, params.self_weight, leaders.system_pull)
-        orientation = step_towards(leaders.orientation, target, params.orientation_rate)
-        if week.representatives.size:
-            who, won = week.contributions()
-            orientation = small_wins(orientation, who, won, params.win_reinforcement,
-                                     params.failure_discouragement)
-        leaders.orientation[:] = orientation
+        _orientation_week(leaders.orientation, leaders.susceptibility, leaders.org, state.organisations.anchor,
+                          ties._u, ties._v, ties._w, ties._trust, ties.count, float(params.self_weight),
+                          leaders.system_pull, params.orientation_rate,
+                          week.contributors, week.contributor_success, params.win_reinforcement,
+                          params.failure_discouragement)
+
+
+def fj_equilibrium(W: np.ndarray, lam: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """Closed form x* = (I - Lambda W)^-1 (I - Lambda) a for a dense row-stochastic W."""
+    n = anchor.size
+    L = np.diag(lam)
+    return np.linalg.solve(np.eye(n) - L @ W, (np.eye(n) - L) @ anchor)

@@ -2,14 +2,21 @@
 
 A leader with listening l perceives an action x in [0, 1] as
 clip(x + nu0 * (1 - l) * e, 0, 1), e ~ N(0, 1) (Steiglechner et al. 2024's
-ambiguity noise; the brief's nu = nu0 (1 - listening)).
+ambiguity noise; the brief's nu = nu0 (1 - listening)). The noise e of an
+observation is keyed (`sim.streams`) by the week and what is observed: an issue
+partner by (issue, observer's position, partner's position), a conversation by
+its id and side, so it does not depend on what else happened this week.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.state import Process
+from sim.streams import base_state, entity_state, next_normal, next_normal_pair
+
+ACTIONS, CONDUCT = 1, 2
 
 
 def noise_scale(listening: np.ndarray, nu0: float) -> np.ndarray:
@@ -17,18 +24,62 @@ def noise_scale(listening: np.ndarray, nu0: float) -> np.ndarray:
     return nu0 * (1.0 - np.asarray(listening, float))
 
 
-def perceive(rng: np.random.Generator, actual: np.ndarray, observer_listening: np.ndarray,
-             nu0: float) -> np.ndarray:
-    """What each observer perceives of the actual action (same shapes)."""
-    actual = np.asarray(actual, float)
-    scale = noise_scale(observer_listening, nu0)
-    return np.clip(actual + scale * rng.standard_normal(actual.shape), 0.0, 1.0)
+def perceive(actual: np.ndarray, observer_listening: np.ndarray, nu0: float, noise: np.ndarray) -> np.ndarray:
+    """What each observer perceives of the actual action, given standard normal noise."""
+    return np.clip(np.asarray(actual, float) + noise_scale(observer_listening, nu0) * noise, 0.0, 1.0)
 
 
-def partner_values(values: np.ndarray, k: int) -> np.ndarray:
-    """values[:, j] arranged like the `partners` of `sim.issues.ordered_pairs`."""
-    _, j_idx = np.nonzero(~np.eye(k, dtype=bool))
-    return values[:, j_idx].ravel()
+@njit(cache=True)
+def perceive_actions(key, clock, reps, contributed, listening, nu0):
+    """Each representative's perception of each partner's choice, pairs laid out like
+    `sim.issues.ordered_pairs` (row-major over issues, observer, partner)."""
+    n_issues, k = reps.shape
+    out = np.empty(n_issues * k * (k - 1))
+    base = base_state(key, ACTIONS, clock)
+    m = 0
+    for q in range(n_issues):
+        for i in range(k):
+            scale = nu0 * (1.0 - listening[reps[q, i]])
+            for j in range(k):
+                if j == i:
+                    continue
+                st = entity_state(base, (q * k + i) * k + j)
+                st, e = next_normal(st)
+                x = (1.0 if contributed[q, j] else 0.0) + scale * e
+                out[m] = min(max(x, 0.0), 1.0)
+                m += 1
+    return out
+
+
+@njit(cache=True)
+def perceive_conduct(key, clock, a, b, ids, conv_rows, conv_cols, org, orientation, listening, nu0):
+    """Cross-organisation conversations: each side perceives the other's conduct
+    (1 + orientation) / 2. Returns (observer, partner, tie row, evidence column, perceived),
+    both sides of each cross conversation, a's view first."""
+    n = 0
+    for c in range(a.size):
+        if org[a[c]] != org[b[c]]:
+            n += 1
+    observer = np.empty(2 * n, np.int64)
+    partner = np.empty(2 * n, np.int64)
+    rows = np.empty(2 * n, np.int64)
+    cols = np.empty(2 * n, np.int64)
+    seen = np.empty(2 * n)
+    base = base_state(key, CONDUCT, clock)
+    m = 0
+    for c in range(a.size):
+        if org[a[c]] == org[b[c]]:
+            continue
+        st = entity_state(base, ids[c])
+        st, e_a, e_b = next_normal_pair(st)  # what a sees of b, and b of a
+        for s in range(2):
+            me, other, e = (a[c], b[c], e_a) if s == 0 else (b[c], a[c], e_b)
+            x = 0.5 * (1.0 + orientation[other]) + nu0 * (1.0 - listening[me]) * e
+            observer[m], partner[m], rows[m] = me, other, conv_rows[c]
+            cols[m] = conv_cols[c] if s == 0 else 1 - conv_cols[c]
+            seen[m] = min(max(x, 0.0), 1.0)
+            m += 1
+    return observer, partner, rows, cols, seen
 
 
 class Perception(Process):
@@ -42,18 +93,12 @@ class Perception(Process):
 
     def step(self, state, params, week, rng) -> None:
         leaders = state.leaders
-        if week.observers.size:
-            actual = partner_values(week.contributed.astype(float), week.representatives.shape[1])
-            week.perceived_actions = perceive(rng, actual, leaders.listening[week.observers],
-                                              params.perception_noise)
-        a, b = week.conversations
-        cross = leaders.org[a] != leaders.org[b]
-        if params.meeting_evidence > 0 and cross.any():
-            a, b = a[cross], b[cross]
-            rows, cols = week.conversation_rows[cross], week.conversation_cols[cross]
-            observers, partners = np.concatenate([a, b]), np.concatenate([b, a])
-            week.conduct_observers, week.conduct_partners = observers, partners
-            week.conduct_rows = np.concatenate([rows, rows])
-            week.conduct_cols = np.concatenate([cols, 1 - cols])
-            week.perceived_conduct = perceive(rng, 0.5 * (1.0 + leaders.orientation[partners]),
-                                              leaders.listening[observers], params.perception_noise)
+        if week.representatives.size:
+            week.perceived_actions = perceive_actions(rng.key, week.clock, week.representatives, week.contributed,
+                                                      leaders.listening, params.perception_noise)
+        if params.meeting_evidence > 0 and week.conversation_ids.size:
+            a, b = week.conversations
+            (week.conduct_observers, week.conduct_partners, week.conduct_rows, week.conduct_cols,
+             week.perceived_conduct) = perceive_conduct(
+                rng.key, week.clock, a, b, week.conversation_ids, week.conversation_rows, week.conversation_cols,
+                leaders.org, leaders.orientation, leaders.listening, params.perception_noise)

@@ -14,6 +14,7 @@ perceptions) for the processes after them, for interventions and for tests.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,80 +103,97 @@ class OrgTrust:
 
 WINDOW_COUNTS = ("decisions", "contributions", "issues", "successes", "decisions_participants",
                  "contributions_participants", "decisions_others", "contributions_others")
+RATES = ("system_first_share", "issue_success_rate", "system_first_participants", "system_first_others")
 
 
 @dataclass
 class Windows:
-    """Rolling event counts over the last `WINDOW` weeks, behind the weekly rates."""
+    """Rolling event counts over the last `WINDOW` weeks (a row per `WINDOW_COUNTS`), behind the
+    weekly rates (`RATES`, whose last values stand when a window holds no events)."""
 
-    counts: dict[str, np.ndarray] = field(
-        default_factory=lambda: {k: np.zeros(WINDOW) for k in WINDOW_COUNTS})
-
-
-def _empty(dtype=np.int64, shape=(0,)):
-    return np.zeros(shape, dtype)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros((len(WINDOW_COUNTS), WINDOW)))
+    rates: np.ndarray = field(default_factory=lambda: np.zeros(len(RATES)))
 
 
-@dataclass
+def _constant(dtype, shape=(0,)):
+    a = np.zeros(shape, dtype)
+    a.flags.writeable = False
+    return a
+
+
+_NO_INTS = _constant(np.int64)
+_NO_IDS = _constant(np.uint64)
+_NO_FLOATS = _constant(np.float64)
+_NO_FLAGS = _constant(bool)
+
+
+@functools.lru_cache(maxsize=None)
+def _no_issues(k: int) -> np.ndarray:
+    return _constant(np.int64, (0, k))
+
+
+@functools.lru_cache(maxsize=None)
+def _no_choices(k: int) -> np.ndarray:
+    return _constant(bool, (0, k))
+
+
 class Week:
-    """The record of one week, built once per step and filled in by the processes in order."""
+    """The record of one week, built once per step and filled in by the processes in order.
 
-    number: int
-    """The week's number: 1, 2, ... once recording starts; the burn-in's weeks are numbered
-    up to 0 (week 0 is the last burn-in week, which the week-0 observation sees)."""
-    clock: int
-    """Weeks simulated in all, burn-in included (drives meeting schedules)."""
-    orgs_per_issue: int = 0
-    added_conversations: list = field(default_factory=list)
-    """Conversations interventions add this week (`add_conversations`); meetings take them in."""
-    conversations: tuple = (_empty(), _empty())
+    A field no process has filled (yet) reads as an empty, read-only array (the class-level
+    defaults below)."""
+
+    conversations = (_NO_INTS, _NO_INTS)
     """This week's conversations (a, b), from meetings and interventions."""
-    conversation_rows: np.ndarray = field(default_factory=_empty)
-    conversation_cols: np.ndarray = field(default_factory=_empty)
+    conversation_ids = _NO_IDS
+    """An id per conversation, derived from the keyed draws that made it (keys its perception)."""
+    conversation_rows = conversation_cols = _NO_INTS
     """Tie-table row of each conversation and the evidence column of a's view of b."""
-    representatives: np.ndarray | None = None
-    """Leader representing each organisation of each issue, (n_issues, orgs_per_issue)."""
-    representative_orgs: np.ndarray | None = None
-    observers: np.ndarray = field(default_factory=_empty)
-    partners: np.ndarray = field(default_factory=_empty)
+    observers = partners = _NO_INTS
     """Ordered pairs (observer, partner) of representatives within each issue, row-major."""
-    issue_rows: np.ndarray = field(default_factory=_empty)
-    issue_cols: np.ndarray = field(default_factory=_empty)
-    contributed: np.ndarray | None = None
-    """Whether each representative contributed, shaped like `representatives`."""
-    success: np.ndarray = field(default_factory=lambda: _empty(bool))
-    perceived_actions: np.ndarray = field(default_factory=lambda: _empty(float))
+    issue_rows = issue_cols = _NO_INTS
+    success = _NO_FLAGS
+    contributors = _NO_INTS
+    contributor_success = _NO_FLAGS
+    """One entry per contribution: the contributor and whether its issue succeeded."""
+    perceived_actions = _NO_FLOATS
     """What each observer perceived of its partner's action (pairs as `observers`)."""
-    conduct_observers: np.ndarray = field(default_factory=_empty)
-    conduct_partners: np.ndarray = field(default_factory=_empty)
-    conduct_rows: np.ndarray = field(default_factory=_empty)
-    conduct_cols: np.ndarray = field(default_factory=_empty)
-    perceived_conduct: np.ndarray = field(default_factory=lambda: _empty(float))
-    """Cross-organisation conversations: what each side perceived of the other's conduct."""
-    used_rows: np.ndarray = field(default_factory=_empty)
+    conduct_observers = conduct_partners = conduct_rows = conduct_cols = _NO_INTS
+    perceived_conduct = _NO_FLOATS
+    """Cross-organisation conversations: who saw whom, on which tie row and column, and what."""
+    used_rows = _NO_INTS
     """Tie rows used this week (conversations and co-working)."""
 
-    def __post_init__(self):
-        k = self.orgs_per_issue
-        if self.representatives is None:
-            self.representatives = np.zeros((0, k), np.int64)
-        if self.representative_orgs is None:
-            self.representative_orgs = np.zeros((0, k), np.int64)
-        if self.contributed is None:
-            self.contributed = np.zeros((0, k), bool)
+    def __init__(self, number: int, clock: int, orgs_per_issue: int = 0):
+        self.number = number
+        """The week's number: 1, 2, ... once recording starts; the burn-in's weeks are numbered
+        up to 0 (week 0 is the last burn-in week, which the week-0 observation sees)."""
+        self.clock = clock
+        """Weeks simulated in all, burn-in included (drives meeting schedules)."""
+        self.added_conversations: list = []
+        """Conversations interventions add this week (`add_conversations`); meetings take them in."""
+        self.representatives = self.representative_orgs = _no_issues(orgs_per_issue)
+        """Leader representing each organisation of each issue, (n_issues, orgs_per_issue)."""
+        self.contributed = _no_choices(orgs_per_issue)
+        """Whether each representative contributed, shaped like `representatives`."""
 
     def contributions(self) -> tuple[np.ndarray, np.ndarray]:
         """(contributor ids, whether their issue succeeded), one entry per contribution."""
-        reps = self.representatives
-        who = reps[self.contributed]
-        won = np.broadcast_to(self.success[:, None], reps.shape)[self.contributed]
-        return who, won
+        return self.contributors, self.contributor_success
 
-    def add_conversations(self, a, b) -> None:
-        """Conversations from an intervention; they join this week's meetings (self-pairs dropped)."""
+    def add_conversations(self, a, b, ids=None) -> None:
+        """Conversations from an intervention; they join this week's meetings (self-pairs dropped).
+
+        `ids` (one per conversation) key what is perceived in them; without them, ids are
+        derived from the pair, the week and how many sets were added before this one."""
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        if ids is None:
+            from sim.streams import pair_ids
+
+            ids = pair_ids(a, b, np.uint64(self.clock), np.uint64(len(self.added_conversations) + 1))
+        ids = np.asarray(ids, np.uint64)
         keep = a != b
-        self.added_conversations.append((a[keep], b[keep]))
+        self.added_conversations.append((a[keep], b[keep], ids[keep]))
 
 
 @dataclass
@@ -190,7 +208,8 @@ class ModelState:
     """`sim.network.TieTable`: the sparse dyadic state."""
     org_trust: OrgTrust
     windows: Windows
-    streams: dict[str, np.random.Generator]
+    streams: dict
+    """Named random streams (`sim.streams.Stream`): keyed draws and a sequential Generator each."""
     clock: int = 0
     """Weeks simulated in all, burn-in included."""
     last_week: Week | None = None
@@ -211,8 +230,10 @@ class Process:
     """One weekly process of the ODD's list (section 3): a small object with one signature.
 
     `step(state, params, week, rng)` reads and writes the `ModelState` and this
-    week's `Week` record; `rng` is the process's named random stream (`stream`),
-    or None for a process that draws nothing. Processes keep no state of their
+    week's `Week` record; `rng` is the process's named random stream (`stream`, a
+    `sim.streams.Stream`: `rng.key` for keyed draws in compiled kernels,
+    `rng.generator(week.clock)` for a numpy Generator), or None for a process that
+    draws nothing. Processes keep no state of their
     own (what they need to remember lives in the state, e.g. `state.extra`), so
     a snapshot of the state is a snapshot of the model.
 

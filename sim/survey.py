@@ -130,7 +130,7 @@ class Survey:
     def setup(self, model) -> None:
         """Choose respondents, fix the reference and the network item's cuts, ask wave 0."""
         p, state = self.params, model.state
-        leaders, rng = state.leaders, state.streams["survey"]
+        leaders, rng = state.leaders, state.streams["survey"].sequential
         self.strong_tie = model.params.strong_tie
         self.cohort = np.flatnonzero(leaders.participant)
         roles = [ROLES.index(r) for r in p.respondent_roles]
@@ -172,7 +172,7 @@ class Survey:
 
     def record(self, model, week: int) -> None:
         p, state = self.params, model.state
-        leaders, rng = state.leaders, state.streams["survey"]
+        leaders, rng = state.leaders, state.streams["survey"].sequential
         who = self.respondents
         responds = rng.random(who.size) < p.response_rate
         who, group = who[responds], self.group[responds]
@@ -190,30 +190,53 @@ class Survey:
             retro = np.where((group == "participant") & treated, p.retrospective_bias, 0.0)
             answers["see_system"] = answer(rng, p.kappa_sight * change + b + retro, p.symmetric_cuts)
         for item, resp in answers.items():
-            self.rows.append(pd.DataFrame({"week": week, "leader": who, "group": group, "item": item,
-                                           "response": resp.astype(np.int64)}))
+            self.rows.append((week, who, group, item, resp))
 
     def frame(self) -> pd.DataFrame:
+        """One row per respondent, item and wave: week, leader, group, item, response."""
         if not self.rows:
             return pd.DataFrame(columns=["week", "leader", "group", "item", "response"])
-        return pd.concat(self.rows, ignore_index=True)
+        sizes = [who.size for _, who, _, _, _ in self.rows]
+        return pd.DataFrame({
+            "week": np.repeat(np.array([w for w, *_ in self.rows], np.int64), sizes),
+            "leader": np.concatenate([who for _, who, _, _, _ in self.rows]).astype(np.int64),
+            "group": np.concatenate([g for _, _, g, _, _ in self.rows]),
+            "item": np.repeat(np.array([i for _, _, _, i, _ in self.rows], dtype=object), sizes),
+            "response": np.concatenate([r for *_, r in self.rows]).astype(np.int64)})
 
 
-def shares(frame: pd.DataFrame) -> pd.DataFrame:
-    """The case's statistics per (week, group): network agree, see_system strongly agree,
-    influence disagree; with the number of respondents."""
-    out = []
-    for (week, group), d in frame.groupby(["week", "group"], sort=True):
-        row = {"week": week, "group": group}
-        net = d.loc[d["item"] == "network", "response"]
-        see = d.loc[d["item"] == "see_system", "response"]
-        inf = d.loc[d["item"] == "influence", "response"]
-        row["network_agree"] = float((net >= 4).mean()) if len(net) else np.nan
-        row["see_system_strongly_agree"] = float((see == 5).mean()) if len(see) else np.nan
-        row["influence_disagree"] = float((inf <= 2).mean()) if len(inf) else np.nan
-        row["respondents"] = int(len(net))
-        out.append(row)
-    return pd.DataFrame(out)
+STATISTICS = {"network": "network_agree", "see_system": "see_system_strongly_agree",
+              "influence": "influence_disagree"}
+"""The case's statistic of each item: agree or strongly agree with the network item, strongly
+agree with the see-the-system item, disagree or strongly disagree with the influence item."""
+
+
+def item_hits(item: np.ndarray, response: np.ndarray) -> np.ndarray:
+    """Whether each answer counts towards its item's statistic (`STATISTICS`)."""
+    return np.select([item == "network", item == "see_system", item == "influence"],
+                     [response >= 4, response == 5, response <= 2], False)
+
+
+def shares(frame: pd.DataFrame, by=("week", "group")) -> pd.DataFrame:
+    """The case's statistics per group of rows (default: week and respondent group): network
+    agree, see_system strongly agree, influence disagree; with the number of respondents (to
+    the network item)."""
+    by = list(by)
+    columns = [*by, *STATISTICS.values(), "respondents"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    item = frame["item"].to_numpy()
+    hits = pd.DataFrame({**{k: frame[k].to_numpy() for k in by}, "item": item,
+                         "hit": item_hits(item, frame["response"].to_numpy())})
+    agg = hits.groupby([*by, "item"], sort=True, observed=True)["hit"].agg(["mean", "size"])
+    wide = agg["mean"].unstack("item").rename(columns=STATISTICS)
+    for col in STATISTICS.values():
+        if col not in wide:
+            wide[col] = np.nan
+    count = agg["size"].unstack("item")
+    wide["respondents"] = (count["network"] if "network" in count else 0)
+    wide["respondents"] = wide["respondents"].fillna(0).astype(np.int64)
+    return wide.reset_index()[columns]
 
 
 def expected_shares(survey: Survey, model) -> dict[str, float]:

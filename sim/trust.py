@@ -24,7 +24,9 @@ updated by the same rule from what their leaders perceive of each other.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
+from sim.network import _observe
 from sim.state import Process
 
 
@@ -43,6 +45,17 @@ def update_evidence(trust_pos: np.ndarray, trust_neg: np.ndarray, perceived: np.
     return pos, neg
 
 
+@njit(cache=True)
+def _apply(pos, neg, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
+    decay = forgetting ** weight
+    for i in range(rows.size):
+        pos[rows[i], cols[i]] *= decay
+        neg[rows[i], cols[i]] *= decay
+    for i in range(rows.size):
+        pos[rows[i], cols[i]] += weight * gain[i] * perceived[i]
+        neg[rows[i], cols[i]] += weight * loss_aversion * (1.0 - perceived[i])
+
+
 def apply_observations(trust_pos: np.ndarray, trust_neg: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                        perceived: np.ndarray, weight: float, forgetting: float,
                        loss_aversion: float, gain: np.ndarray | float = 1.0) -> None:
@@ -51,16 +64,42 @@ def apply_observations(trust_pos: np.ndarray, trust_neg: np.ndarray, rows: np.nd
     Observations in the same week are simultaneous: a cell seen twice is forgotten
     twice and gains both observations.
     """
-    decay = forgetting ** weight
-    np.multiply.at(trust_pos, (rows, cols), decay)
-    np.multiply.at(trust_neg, (rows, cols), decay)
-    np.add.at(trust_pos, (rows, cols), weight * gain * perceived)
-    np.add.at(trust_neg, (rows, cols), weight * loss_aversion * (1.0 - perceived))
+    rows = np.asarray(rows, np.int64)
+    gain = np.broadcast_to(np.asarray(gain, float), rows.shape).astype(float)
+    _apply(trust_pos, trust_neg, rows, np.asarray(cols, np.int64), np.asarray(perceived, float), float(weight),
+           float(forgetting), float(loss_aversion), gain)
 
 
 def listening_gain(partner_listening: np.ndarray, gamma: float) -> np.ndarray:
     """Trust-gain multiplier from being listened to by the partner."""
     return 1.0 + gamma * np.asarray(partner_listening, float)
+
+
+@njit(cache=True)
+def _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, issue_rows, issue_cols, observers,
+           partners, actions, conduct_rows, conduct_cols, conduct_partners, conduct, meeting_evidence, forgetting,
+           loss_aversion, listening_gain_rate):
+    """This week's evidence: issue observations (weight 1) on ties and between organisations,
+    then conduct seen in cross-organisation conversations (weight `meeting_evidence`)."""
+    n = issue_rows.size
+    gain = np.empty(n)
+    for i in range(n):
+        gain[i] = 1.0 + listening_gain_rate * listening[partners[i]]
+    _observe(pos, neg, trust, propensity, u, v, issue_rows, issue_cols, actions, 1.0, forgetting, loss_aversion,
+             gain)
+    ones = np.ones(n)
+    oa = np.empty(n, np.int64)
+    ob = np.empty(n, np.int64)
+    for i in range(n):
+        oa[i], ob[i] = org[observers[i]], org[partners[i]]
+    _apply(org_pos, org_neg, oa, ob, actions, 1.0, forgetting, loss_aversion, ones)
+    m = conduct_rows.size
+    if m:
+        gain = np.empty(m)
+        for i in range(m):
+            gain[i] = 1.0 + listening_gain_rate * listening[conduct_partners[i]]
+        _observe(pos, neg, trust, propensity, u, v, conduct_rows, conduct_cols, conduct, meeting_evidence,
+                 forgetting, loss_aversion, gain)
 
 
 class Trust(Process):
@@ -70,16 +109,10 @@ class Trust(Process):
     name = "trust"
 
     def step(self, state, params, week, rng) -> None:
-        leaders, ties = state.leaders, state.ties
-        if week.observers.size:
-            gain = listening_gain(leaders.listening[week.partners], params.listening_trust_gain)
-            apply_observations(ties.trust_pos, ties.trust_neg, week.issue_rows, week.issue_cols,
-                               week.perceived_actions, 1.0, params.trust_forgetting, params.loss_aversion, gain)
-            apply_observations(state.org_trust.trust_pos, state.org_trust.trust_neg,
-                               leaders.org[week.observers], leaders.org[week.partners], week.perceived_actions,
-                               1.0, params.trust_forgetting, params.loss_aversion)
-        if week.conduct_observers.size:
-            gain = listening_gain(leaders.listening[week.conduct_partners], params.listening_trust_gain)
-            apply_observations(ties.trust_pos, ties.trust_neg, week.conduct_rows, week.conduct_cols,
-                               week.perceived_conduct, params.meeting_evidence, params.trust_forgetting,
-                               params.loss_aversion, gain)
+        ties, leaders = state.ties, state.leaders
+        _learn(ties._pos, ties._neg, ties._trust, ties.propensity, ties._u, ties._v, state.org_trust.trust_pos,
+               state.org_trust.trust_neg, leaders.org,
+               leaders.listening, week.issue_rows, week.issue_cols, week.observers, week.partners,
+               week.perceived_actions, week.conduct_rows, week.conduct_cols, week.conduct_partners,
+               week.perceived_conduct, params.meeting_evidence, params.trust_forgetting, params.loss_aversion,
+               params.listening_trust_gain)

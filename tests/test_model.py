@@ -230,3 +230,40 @@ def test_a_researcher_adds_a_process_with_its_own_state():
     assert [p.name for p in m.processes][3] == "success_counter"
     df = m.datacollector.get_model_vars_dataframe()
     assert m.state.extra["successes"] > 0 and df["issue_success_rate"].max() > 0
+
+
+def _reference_metrics(model):
+    """Every weekly metric straight from the state with plain numpy (rates excepted)."""
+    from sim.trust import trust_value
+
+    L, t, ot = model.leaders, model.ties, model.state.org_trust
+    strong = t.w >= model.params.strong_tie
+    n_strong, ext = strong.sum(), (strong & t.cross).sum()
+    c = t.cross
+    trust = np.concatenate([trust_value(t.trust_pos[c, 0], t.trust_neg[c, 0], L.trust_propensity[t.u[c]]),
+                            trust_value(t.trust_pos[c, 1], t.trust_neg[c, 1], L.trust_propensity[t.v[c]])])
+    k = ot.trust_pos.shape[0]
+    off = ~np.eye(k, dtype=bool)
+    out = {"mean_orientation": L.orientation.mean(), "cross_org_trust": trust.mean(),
+           "interorg_trust": trust_value(ot.trust_pos[off], ot.trust_neg[off], ot.prior).mean(),
+           "strong_cross_share": ext / n_strong, "ei_index": 2 * ext / n_strong - 1,
+           "bridges": (c & ~t.embedded).sum(), "cross_org_ties": c.sum(), "n_ties": len(t),
+           "mean_listening": L.listening.mean(), "mean_efficacy": L.efficacy.mean(),
+           "mean_system_sight": L.system_sight.mean()}
+    sel = c & strong
+    per_leader = np.bincount(t.u[sel], minlength=L.n) + np.bincount(t.v[sel], minlength=L.n)
+    truster = np.concatenate([t.u[c], t.v[c]])
+    for g, mask in (("participants", L.participant), ("others", ~L.participant)):
+        mine = mask[truster]
+        out.update({f"orientation_{g}": L.orientation[mask].mean(), f"strong_cross_ties_{g}": per_leader[mask].mean(),
+                    f"cross_org_trust_{g}": trust[mine].mean(), f"listening_{g}": L.listening[mask].mean(),
+                    f"system_sight_{g}": L.system_sight[mask].mean(), f"efficacy_{g}": L.efficacy[mask].mean()})
+    return out
+
+
+def test_compiled_metrics_match_plain_numpy():
+    m = CollaborationModel(n_weeks=12, burn_in_weeks=10, rng=6, interventions={"leadership_programme": {}})
+    m.run()
+    row = m.datacollector.get_model_vars_dataframe().iloc[-1]
+    for name, value in _reference_metrics(m).items():
+        assert row[name] == pytest.approx(value, rel=1e-9, abs=1e-12), name

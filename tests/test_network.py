@@ -85,11 +85,35 @@ def test_initial_duplicates_keep_first():
 
 @given(pairs=pairs_strategy, weights=st.lists(st.floats(0.05, 1.0), min_size=60, max_size=60))
 @settings(max_examples=60, deadline=None)
-def test_dense_and_sparse_structure_agree(pairs, weights):
-    from sim.efficacy import organisation_reach
+def test_compiled_structure_measures_match_matrix_references(pairs, weights):
+    """Embeddedness (bitsets and neighbour lists), common-neighbour counts and organisational
+    reach, computed by the compiled kernels, against matrix products."""
+    from sim.efficacy import organisation_reach, reach
+    from sim.network import _common_counts
 
     t = _table(15, pairs, w=weights[:len(pairs)] if pairs else None)
-    np.testing.assert_array_equal(t.common_neighbours(0.5, dense=True), t.common_neighbours(0.5, dense=False))
-    dense = organisation_reach(t.adjacency(0.5, dense=True), t.adjacency(0.5, True, dense=True), t.org, 3)
+    strong = t.adjacency(0.5, dense=True)
+    counts = (strong @ strong)[t.u, t.v]
+    np.testing.assert_array_equal(t.common_neighbours(0.5), counts)
+    np.testing.assert_array_equal(t.embedded_now(0.5), counts > 0)
+    by_lists = _common_counts(t._u, t._v, t._w, t.count, t.n, t._adj, t._deg, 0.5, True) > 0
+    np.testing.assert_array_equal(by_lists, counts > 0)
+    expected = organisation_reach(strong, t.adjacency(0.5, True, dense=True), t.org, 3)
+    np.testing.assert_allclose(reach(t._u, t._v, t._w, t._cross, t.count, t.org, 3, 0.5), expected)
     sparse = organisation_reach(t.adjacency(0.5, dense=False), t.adjacency(0.5, True, dense=False), t.org, 3)
-    np.testing.assert_allclose(dense, sparse)
+    np.testing.assert_allclose(sparse, expected)
+
+
+@given(pairs=pairs_strategy, drop=st.lists(st.booleans(), min_size=60, max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_dropping_ties_keeps_both_indexes_right(pairs, drop):
+    """After swap-removal, every pair still finds its row and adjacency rows list exactly the ties."""
+    t = _table(15, pairs)
+    if len(t):
+        t.keep(~np.array(drop[:len(t)]))
+    for r in range(len(t)):
+        rows, _ = t.find(t.u[r:r + 1], t.v[r:r + 1])
+        assert rows[0] == r
+    adj = {(int(i), int(t._adj[i, k, 0]), int(t._adj[i, k, 1])) for i in range(t.n) for k in range(t._deg[i])}
+    expected = {(int(a), int(b), r) for r in range(len(t)) for a, b in ((t.u[r], t.v[r]), (t.v[r], t.u[r]))}
+    assert adj == expected

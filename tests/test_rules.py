@@ -156,10 +156,9 @@ def test_logit_choice_and_utility():
 
 
 def test_draw_issues_picks_distinct_organisations_and_their_members():
-    rng = np.random.default_rng(3)
     start = np.array([0, 5, 9, 20])
     size = np.array([5, 4, 11, 3])
-    reps, orgs = issues.draw_issues(rng, 50.0, 3, start, size)
+    reps, orgs = issues.draw_issues(np.uint64(3), 7, 50.0, 3, start, size)
     assert reps.shape == orgs.shape and reps.shape[1] == 3
     assert all(len(set(row)) == 3 for row in orgs)
     assert np.all((reps >= start[orgs]) & (reps < start[orgs] + size[orgs]))
@@ -172,16 +171,32 @@ def test_outcomes_threshold():
 
 # ----------------------------------------------------------------- perception
 def test_perception_noise_falls_with_listening():
-    rng = np.random.default_rng(4)
+    noise = np.random.default_rng(4).standard_normal(20000)
     actual = np.full(20000, 0.5)
-    low = perception.perceive(rng, actual, np.full(20000, 0.1), 0.1)
-    high = perception.perceive(rng, actual, np.full(20000, 0.9), 0.1)
+    low = perception.perceive(actual, np.full(20000, 0.1), 0.1, noise)
+    high = perception.perceive(actual, np.full(20000, 0.9), 0.1, noise)
     assert high.std() < low.std()
     assert low.std() == pytest.approx(0.1 * 0.9, rel=0.05)
     assert high.std() == pytest.approx(0.1 * 0.1, rel=0.05)
-    assert perception.perceive(rng, actual, np.ones(20000), 0.3).std() == 0
-    wide = perception.perceive(rng, actual, np.zeros(20000), 2.0)
+    assert perception.perceive(actual, np.ones(20000), 0.3, noise).std() == 0
+    wide = perception.perceive(actual, np.zeros(20000), 2.0, noise)
     assert wide.min() >= 0 and wide.max() <= 1
+
+
+def test_perceived_actions_carry_the_noise_listening_allows():
+    """The compiled kernel: a contribution (1) seen by an observer of listening l has noise
+    of SD nu0 (1 - l), clipped to [0, 1]; keyed noise is standard normal."""
+    n_issues, k = 4000, 2
+    reps = np.arange(n_issues * k).reshape(n_issues, k)
+    contributed = np.zeros((n_issues, k), bool)
+    listening = np.where(reps.ravel() % 2 == 0, 0.2, 0.8)
+    seen = perception.perceive_actions(np.uint64(11), 3, reps, contributed, listening, 0.3)
+    # observer i = position 0 watches position 1 and vice versa; action 0 is clipped at 0 from below
+    first, second = seen[0::2], seen[1::2]
+    # for a normal with SD s, E[max(0, s e)] = s / sqrt(2 pi)
+    assert first.mean() == pytest.approx(0.3 * 0.8 / np.sqrt(2 * np.pi), rel=0.05)
+    assert second.mean() == pytest.approx(0.3 * 0.2 / np.sqrt(2 * np.pi), rel=0.05)
+    assert (seen >= 0).all() and (seen <= 1).all()
 
 
 # ----------------------------------------------------------------- ties
