@@ -60,39 +60,48 @@ def effect_table(results: pd.DataFrame, weeks) -> pd.DataFrame:
     Also a standardised effect: the mean difference over the SD of the
     counterfactual's between-replicate values at that week (Glass's delta).
     """
-    rows = []
-    present = set(results["metric"].unique())
     specs = [(f"{m}_{g}", label, GROUP_LABEL[g]) for m, label in EFFECTS.items() for g in GROUP_LABEL]
     specs += [(m, label, "everyone") for m, label in SYSTEM_EFFECTS.items()]
+    wanted = [m for m, _, _ in specs]
+    d = results[results["week"].isin(list(weeks)) & results["metric"].isin(wanted)]
+    wide = d.pivot_table(index=["metric", "week", "replicate"], columns="arm", values="value", observed=True)
+    if wide.empty:
+        return pd.DataFrame(columns=["outcome", "group", "metric", "week", "counterfactual", "effect", "low",
+                                     "high", "standardised", "replicates"])
+    wide["effect"] = wide["intervention"] - wide["counterfactual"]
+    rows = []
+    groups = dict(tuple(wide.groupby(level=["metric", "week"], sort=False)))
     for metric, label, group in specs:
-        if metric not in present:
-            continue
-        diffs = paired_differences(results, metric, weeks)
-        base = results[(results["metric"] == metric) & (results["arm"] == "counterfactual")]
-        for week, d in diffs.groupby("week"):
-            mean, lo, hi = mean_interval(d["effect"].to_numpy())
-            b = base[base["week"] == week]["value"]
-            sd = b.std(ddof=1) if len(b) > 1 else math.nan
+        for week in sorted(w for m, w in groups if m == metric):
+            g = groups[(metric, week)]
+            effect = g["effect"].to_numpy()
+            base = g["counterfactual"].to_numpy()
+            mean, lo, hi = mean_interval(effect)
+            sd = base.std(ddof=1) if base.size > 1 else math.nan
             rows.append({"outcome": label, "group": group, "metric": metric, "week": int(week),
-                         "counterfactual": float(b.mean()), "effect": mean, "low": lo, "high": hi,
+                         "counterfactual": float(base.mean()), "effect": mean, "low": lo, "high": hi,
                          "standardised": mean / sd if sd and sd > 0 else math.nan,
-                         "replicates": int(d["effect"].size)})
+                         "replicates": int(effect.size)})
     return pd.DataFrame(rows)
 
 
 def survey_statistics(survey: pd.DataFrame, end_week: int) -> pd.DataFrame:
     """Per replicate and arm, the case's statistics among responding participants."""
-    rows = []
-    for (rep, arm), d in survey.groupby(["replicate", "arm"]):
-        s = shares(d).set_index(["week", "group"])
-        get = lambda w, col: s.loc[(w, "participant"), col] if (w, "participant") in s.index else math.nan  # noqa
-        rows.append({"replicate": rep, "arm": arm,
-                     "network_agree_start": get(0, "network_agree"),
-                     "network_agree_end": get(end_week, "network_agree"),
-                     "see_system_strongly_agree_end": get(end_week, "see_system_strongly_agree"),
-                     "influence_disagree_end": get(end_week, "influence_disagree"),
-                     "respondents_end": get(end_week, "respondents")})
-    return pd.DataFrame(rows)
+    d = survey[(survey["group"] == "participant") & survey["week"].isin([0, end_week])]
+    s = shares(d, by=("replicate", "arm", "week")).set_index(["replicate", "arm", "week"])
+    pairs = survey[["replicate", "arm"]].drop_duplicates().sort_values(["replicate", "arm"])
+    out = pairs.reset_index(drop=True)
+
+    def get(week, column):
+        keys = pd.MultiIndex.from_arrays([out["replicate"], out["arm"], np.full(len(out), week)])
+        return s[column].reindex(keys).to_numpy()
+
+    out["network_agree_start"] = get(0, "network_agree")
+    out["network_agree_end"] = get(end_week, "network_agree")
+    out["see_system_strongly_agree_end"] = get(end_week, "see_system_strongly_agree")
+    out["influence_disagree_end"] = get(end_week, "influence_disagree")
+    out["respondents_end"] = get(end_week, "respondents")
+    return out
 
 
 def wilson(share: float, n: int, level: float = 0.95) -> tuple[float, float]:

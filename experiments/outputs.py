@@ -109,14 +109,24 @@ def provenance(config: dict[str, Any], overrides: list[str], seeds: dict[int, in
     }
 
 
-def tidy(wide: pd.DataFrame, replicate: int, seed: int, groups: dict[str, Any]) -> pd.DataFrame:
-    """Weekly metrics (one column per metric, one row per week) in long form."""
-    long = wide.rename_axis("week").reset_index().melt(id_vars="week", var_name="metric",
-                                                       value_name="value")
-    long.insert(0, "seed", np.int64(seed))
-    long.insert(0, "replicate", np.int64(replicate))
+def tidy(wide: pd.DataFrame | dict, replicate: int, seed: int, groups: dict[str, Any]) -> pd.DataFrame:
+    """Weekly metrics in long form: one row per (metric, week), metrics in column order.
+
+    `wide` is a DataFrame (one column per metric, one row per week) or a collector's
+    `model_vars` dict {metric: [value per week]} (no DataFrame built on the way)."""
+    if isinstance(wide, pd.DataFrame):
+        names, weeks = list(wide.columns), wide.index.to_numpy()
+        values = wide.to_numpy(dtype=float)
+    else:
+        names = list(wide)
+        values = np.array([wide[k] for k in names], dtype=float).T
+        weeks = np.arange(values.shape[0])
+    n_weeks = values.shape[0]
+    long = pd.DataFrame({"replicate": np.full(values.size, replicate, np.int64),
+                         "seed": np.full(values.size, seed, np.int64),
+                         "week": np.tile(np.asarray(weeks, np.int64), len(names)),
+                         "metric": np.repeat(np.array(names, dtype=object), n_weeks),
+                         "value": values.T.ravel()})
     for k, v in groups.items():
         long[k] = v
-    long["week"] = long["week"].astype(np.int64)
-    long["value"] = long["value"].astype(float)
     return long
