@@ -1,31 +1,49 @@
 """Observation (survey): an ordered-probit instrument comparable with a real survey.
 
-Each item maps a leader's latent state to a five-point Likert answer
-(Liddell & Kruschke 2018):
+Each item maps a leader's state to a five-point Likert answer (Liddell &
+Kruschke 2018):
 
-    y* = kappa z + b(t) + e,   e ~ N(0, 1),   answer = 1 + #{cuts below y*},
+    y* = kappa z + s + e,   e ~ N(0, 1),   answer = 1 + #{cuts below y*},
 
-where z is the item's latent construct in baseline standard deviations (all
-leaders at wave 0 are the reference), and b(t) a response-bias term.
+where z is the item's construct in **fixed units** (below), kappa its loading
+and s the response shift (participants only). Everything that places a leader
+on an item is a constant of the instrument, not recomputed per run: a cohort of
+brokers therefore answers "strong network" more often at baseline than a random
+cohort, and two designs, scenarios or sweeps can be compared on the survey.
 
-Items (as the case reported them):
+- **Loading.** kappa = sqrt(rho / (1 - rho)) for every item, rho the single-item
+  reliability (`reliability`; Wanous, Reichers & Hudy 1997: minimum reliability
+  of single-item measures 0.45-0.69).
+- **Constructs, in fixed units** (centre and scale are properties of a stated
+  reference population: all eligible leaders, executives and directors, of the
+  BNSSG scenario at baseline under the default behaviour, pooled over 400 runs;
+  `python -m experiments.survey_reference`):
+  - `network`, "I have a strong network in the system": z = (log(1 + total
+    strength of one's strong cross-organisation ties) - `network_centre`) /
+    `network_scale`; "agree or strongly agree" above `network_agree_cut`, set so
+    that 44% of the reference population agree at baseline (the case's
+    start-of-programme figure, whose random cohort was a sample of that
+    population); the calibration sets it for the calibrated behaviour.
+  - `see_system`, "I have improved my ability to see the system" (retrospective,
+    asked from the first wave after the start): z = change in system sight since
+    wave 0 / `sight_scale` (a fixed unit, so it cannot collapse when the
+    population's spread of sight does); symmetric cuts around no change.
+  - `influence`, "I can influence the system": z = (efficacy - `efficacy_centre`)
+    / `efficacy_scale`; symmetric cuts.
+- **Response shift** (participants of a delivered programme): `end_shift` item
+  SDs at the programme's last week, halving every `shift_half_life_weeks`, on
+  every item; plus `retrospective_shift` on the retrospective item. In latent
+  units a shift of d item SDs is d sqrt(1 + kappa^2). Both are priors from the
+  literature (docs/ODD.md 7.9, 9), not findings.
 
-- `network`, "I have a strong network in the system": z from log(1 + total
-  strength of one's strong cross-organisation ties). Its cuts are fixed at wave 0
-  so that the share agreeing among the cohort equals the case's baseline figure
-  (the brief's anchoring); every later answer is then a genuine test.
-- `see_system`, "I have improved my ability to see the system" (retrospective,
-  asked from the first wave after the start): z from the change in system sight
-  since wave 0, plus a retrospective bias for participants (Taylor, Russ-Eft &
-  Taylor 2009); symmetric cuts around no change.
-- `influence`, "I can influence the system": z from efficacy; symmetric cuts
-  around the baseline mean.
+Every answer is recorded twice from the same latent noise: as reported, and
+**without the response-shift terms** (`response_without_shift`): the same
+respondents answering from real change alone. The difference between the two
+is the part of a simulated survey effect that is response shift.
 
-b(t) is a response shift of participants after the programme: `end_bias` at its
-end, halving every `bias_half_life_weeks` (a 44% to 82% shift is a latent move of
-about 1.07 SD, more than meta-analytic training transfer, so not all of it can be
-real change). Respondents: the cohort and a comparison sample of non-participants
-of the same roles; each answers each wave with probability `response_rate`.
+A user who has their own baseline figure sets `baseline_agree_network`: the
+network cut is then anchored, in that run, so that this share of the cohort
+(or of all eligible leaders, `anchor_on: eligible`) agrees at wave 0.
 """
 
 from __future__ import annotations
@@ -41,7 +59,7 @@ from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow t
 
 from sim.interventions import last_weeks, programme_end
 from sim.scenario import ROLES
-from sim.schema import ConfigError, Settings, choices, number, numbers
+from sim.schema import ConfigError, Settings, choice, choices, number, numbers
 
 ITEMS = {
     "network": "I have a strong network in the system",
@@ -58,27 +76,55 @@ class SurveyParams(Settings):
     waves: tuple[int, ...] = numbers((), "weeks to survey; empty: 0, each programme's last week, 52 and 104 "
                                      "(within the run)", "the case: start and end of the programme",
                                      low=0, high=1_000_000, integer=True)
-    response_rate: float = number(0.85, 0.01, 1.0, "probability that a respondent answers a wave", "assumed")
+    response_rate: float = number(0.85, 0.01, 1.0, "probability that a respondent answers a wave",
+                                  "assumed (the case had about 50 of 60 participants answering)")
     comparison_size: int = number(60, 0, 1_000_000, "non-participants of the same roles surveyed for "
                                   "comparison", "assumed", integer=True)
     respondent_roles: tuple[str, ...] = choices(("executive", "director"), ROLES, "roles of the comparison "
-                                                "sample", "the case: executives and directors")
-    baseline_agree_network: float = number(0.44, 0.001, 0.999, "share of the cohort agreeing with the network "
-                                           "item at wave 0: anchors that item's cuts",
-                                           "the case's start-of-programme figure")
+                                                "sample and of the reference population", "the case: executives "
+                                                "and directors")
+    reliability: float = number(0.6, 0.3, 0.95, "single-item reliability rho; every item's loading is "
+                                "sqrt(rho / (1 - rho))",
+                                "Wanous, Reichers & Hudy 1997: minimum reliability of single-item measures "
+                                "0.45-0.69")
+    network_centre: float = number(0.1148, -10, 10, "centre of the network construct log(1 + strong "
+                                   "cross-organisation strength) (reference population)",
+                                   "computed: python -m experiments.survey_reference")
+    network_scale: float = number(0.3527, 0.001, 10, "unit of the network construct: its SD in the reference "
+                                  "population", "computed: python -m experiments.survey_reference")
+    network_agree_cut: float = number(-0.05652, -10, 10, "latent cut between 'neither' and 'agree' on the network "
+                                      "item: 44% of the reference population agree at baseline",
+                                      "the case's start figure (44%), on the reference population at the default "
+                                      "behaviour (calibrated.yaml sets it for the calibrated behaviour); "
+                                      "python -m experiments.survey_reference")
+    efficacy_centre: float = number(0.4807, 0, 1, "centre of the influence construct (efficacy) (reference "
+                                    "population)", "computed: python -m experiments.survey_reference")
+    efficacy_scale: float = number(0.1409, 0.001, 1, "unit of the influence construct: SD of efficacy in the "
+                                   "reference population", "computed: python -m experiments.survey_reference")
+    sight_scale: float = number(0.1745, 0.001, 1, "unit of the see-the-system construct (a change in system "
+                                "sight): SD of sight in the reference population",
+                                "computed: python -m experiments.survey_reference")
     cut_offsets: tuple[float, ...] = numbers((-1.6, -0.6, 0.0, 1.0), "network item cuts relative to the "
                                              "neither|agree cut", "assumed", length=4, increasing=True)
     symmetric_cuts: tuple[float, ...] = numbers((-1.5, -0.5, 0.5, 1.5), "cuts of the see_system and "
                                                 "influence items", "assumed", length=4, increasing=True)
-    kappa_network: float = number(1.0, 0, 20, "loading of the network construct", "assumed")
-    kappa_sight: float = number(1.0, 0, 20, "loading of the change in system sight", "assumed")
-    kappa_influence: float = number(1.0, 0, 20, "loading of efficacy", "assumed")
-    end_bias: float = number(0.3, -5, 5, "participants' response shift at the programme's end (latent SDs)",
-                             "calibrated")
-    bias_half_life_weeks: float = number(26.0, 0.01, 1_000_000, "half-life of the response shift after the "
-                                         "programme", "assumed")
-    retrospective_bias: float = number(1.0, -5, 5, "inflation of 'have you improved' answers of participants "
-                                       "(latent SDs)", "Taylor, Russ-Eft & Taylor 2009; calibrated")
+    end_shift: float = number(0.3, -2, 3, "participants' response shift at the programme's last week, in item "
+                              "SDs (d), on every item",
+                              "prior N(0.3, 0.12): response-shift recalibration d 0.2-0.3 (Schwartz et al. 2006; "
+                              "Sawatzky et al. 2024); self-rating leniency d 0.32 (Heidemeier & Moser 2009)")
+    shift_half_life_weeks: float = number(26.0, 0.5, 1000, "half-life of the response shift after the "
+                                          "programme", "assumed (reactions decay after training: Bezrukova et "
+                                          "al. 2016; no rate found); in the sensitivity analysis")
+    retrospective_shift: float = number(0.5, -2, 3, "extra inflation of participants' retrospective 'I have "
+                                        "improved' answers, in item SDs (d)",
+                                        "prior N(0.5, 0.25): direction from Taylor, Russ-Eft & Taylor 2009b "
+                                        "(retrospective pretests inflate leadership-training effects; implicit "
+                                        "theories of change) and Hill & Betz 2005; magnitude assumed")
+    baseline_agree_network: Any = number(None, 0.001, 0.999, "your own baseline figure: the share agreeing "
+                                         "with the network item at wave 0; anchors that item's cut in the run "
+                                         "(null: the fixed cut)", "user's survey", optional=True)
+    anchor_on: str = choice("cohort", ("cohort", "eligible"), "whom `baseline_agree_network` describes: the "
+                            "programme's cohort, or all eligible leaders", "user's survey")
 
     def check_together(self, prefix: str = "survey") -> None:
         if self.waves and 0 not in self.waves:
@@ -88,13 +134,23 @@ class SurveyParams(Settings):
     def from_dict(cls, values: dict[str, Any] | None = None, prefix: str = "survey") -> "SurveyParams":
         return super().from_dict(values, prefix)
 
+    @property
+    def kappa(self) -> float:
+        """The items' loading: sqrt(rho / (1 - rho))."""
+        return math.sqrt(self.reliability / (1.0 - self.reliability))
+
+    @property
+    def item_sd(self) -> float:
+        """SD of an item's latent response for a leader at a given construct value... of the
+        population's latent response (z standardised): sqrt(1 + kappa^2)."""
+        return math.sqrt(1.0 + self.kappa ** 2)
+
 
 # ------------------------------------------------------------------ the ordered-probit rule
 
-def answer(rng: np.random.Generator, mean: np.ndarray, cuts) -> np.ndarray:
-    """Likert answers 1..5 for latent means (kappa z + b); adds N(0, 1) noise."""
-    y = np.asarray(mean, float) + rng.standard_normal(np.shape(mean))
-    return 1 + np.searchsorted(np.asarray(cuts, float), y)
+def answer(noise: np.ndarray, mean: np.ndarray, cuts) -> np.ndarray:
+    """Likert answers 1..5 for latent means (kappa z + shift) and standard normal noise."""
+    return 1 + np.searchsorted(np.asarray(cuts, float), np.asarray(mean, float) + noise)
 
 
 def category_probabilities(mu: float, sigma: float, kappa: float, bias: float, cuts) -> np.ndarray:
@@ -120,6 +176,12 @@ def network_strength(state, strong_tie: float) -> np.ndarray:
     return np.bincount(t.u[sel], t.w[sel], n) + np.bincount(t.v[sel], t.w[sel], n)
 
 
+def constructs(state, strong_tie: float) -> dict[str, np.ndarray]:
+    """Each leader's raw constructs: log(1 + strong cross strength), efficacy, system sight."""
+    return {"network": np.log1p(network_strength(state, strong_tie)),
+            "efficacy": state.leaders.efficacy.copy(), "sight": state.leaders.system_sight.copy()}
+
+
 # ------------------------------------------------------------------ the instrument
 
 @dataclass
@@ -128,24 +190,23 @@ class Survey:
     rows: list = field(default_factory=list, repr=False)
 
     def setup(self, model) -> None:
-        """Choose respondents, fix the reference and the network item's cuts, ask wave 0."""
+        """Choose respondents, fix the network cut (or anchor it to a given baseline figure), ask wave 0."""
         p, state = self.params, model.state
         leaders, rng = state.leaders, state.streams["survey"].sequential
         self.strong_tie = model.params.strong_tie
         self.cohort = np.flatnonzero(leaders.participant)
         roles = [ROLES.index(r) for r in p.respondent_roles]
+        self.eligible = np.flatnonzero(np.isin(leaders.role, roles))
         pool = np.flatnonzero(~leaders.participant & np.isin(leaders.role, roles))
         self.comparison = np.sort(rng.choice(pool, min(p.comparison_size, pool.size), replace=False))
         self.respondents = np.concatenate([self.cohort, self.comparison])
         self.group = np.array(["participant"] * self.cohort.size + ["comparison"] * self.comparison.size)
-        net = np.log1p(network_strength(state, self.strong_tie))
-        self.ref = {"network": (net.mean(), net.std() or 1.0),
-                    "sight": (leaders.system_sight.mean(), leaders.system_sight.std() or 1.0),
-                    "influence": (leaders.efficacy.mean(), leaders.efficacy.std() or 1.0)}
         self.sight0 = leaders.system_sight.copy()
-        anchor_group = self.cohort if self.cohort.size else self.comparison
-        z0 = self._z("network", net[anchor_group])
-        self.network_cuts = anchor_cut(p.kappa_network * z0, p.baseline_agree_network) + np.asarray(p.cut_offsets)
+        self.network_cut = p.network_agree_cut
+        if p.baseline_agree_network is not None:
+            group = self.cohort if p.anchor_on == "cohort" and self.cohort.size else self.eligible
+            z = self.z("network", constructs(state, self.strong_tie)["network"][group])
+            self.network_cut = anchor_cut(p.kappa * z, p.baseline_agree_network)
         treated = [s for s in model.intervention_settings if getattr(s, "active", False)]
         self.last_week = programme_end(treated)
         """The last week of delivery of a programme delivered in this arm (None: untreated)."""
@@ -156,15 +217,39 @@ class Survey:
             self.waves = tuple(w for w in sorted({0, 52, 104, *lasts}) if w <= model.n_weeks)
         self.record(model, 0)
 
-    def _z(self, item: str, x: np.ndarray) -> np.ndarray:
-        mean, sd = self.ref[item]
-        return (x - mean) / sd
+    def z(self, item: str, x: np.ndarray) -> np.ndarray:
+        """A construct in the instrument's fixed units."""
+        p = self.params
+        if item == "network":
+            return (x - p.network_centre) / p.network_scale
+        if item == "influence":
+            return (x - p.efficacy_centre) / p.efficacy_scale
+        return x / p.sight_scale  # see_system: x is the change in sight since wave 0
 
-    def bias(self, week: int) -> float:
-        """b(t) for participants: the response shift from the programme's last week on."""
+    @property
+    def network_cuts(self) -> np.ndarray:
+        return self.network_cut + np.asarray(self.params.cut_offsets)
+
+    def shift(self, week: int) -> float:
+        """The end-of-programme response shift of participants, in latent units, at `week`."""
+        p = self.params
         if self.last_week is None or week < self.last_week:
             return 0.0
-        return self.params.end_bias * 0.5 ** (max(0, week - self.last_week) / self.params.bias_half_life_weeks)
+        return p.end_shift * p.item_sd * 0.5 ** ((week - self.last_week) / p.shift_half_life_weeks)
+
+    def latent_means(self, state, who: np.ndarray, group: np.ndarray, week: int):
+        """{item: (mean without shift, shift)} for the respondents `who`."""
+        p = self.params
+        c = constructs(state, self.strong_tie)
+        participant = group == "participant"
+        s = np.where(participant, self.shift(week), 0.0)
+        out = {"network": (p.kappa * self.z("network", c["network"][who]), s),
+               "influence": (p.kappa * self.z("influence", c["efficacy"][who]), s)}
+        if week > 0:
+            treated = self.last_week is not None  # retrospective inflation comes from having been trained
+            retro = np.where(participant & treated, p.retrospective_shift * p.item_sd, 0.0)
+            out["see_system"] = (p.kappa * self.z("see_system", c["sight"][who] - self.sight0[who]), s + retro)
+        return out
 
     def observe(self, model) -> None:
         if model.week in self.waves and model.week > 0:
@@ -172,37 +257,29 @@ class Survey:
 
     def record(self, model, week: int) -> None:
         p, state = self.params, model.state
-        leaders, rng = state.leaders, state.streams["survey"].sequential
+        rng = state.streams["survey"].sequential
         who = self.respondents
         responds = rng.random(who.size) < p.response_rate
         who, group = who[responds], self.group[responds]
-        b = np.where(group == "participant", self.bias(week), 0.0)
-        net = np.log1p(network_strength(state, self.strong_tie))[who]
-        answers = {
-            "network": answer(rng, p.kappa_network * self._z("network", net) + b, self.network_cuts),
-            "influence": answer(rng, p.kappa_influence * self._z("influence", leaders.efficacy[who]) + b,
-                                p.symmetric_cuts),
-        }
-        if week > 0:
-            change = (leaders.system_sight[who] - self.sight0[who]) / self.ref["sight"][1]
-            # retrospective inflation comes from having been trained: none without a programme
-            treated = self.last_week is not None
-            retro = np.where((group == "participant") & treated, p.retrospective_bias, 0.0)
-            answers["see_system"] = answer(rng, p.kappa_sight * change + b + retro, p.symmetric_cuts)
-        for item, resp in answers.items():
-            self.rows.append((week, who, group, item, resp))
+        for item, (real, shift) in self.latent_means(state, who, group, week).items():
+            noise = rng.standard_normal(who.size)
+            cuts = self.network_cuts if item == "network" else p.symmetric_cuts
+            self.rows.append((week, who, group, item, answer(noise, real + shift, cuts), answer(noise, real, cuts)))
 
     def frame(self) -> pd.DataFrame:
-        """One row per respondent, item and wave: week, leader, group, item, response."""
+        """One row per respondent, item and wave: week, leader, group, item, response (as reported),
+        response_without_shift (the same latent noise, without the response-shift terms)."""
+        columns = ["week", "leader", "group", "item", "response", "response_without_shift"]
         if not self.rows:
-            return pd.DataFrame(columns=["week", "leader", "group", "item", "response"])
-        sizes = [who.size for _, who, _, _, _ in self.rows]
+            return pd.DataFrame(columns=columns)
+        sizes = [r[1].size for r in self.rows]
         return pd.DataFrame({
-            "week": np.repeat(np.array([w for w, *_ in self.rows], np.int64), sizes),
-            "leader": np.concatenate([who for _, who, _, _, _ in self.rows]).astype(np.int64),
-            "group": np.concatenate([g for _, _, g, _, _ in self.rows]),
-            "item": np.repeat(np.array([i for _, _, _, i, _ in self.rows], dtype=object), sizes),
-            "response": np.concatenate([r for *_, r in self.rows]).astype(np.int64)})
+            "week": np.repeat(np.array([r[0] for r in self.rows], np.int64), sizes),
+            "leader": np.concatenate([r[1] for r in self.rows]).astype(np.int64),
+            "group": np.concatenate([r[2] for r in self.rows]),
+            "item": np.repeat(np.array([r[3] for r in self.rows], dtype=object), sizes),
+            "response": np.concatenate([r[4] for r in self.rows]).astype(np.int64),
+            "response_without_shift": np.concatenate([r[5] for r in self.rows]).astype(np.int64)})
 
 
 STATISTICS = {"network": "network_agree", "see_system": "see_system_strongly_agree",
@@ -217,17 +294,17 @@ def item_hits(item: np.ndarray, response: np.ndarray) -> np.ndarray:
                      [response >= 4, response == 5, response <= 2], False)
 
 
-def shares(frame: pd.DataFrame, by=("week", "group")) -> pd.DataFrame:
+def shares(frame: pd.DataFrame, by=("week", "group"), response: str = "response") -> pd.DataFrame:
     """The case's statistics per group of rows (default: week and respondent group): network
     agree, see_system strongly agree, influence disagree; with the number of respondents (to
-    the network item)."""
+    the network item). `response="response_without_shift"` gives them without response shift."""
     by = list(by)
     columns = [*by, *STATISTICS.values(), "respondents"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     item = frame["item"].to_numpy()
     hits = pd.DataFrame({**{k: frame[k].to_numpy() for k in by}, "item": item,
-                         "hit": item_hits(item, frame["response"].to_numpy())})
+                         "hit": item_hits(item, frame[response].to_numpy())})
     agg = hits.groupby([*by, "item"], sort=True, observed=True)["hit"].agg(["mean", "size"])
     wide = agg["mean"].unstack("item").rename(columns=STATISTICS)
     for col in STATISTICS.values():
@@ -239,18 +316,20 @@ def shares(frame: pd.DataFrame, by=("week", "group")) -> pd.DataFrame:
     return wide.reset_index()[columns]
 
 
-def expected_shares(survey: Survey, model) -> dict[str, float]:
+def expected_shares(survey: Survey, model, without_shift: bool = False) -> dict[str, float]:
     """The case's statistics among the whole cohort now, as expected values (no respondent
     sampling): the closed form of the ordered probit, for live displays."""
-    p, leaders = survey.params, model.state.leaders
     who = survey.cohort if survey.cohort.size else survey.comparison
-    treated = survey.cohort.size > 0 and survey.last_week is not None
-    b = survey.bias(model.week) if treated else 0.0
-    net = p.kappa_network * survey._z("network", np.log1p(network_strength(model.state, survey.strong_tie))[who]) + b
-    influence = p.kappa_influence * survey._z("influence", leaders.efficacy[who]) + b
-    change = p.kappa_sight * (leaders.system_sight[who] - survey.sight0[who]) / survey.ref["sight"][1] + b
-    if treated and model.week > 0:
-        change = change + p.retrospective_bias
-    return {"network_agree": float(ndtr(-(survey.network_cuts[2] - net)).mean()),
-            "see_system_strongly_agree": float(ndtr(-(p.symmetric_cuts[3] - change)).mean()),
-            "influence_disagree": float(ndtr(p.symmetric_cuts[1] - influence).mean())}
+    group = np.where(np.isin(who, survey.cohort), "participant", "comparison")
+    means = survey.latent_means(model.state, who, group, model.week)
+    p = survey.params
+
+    def mean_of(item):
+        real, shift = means[item]
+        return real if without_shift else real + shift
+
+    out = {"network_agree": float(ndtr(mean_of("network") - survey.network_cut).mean()),
+           "influence_disagree": float(ndtr(p.symmetric_cuts[1] - mean_of("influence")).mean())}
+    out["see_system_strongly_agree"] = (float(ndtr(mean_of("see_system") - p.symmetric_cuts[3]).mean())
+                                        if "see_system" in means else float("nan"))
+    return out

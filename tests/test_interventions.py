@@ -85,6 +85,17 @@ def test_programme_raises_listening_among_participants_only():
     np.testing.assert_array_equal(on.leaders.listening[~part], off.leaders.listening[~part])
 
 
+def test_without_coaching_the_programme_leaves_listening_alone():
+    """Companion: switch coaching off and participants' listening is the same in both arms, so the
+    test above fails unless coaching is what raises listening (the other components do not)."""
+    arms = _pair(coaching=False)
+    on, off = arms[True], arms[False]
+    np.testing.assert_array_equal(on.leaders.listening, off.leaders.listening)
+    df_on = on.datacollector.get_model_vars_dataframe()
+    df_off = off.datacollector.get_model_vars_dataframe()
+    assert not df_on.loc[26, "listening_participants"] > df_off.loc[26, "listening_participants"] + 0.02
+
+
 def test_gains_decay_to_baseline_without_use():
     p = LeadershipProgramme(duration_weeks=4, skill_decay_sd_per_month=0.5)
     m = CollaborationModel(n_weeks=60, burn_in_weeks=4, rng=2, interventions=[p])
@@ -208,7 +219,7 @@ def test_one_programme_end_everywhere():
     assert programme_end({"b": GovernanceAlignment()}) is None
     m = CollaborationModel("small", n_weeks=20, burn_in_weeks=2, rng=1, interventions=[p], survey=True)
     assert 12 in m.survey.waves and m.survey.last_week == 12
-    assert m.survey.bias(11) == 0 and m.survey.bias(12) == m.survey.params.end_bias
+    assert m.survey.shift(11) == 0 and m.survey.shift(12) == m.survey.params.end_shift * m.survey.params.item_sd
 
 
 def test_settings_are_frozen_and_checked_on_replace():

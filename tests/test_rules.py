@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim import efficacy, issues, orientation, perception, ties, trust
+from sim.params import BehaviourParams
 
 
 # ----------------------------------------------------------------- orientation
@@ -210,8 +211,18 @@ def test_unused_tie_decay_closed_form():
 
 
 def test_bridges_fade_within_a_year_embedded_ties_do_not():
-    # Burt 2002: about nine in ten bridges gone within a year
-    assert ties.weeks_to_fade(0.5, 0.04, 0.1) <= 52 < ties.weeks_to_fade(0.5, 0.01, 0.1)
+    """At the model's own decay rates (BehaviourParams defaults), an unused strong tie (at the
+    strong threshold) that is a bridge is dropped within a year (Burt 2002: about nine in ten
+    bridges gone within a year); an embedded one outlives the year."""
+    p = BehaviourParams()
+    assert ties.weeks_to_fade(p.strong_tie, p.bridge_decay, p.tie_removal) <= 52
+    assert ties.weeks_to_fade(p.strong_tie, p.embedded_decay, p.tie_removal) > 52
+
+
+def test_bridges_would_outlive_the_year_at_the_embedded_rate():
+    """Companion: were bridges to decay like embedded ties, the first assertion above would fail."""
+    p = BehaviourParams()
+    assert ties.weeks_to_fade(p.strong_tie, p.embedded_decay, p.tie_removal) > 52
 
 
 def test_used_tie_grows_towards_one():
