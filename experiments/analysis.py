@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from sim.survey import shares
+from sim.survey import STATISTICS, shares
 
 EFFECTS = {
     "orientation": "system orientation",
@@ -27,6 +27,13 @@ SYSTEM_EFFECTS = {
 GROUP_LABEL = {"participants": "participants", "others": "non-participants"}
 
 # the case's statistics, as the seed reports them, and how each is computed from answers
+CASE_STATISTICS = {  # name: (item, wave)
+    "network_agree_start": ("network", "start"),
+    "network_agree_end": ("network", "end"),
+    "see_system_strongly_agree_end": ("see_system", "end"),
+    "influence_disagree_end": ("influence", "end"),
+}
+STATISTIC_OF_ITEM = STATISTICS
 CASE_ITEMS = {
     "network_agree_start": ("network", "agree or strongly agree, start"),
     "network_agree_end": ("network", "agree or strongly agree, end"),
@@ -85,22 +92,29 @@ def effect_table(results: pd.DataFrame, weeks) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SHIFT_FREE = "_without_shift"
+"""Suffix of a survey statistic computed from the answers without the response-shift terms."""
+
+
 def survey_statistics(survey: pd.DataFrame, end_week: int) -> pd.DataFrame:
-    """Per replicate and arm, the case's statistics among responding participants."""
+    """Per replicate and arm, the case's statistics among responding participants: as reported,
+    and (columns ending `_without_shift`) from the same answers without the response-shift
+    terms, that is from real change alone."""
     d = survey[(survey["group"] == "participant") & survey["week"].isin([0, end_week])]
-    s = shares(d, by=("replicate", "arm", "week")).set_index(["replicate", "arm", "week"])
     pairs = survey[["replicate", "arm"]].drop_duplicates().sort_values(["replicate", "arm"])
     out = pairs.reset_index(drop=True)
-
-    def get(week, column):
-        keys = pd.MultiIndex.from_arrays([out["replicate"], out["arm"], np.full(len(out), week)])
-        return s[column].reindex(keys).to_numpy()
-
-    out["network_agree_start"] = get(0, "network_agree")
-    out["network_agree_end"] = get(end_week, "network_agree")
-    out["see_system_strongly_agree_end"] = get(end_week, "see_system_strongly_agree")
-    out["influence_disagree_end"] = get(end_week, "influence_disagree")
-    out["respondents_end"] = get(end_week, "respondents")
+    keys = {0: pd.MultiIndex.from_arrays([out["replicate"], out["arm"], np.zeros(len(out), np.int64)]),
+            end_week: pd.MultiIndex.from_arrays([out["replicate"], out["arm"], np.full(len(out), end_week)])}
+    responses = {"": "response"}
+    if "response_without_shift" in survey.columns:
+        responses[SHIFT_FREE] = "response_without_shift"
+    for suffix, response in responses.items():
+        s = shares(d, by=("replicate", "arm", "week"), response=response).set_index(["replicate", "arm", "week"])
+        for key, (item, week) in CASE_STATISTICS.items():
+            column = STATISTIC_OF_ITEM[item]
+            out[key + suffix] = s[column].reindex(keys[0 if week == "start" else end_week]).to_numpy()
+        if not suffix:
+            out["respondents_end"] = s["respondents"].reindex(keys[end_week]).to_numpy()
     return out
 
 
@@ -112,33 +126,115 @@ def wilson(share: float, n: int, level: float = 0.95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def survey_table(stats_: pd.DataFrame, observed: dict) -> pd.DataFrame:
-    """item | observed [Wilson 95%] | simulated mean [95% predictive interval] | counterfactual."""
+def shift_share(reported: float, real: float, counterfactual: float, floor: float = 0.02) -> float:
+    """The share of the simulated rise (reported minus counterfactual) that is response shift:
+    (reported - real) / (reported - counterfactual); NaN when the rise is under `floor`
+    (a share of nothing is not a share). For an item whose statistic falls with the
+    programme (influence: disagree) the same formula measures the fall."""
+    rise = reported - counterfactual
+    if not np.isfinite(rise) or abs(rise) < floor:
+        return math.nan
+    return (reported - real) / rise
+
+
+def _summary(x: np.ndarray) -> tuple[float, float, float]:
+    if not x.size:
+        return math.nan, math.nan, math.nan
+    return float(x.mean()), float(np.quantile(x, 0.025)), float(np.quantile(x, 0.975))
+
+
+ROLES = {"fitted": "fitted", "anchor": "sets the cut", "held_out": "held out (a test)", None: ""}
+
+
+def statistic_role(key: str, fitted) -> str:
+    """What a case statistic is to the calibration: fitted, the start figure that sets the
+    network cut (on the reference population), or held out as a test."""
+    if fitted is None:
+        return ""
+    if key in fitted:
+        return ROLES["fitted"]
+    return ROLES["anchor"] if key == "network_agree_start" else ROLES["held_out"]
+
+
+def survey_table(stats_: pd.DataFrame, observed: dict, fitted=None) -> pd.DataFrame:
+    """Per case statistic: observed [Wilson 95%] | simulated as reported [95% predictive interval]
+    | simulated real change (the same runs and answers without response shift) [95%] |
+    counterfactual | share of the simulated rise that is response shift | its role in the
+    calibration (`fitted`: the statistics the calibration fitted, None if unknown)."""
     rows = []
+    arm = stats_["arm"].to_numpy()
     for key, (item, text) in CASE_ITEMS.items():
-        sim = stats_[stats_["arm"] == "intervention"][key].dropna().to_numpy()
-        cf = stats_[stats_["arm"] == "counterfactual"][key].dropna().to_numpy()
+        reported = stats_.loc[arm == "intervention", key].dropna().to_numpy()
+        real_col = key + SHIFT_FREE
+        real = (stats_.loc[arm == "intervention", real_col].dropna().to_numpy() if real_col in stats_
+                else np.array([]))
+        cf = stats_.loc[arm == "counterfactual", key].dropna().to_numpy()
         obs = (observed or {}).get(key)
         o_share = float(obs["share"]) if obs else math.nan
         o_lo, o_hi = wilson(o_share, int(obs["n"])) if obs else (math.nan, math.nan)
+        r_mean, r_lo, r_hi = _summary(reported)
+        c_mean, c_lo, c_hi = _summary(real)
+        cf_mean = float(cf.mean()) if cf.size else math.nan
         rows.append({"statistic": key, "item": item, "answer": text, "observed": o_share,
                      "observed_low": o_lo, "observed_high": o_hi,
-                     "simulated": float(sim.mean()) if sim.size else math.nan,
-                     "simulated_low": float(np.quantile(sim, 0.025)) if sim.size else math.nan,
-                     "simulated_high": float(np.quantile(sim, 0.975)) if sim.size else math.nan,
-                     "counterfactual": float(cf.mean()) if cf.size else math.nan,
-                     "covered": bool(sim.size and np.quantile(sim, 0.025) <= o_share <= np.quantile(sim, 0.975))
-                     if obs else None})
+                     "reported": r_mean, "reported_low": r_lo, "reported_high": r_hi,
+                     "real_change": c_mean, "real_change_low": c_lo, "real_change_high": c_hi,
+                     "counterfactual": cf_mean,
+                     "response_shift_share": shift_share(r_mean, c_mean, cf_mean),
+                     "role": statistic_role(key, fitted),
+                     "covered": bool(reported.size and r_lo <= o_share <= r_hi) if obs else None})
+    return pd.DataFrame(rows)
+
+
+def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
+    """Rows for summary.csv, in `effect_table`'s columns: for each end-of-programme case statistic
+    of participants, the paired effect (programme minus counterfactual, per replicate) as reported
+    and from real change alone (the same answers without response shift), as separate rows."""
+    arm = stats_["arm"].to_numpy()
+    on = stats_[arm == "intervention"].set_index("replicate").sort_index()
+    off = stats_[arm == "counterfactual"].set_index("replicate").sort_index()
+    both = on.index.intersection(off.index)
+    rows = []
+    for key, (item, text) in CASE_ITEMS.items():
+        if CASE_STATISTICS[key][1] != "end":
+            continue
+        base = off.loc[both, key].to_numpy(float)
+        for kind, column in (("reported", key), ("real change", key + SHIFT_FREE)):
+            if column not in on:
+                continue
+            effect = on.loc[both, column].to_numpy(float) - base
+            keep = np.isfinite(effect)
+            mean, lo, hi = mean_interval(effect[keep]) if keep.any() else (math.nan,) * 3
+            sd = base[keep].std(ddof=1) if keep.sum() > 1 else math.nan
+            rows.append({"outcome": f"survey, {item} item: {text} ({kind})", "group": "participants",
+                         "metric": f"survey_{key}_{kind.replace(' ', '_')}", "week": int(end_week),
+                         "counterfactual": float(base[keep].mean()) if keep.any() else math.nan,
+                         "effect": mean, "low": lo, "high": hi,
+                         "standardised": mean / sd if sd and sd > 0 else math.nan,
+                         "replicates": int(keep.sum())})
     return pd.DataFrame(rows)
 
 
 def format_survey_table(table: pd.DataFrame) -> str:
-    lines = [f"{'item':<44} {'observed':>9} {'simulated [95% interval]':>27} {'counterfactual':>15}"]
+    """The survey table as text: every simulated figure beside its real-change part."""
+    def pct(v):
+        return "-" if not np.isfinite(v) else f"{v:.0%}"
+
+    head = (f"{'item (participants)':<44} {'observed':>8} {'reported [95% interval]':>24} "
+            f"{'real change [95%]':>18} {'no programme':>13} {'response shift':>15}  calibration")
+    lines = [head]
     for _, r in table.iterrows():
         name = f"{r['item']}: {r['answer']}"
-        obs = "-" if math.isnan(r["observed"]) else f"{r['observed']:.0%}"
-        sim = f"{r['simulated']:.0%} [{r['simulated_low']:.0%}, {r['simulated_high']:.0%}]"
-        lines.append(f"{name:<44} {obs:>9} {sim:>27} {r['counterfactual']:>15.0%}")
+        rep = f"{pct(r['reported'])} [{pct(r['reported_low'])}, {pct(r['reported_high'])}]"
+        real = f"{pct(r['real_change'])} [{pct(r['real_change_low'])}, {pct(r['real_change_high'])}]"
+        share = r["response_shift_share"]
+        shift = "-" if not np.isfinite(share) else f"{share:.0%} of rise"
+        lines.append(f"{name:<44} {pct(r['observed']):>8} {rep:>24} {real:>18} {pct(r['counterfactual']):>13} "
+                     f"{shift:>15}  {r.get('role', '') or ''}")
+    lines.append("reported: what simulated participants answer; real change: the same answers without the "
+                 "response-shift terms;\n"
+                 "response shift: (reported - real change) / (reported - no programme), "
+                 "the part of the simulated effect that is not real change.")
     return "\n".join(lines)
 
 

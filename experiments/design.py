@@ -117,7 +117,9 @@ def row_outputs(results: pd.DataFrame, survey_stats: pd.DataFrame, end: int) -> 
         "system_first_effect": effect("system_first_share", range(1, end + 1)),
         "cross_org_ties_effect": effect("strong_cross_ties_participants", [end]),
         "orientation_effect": effect("orientation_participants", [end]),
+        "cascade_effect": effect("orientation_others", [end]),
         "network_agree_end": float(on["network_agree_end"].mean()),
+        "network_agree_end_real_change": float(on["network_agree_end_without_shift"].mean()),
         "see_system_end": float(on["see_system_strongly_agree_end"].mean()),
         "influence_disagree_end": float(on["influence_disagree_end"].mean()),
     }

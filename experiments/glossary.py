@@ -27,16 +27,40 @@ WHO_WE_PICK = {
 }
 
 
-def months_to_weeks(months: float) -> int:
-    return max(1, round(float(months) * WEEKS_PER_MONTH))
+def _positive_weeks(name: str, value: Any, weeks: float, unit: str, smallest: float) -> int:
+    """Whole weeks from a plain value; an error (not a silent clamp) when that is under one week."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r}: must be a number of {unit}") from None
+    if not number >= smallest or round(weeks) < 1:
+        raise ValueError(f"{name}={value!r}: must be at least {smallest:.2g} {unit} (one week)")
+    return int(round(weeks))
 
 
-def per_month_to_every_weeks(per_month: float) -> int:
-    return max(1, round(4.33 / float(per_month)))
+def months_to_weeks(months: float, name: str = "programme_months") -> int:
+    return _positive_weeks(name, months, float(months) * WEEKS_PER_MONTH if _is_number(months) else 0,
+                           "months", 1 / WEEKS_PER_MONTH)
 
 
-def years_to_weeks(years: float) -> int:
-    return max(1, round(float(years) * 52))
+def per_month_to_every_weeks(per_month: float, name: str = "workshops_per_month") -> int:
+    """Weeks between meetings for meetings per month: at most weekly (4.33 a month)."""
+    if not _is_number(per_month) or not 0 < float(per_month) <= WEEKS_PER_MONTH + 1e-9:
+        raise ValueError(f"{name}={per_month!r}: must be a number of meetings per month in "
+                         f"(0, {WEEKS_PER_MONTH:.2f}] (at most weekly)")
+    return max(1, round(WEEKS_PER_MONTH / float(per_month)))
+
+
+def years_to_weeks(years: float, name: str = "years_followed") -> int:
+    return _positive_weeks(name, years, float(years) * 52 if _is_number(years) else 0, "years", 1 / 52)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
 
 
 def _who(value: str) -> str:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 COLOURS = {"participants": "#1b7837", "non-participants": "#2166ac", "counterfactual": "#969696",
-           "observed": "#d6604d", "programme": "#1b7837"}
+           "observed": "#d6604d", "programme": "#1b7837",
+           "real_change": "#7fbc41"}
 STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
          "grid.alpha": 0.3, "font.size": 10, "axes.titlesize": 11, "legend.frameon": False}
 
@@ -53,29 +54,35 @@ def _yerr(mid, low, high) -> np.ndarray:
 
 
 def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participants"):
-    """Observed figures (with Wilson intervals) beside simulated ones (95% predictive
-    interval) and the counterfactual, one group of bars per statistic."""
+    """Per statistic: the observed figure (Wilson interval), the simulated figure as reported
+    and from real change alone (the same answers without response shift; 95% predictive
+    intervals), and the counterfactual. The gap between the two simulated bars is response
+    shift, not an effect of the programme."""
     _style()
-    fig, ax = plt.subplots(figsize=(8.5, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
-    width = 0.27
-    obs = table["observed"].to_numpy()
-    ax.bar(x - width, np.nan_to_num(obs), width, color=COLOURS["observed"], label="observed (case)")
-    ax.errorbar(x - width, obs, yerr=_yerr(obs, table["observed_low"], table["observed_high"]),
-                fmt="none", ecolor="black", capsize=3, lw=1)
-    sim = table["simulated"].to_numpy()
-    ax.bar(x, sim, width, color=COLOURS["programme"], label="simulated, with programme")
-    ax.errorbar(x, sim, yerr=_yerr(sim, table["simulated_low"], table["simulated_high"]),
-                fmt="none", ecolor="black", capsize=3, lw=1)
-    ax.bar(x + width, table["counterfactual"], width, color=COLOURS["counterfactual"],
-           label="simulated, no programme")
+    width = 0.2
+    bars = [("observed", "observed (case)", COLOURS["observed"], None),
+            ("reported", "simulated, as reported", COLOURS["programme"], None),
+            ("real_change", "simulated, real change only", COLOURS["real_change"], None),
+            ("counterfactual", "simulated, no programme", COLOURS["counterfactual"], None)]
+    for i, (column, label, colour, _) in enumerate(bars):
+        if column not in table:
+            continue
+        pos = x + (i - 1.5) * width
+        mid = table[column].to_numpy(float)
+        ax.bar(pos, np.nan_to_num(mid), width, color=colour, label=label,
+               hatch="//" if column == "reported" else None, edgecolor="white", lw=0)
+        if f"{column}_low" in table:
+            ax.errorbar(pos, mid, yerr=_yerr(mid, table[f"{column}_low"], table[f"{column}_high"]),
+                        fmt="none", ecolor="black", capsize=3, lw=1)
     labels = [f"{r['item'].replace('_', ' ')}\n{r['answer']}" for _, r in table.iterrows()]
     ax.set_xticks(x, labels, fontsize=8)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share of respondents")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=7, ncols=2)
     return fig
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from experiments import analysis
@@ -34,6 +35,57 @@ def follow_up_weeks(config: CheckedConfig, last: int) -> tuple[int, list[int]]:
     return end, [w for w in (end, 52, 104) if w <= last]
 
 
+def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, end: int) -> str:
+    """What the headline figures rest on: the response-shift priors and their share of each
+    simulated rise, the held-out figure's prediction, and the assumed content_influence."""
+    s = config.survey
+    lines = ["What these figures rest on (docs/ODD.md 9, docs/calibration/identifiability.md):",
+             f"- Response shift: survey.end_shift={s.end_shift:.2f} and survey.retrospective_shift="
+             f"{s.retrospective_shift:.2f} item SDs come from studies of other programmes (priors), not from "
+             "this case, whose figures cannot tell them from real change."]
+    parts = [f"{r['item'].replace('_', ' ')} {r['response_shift_share']:.0%}"
+             for _, r in table.iterrows() if np.isfinite(r["response_shift_share"])
+             and r["statistic"] != "network_agree_start"]
+    if parts:
+        lines.append("  Share of each simulated rise that is response shift: " + ", ".join(parts) + ".")
+    for _, r in table[table.get("role", pd.Series(dtype=str)) == analysis.ROLES["held_out"]].iterrows():
+        verdict = "hit" if r["covered"] else "MISS"
+        lines.append(f"- Held-out test ({r['item'].replace('_', ' ')}: {r['answer']}, not fitted): observed "
+                     f"{r['observed']:.0%}, simulated {r['reported']:.0%} [{r['reported_low']:.0%}, "
+                     f"{r['reported_high']:.0%}]: {verdict}.")
+    programme = config.interventions.get("leadership_programme")
+    if programme is not None and programme.system_sight:
+        e = effects[effects["week"] == end].set_index("metric")
+        if {"orientation_participants", "orientation_others"} <= set(e.index):
+            lines.append(
+                f"- Orientation effect (participants {e.loc['orientation_participants', 'effect']:+.3f}) and cascade "
+                f"(non-participants {e.loc['orientation_others', 'effect']:+.3f}) scale with "
+                f"content_influence={programme.content_influence:g}, an assumed constant set from the training "
+                "literature, not measured here (docs/experiments.md; "
+                + ("the curve below)." if config.run.assumption_curve else "run.assumption_curve=true prints "
+                   "the curve)."))
+    return "\n".join(lines)
+
+
+def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.DataFrame | None:
+    """The orientation effect and cascade at the programme's end over content_influence's plausible
+    range (same seeds for every value); printed and returned."""
+    from experiments import content_influence
+
+    programme = config.interventions["leadership_programme"]
+    if not programme.system_sight:
+        return None
+    values = sorted({0.0, *content_influence.PLAUSIBLE_VALUES, float(programme.content_influence)})
+    curve = content_influence.curve(config, values, min(replicates, config.run.replicates), weeks=(end,),
+                                    workers=config.run.workers)
+    print(f"\nHow the orientation effect and the cascade follow content_influence (week {end}, "
+          f"{curve['replicates'].iloc[0]} paired replicates each; plausible range "
+          f"{content_influence.PLAUSIBLE_VALUES[0]:g}-{content_influence.PLAUSIBLE_VALUES[1]:g} = "
+          f"{content_influence.PLAUSIBLE_SD[0]:g}-{content_influence.PLAUSIBLE_SD[1]:g} baseline SD):")
+    print(content_influence.format_table(curve, current=float(programme.content_influence)))
+    return curve
+
+
 def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
                   networks: dict, figures: bool) -> list[str]:
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
@@ -42,8 +94,9 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     effects = analysis.effect_table(results, follow)
     stats_ = analysis.survey_statistics(survey, end)
     observed = (config.case or {}).get("observed") or {}
-    table = analysis.survey_table(stats_, observed)
-    atomic_write_bytes(out / "summary.csv", effects.to_csv(index=False).encode())
+    table = analysis.survey_table(stats_, observed, (config.case or {}).get("fitted"))
+    summary = pd.concat([effects, analysis.survey_effects(stats_, end)], ignore_index=True)
+    atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())
     files = ["summary.csv", "survey_summary.csv"]
     print()
@@ -54,6 +107,13 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
         line = analysis.decay_line(effects, metric, follow)
         if line:
             print(line)
+    print()
+    print(rests_on(config, table, effects, end))
+    if config.run.assumption_curve and "leadership_programme" in config.interventions:
+        curve = content_curve(config, end)
+        if curve is not None:
+            atomic_write_bytes(out / "content_influence_curve.csv", curve.to_csv(index=False).encode())
+            files.append("content_influence_curve.csv")
     if figures:
         from experiments import plots
 

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -42,23 +44,31 @@ print(result.headline())
 # %% [markdown]
 # ## The survey, simulated and observed
 #
-# The real programme asked its participants three questions. The red bars are
-# what they answered; the green bars what the simulated participants answer (the
-# black lines show how much that varies from one simulated future to another);
-# the grey bars what the same people would have answered **without** the programme.
+# The real programme asked its participants three questions. For each, four bars:
 #
-# Read it like this: if a green bar's line reaches the red bar, the model
-# reproduces what was seen. The gap between green and grey is the programme's
-# effect. Part of the real rise is people feeling good at the end of a
-# programme, which the model allows for; the grey bar shows it is not only that.
+# - **red**: what the real participants answered (the black line is the range
+#   such a figure could take by chance with about 50 respondents);
+# - **green, hatched**: what the simulated participants answer, **as reported**;
+# - **light green**: what the same simulated people would answer from **real
+#   change alone**: the same answers without "response shift", the tendency of
+#   people to rate themselves more generously at the end of a programme;
+# - **grey**: what they would have answered **without** the programme.
+#
+# Read it like this: if a hatched bar's line reaches the red bar, the model
+# reproduces what was seen. Only the gap between **light green and grey** is
+# change the programme made; the gap between hatched and light green is response
+# shift. How big that shift is cannot be learned from this case's figures: it is
+# set from studies of other programmes (see the table's `response_shift_share`
+# column and docs/calibration/identifiability.md). So do not read the hatched
+# bar's rise as the programme's effect.
 
 # %%
 result.plot_survey();
 
 # %%
-result.survey_table[["item", "answer", "observed", "simulated", "simulated_low", "simulated_high", "counterfactual"]]
+result.survey_table[["item", "answer", "observed", "reported", "real_change", "counterfactual",
+                     "response_shift_share"]]
 
-# %% [markdown]
 # ## Over time: who changes, and does it last?
 #
 # Solid lines are with the programme, dashed without; green is participants,

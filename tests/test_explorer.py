@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,7 +27,13 @@ def test_explorer_model_runs_and_reports_live_survey():
     df = m.datacollector.get_model_vars_dataframe()
     assert m.leaders.participant.sum() == 30
     assert set(LIVE_SURVEY) <= set(df.columns) and len(df) == 15
-    assert df[list(LIVE_SURVEY)].apply(lambda c: c.between(0, 1)).all().all()
+    # the retrospective see-the-system question is not asked at baseline; everything else is a share
+    see = "strongly agree they see the system better"
+    assert np.isnan(df[see].iloc[0])
+    assert df[list(LIVE_SURVEY)].iloc[1:].apply(lambda c: c.between(0, 1)).all().all()
+    assert df.drop(columns=see)[[k for k in LIVE_SURVEY if k != see]].iloc[0].between(0, 1).all()
+    # the real-change line never exceeds the reported one (the shift is positive)
+    assert (df["would say so from real change alone"] <= df["say they have a strong network"] + 1e-12).all()
     # during the programme participants' expected agreement rises
     assert df["say they have a strong network"].iloc[13] > df["say they have a strong network"].iloc[0]
 
