@@ -164,9 +164,14 @@ class LeadershipProgramme(Settings):
                                        "programme's end", "assumed")
     efficacy_content_gain: float = number(0.15, 0, 1, "efficacy gain at full engagement by the programme's end",
                                           "assumed (Bandura 1997: verbal persuasion, vicarious experience)")
-    content_influence: float = number(3.0, 0, 20, "weight x engagement of the content's system-first source "
+    content_influence: float = number(1.0, 0, 20, "weight x engagement of the content's system-first source "
                                       "in each participant's W while the programme runs (a tie of strength "
-                                      "1 and full trust weighs 1)", "assumed")
+                                      "1 and full trust weighs 1)",
+                                      "set so participants' attitude shift by the programme's end is 0.25 "
+                                      "baseline SD (plausible 0.37-2.11 for 0.1-0.5 SD): attitudinal outcomes "
+                                      "of training, Bezrukova et al. 2016 (overall g .38, attitudes smaller and "
+                                      "decaying); python -m experiments.content_influence; an assumption, in "
+                                      "the sensitivity designs")
     governance: bool = flag(True, "governance and risk-appetite sessions raise risk appetite", "the case")
     governance_gain: float = number(0.25, 0, 1, "risk-appetite gain at full engagement by the programme's end",
                                     "assumed")

@@ -1,6 +1,11 @@
 """The compiled engine with keyed random numbers is statistically the same model as the engine
-before it: the case study's key outputs, from 40 paired replicates, agree with the values
-recorded from the previous main (tests/data/reference_main_case_study.json, 100 replicates)."""
+before it: the case study's key effects, from 40 paired replicates, agree with the values
+recorded from the previous main (tests/data/reference_main_case_study.json, 100 replicates).
+
+The comparison runs at the settings of that main (`THEN`: its calibrated tie growth and its
+content_influence), which later changes of the parameters do not touch. The survey outputs of
+the reference are not compared: the instrument itself changed on purpose (fixed construct units,
+response shift from sourced priors; docs/ODD.md 7.9), so they no longer measure the engine."""
 
 import json
 from pathlib import Path
@@ -14,7 +19,8 @@ from experiments.config import apply_overrides, compose_checked
 from experiments.execution import run_replicates
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_main_case_study.json").read_text())
-OUTPUTS = REFERENCE["outputs"]
+OUTPUTS = {k: v for k, v in REFERENCE["outputs"].items() if k.startswith("effect:")}
+THEN = {"behaviour.tie_growth": 0.2079, "intervention.leadership_programme.content_influence": 3.0}
 # one test over all outputs at 95%: Bonferroni over the outputs compared
 Z = special.ndtri(1 - 0.05 / (2 * len(OUTPUTS)))
 
@@ -22,16 +28,12 @@ Z = special.ndtri(1 - 0.05 / (2 * len(OUTPUTS)))
 @pytest.fixture(scope="module")
 def now():
     config = apply_overrides(compose_checked(), {"run.replicates": 40, "run.weeks": REFERENCE["week"],
-                                                 "run.base_seed": 4242})
+                                                 "run.base_seed": 4242, **THEN})
     reps = run_replicates(config, {}, workers=2)
     out = {}
     for key in OUTPUTS:
-        kind, name = key.split(":")
-        if kind == "effect":
-            out[key] = analysis.paired_differences(reps.results, name, [REFERENCE["week"]])["effect"].to_numpy()
-        else:
-            stats = analysis.survey_statistics(reps.survey, REFERENCE["week"])
-            out[key] = stats[stats["arm"] == "intervention"][name].to_numpy()
+        name = key.split(":")[1]
+        out[key] = analysis.paired_differences(reps.results, name, [REFERENCE["week"]])["effect"].to_numpy()
     return out
 
 
@@ -49,7 +51,7 @@ def test_the_comparison_detects_a_changed_mechanism():
     """Companion: with the content's system-first message switched off, the orientation
     effects move far beyond the allowed difference, so the test above would fail."""
     config = apply_overrides(compose_checked(), {"run.replicates": 12, "run.weeks": REFERENCE["week"],
-                                                 "run.base_seed": 4242,
+                                                 "run.base_seed": 4242, **THEN,
                                                  "intervention.leadership_programme.content_influence": 0.0})
     reps = run_replicates(config, {}, workers=2)
     ref = OUTPUTS["effect:orientation_participants"]

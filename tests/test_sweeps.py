@@ -28,8 +28,8 @@ SMALL_SWEEPS = {
                            "intervention.leadership_programme.governance=false"],
     "statutory_pressure": ["behaviour.pressure_scale=0.5,1.5"],
     "follow_on": [],
-    "sensitivity_morris": ["design.n=2", "design.chunk_size=9", "design.chunk=range(0,2)", "run.replicates=1"],
-    "sensitivity_sobol": ["design.n=2", "design.chunk_size=8", "design.chunk=range(0,2)"],
+    "sensitivity_morris": ["design.n=2", "design.chunk_size=13", "design.chunk=range(0,2)", "run.replicates=1"],
+    "sensitivity_sobol": ["design.n=2", "design.chunk_size=9", "design.chunk=range(0,2)"],
 }
 
 
