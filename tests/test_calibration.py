@@ -1,0 +1,104 @@
+"""Calibration and recovery: their pieces against closed forms, and quick end-to-end runs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments import calibrate as cal
+from experiments.config import compose_checked
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_weighted_quantile_closed_form():
+    x = np.array([3.0, 1.0, 2.0, 4.0])
+    w = np.array([0.25, 0.25, 0.25, 0.25])
+    assert cal.weighted_quantile(x, w, 0.5) == pytest.approx(2.5)
+    assert cal.weighted_quantile(x, np.array([0.0, 0.0, 0.0, 1.0]), 0.5) == pytest.approx(4.0)
+
+
+def test_contraction_is_zero_for_the_prior_and_one_for_a_point():
+    rng = np.random.default_rng(4)
+    n = 20_000
+    prior_draws = pd.DataFrame({p.name: p.frozen().rvs(size=n, random_state=rng) for p in cal.PARAMETERS})
+    prior_draws["weight"] = 1.0 / n
+    s = cal.posterior_summary(prior_draws).set_index("parameter")
+    assert np.allclose(s["contraction"], 0.0, atol=0.05)
+    point = prior_draws.copy()
+    for p in cal.PARAMETERS:
+        point[p.name] = p.frozen().mean()
+    s = cal.posterior_summary(point).set_index("parameter")
+    assert np.allclose(s["contraction"], 1.0) and s["identified"].all()
+
+
+def test_real_change_share_closed_form():
+    d = {"network_agree_reported": 0.8, "network_agree_real_change": 0.6, "network_agree_counterfactual": 0.4}
+    assert cal.real_change_share(d) == pytest.approx(0.5)
+    assert np.isnan(cal.real_change_share({**d, "network_agree_reported": 0.4}))
+
+
+def test_priors_are_the_documented_ones():
+    """The response-shift priors are informative and centred on the literature's values."""
+    shift = cal.BY_NAME["end_shift"].frozen()
+    assert 0.28 < shift.mean() < 0.32 and shift.ppf(0.975) < 0.6
+    assert cal.BY_NAME["tie_growth"].prior == ("uniform", 0.08, 0.4)
+    assert set(cal.FITTED) == {"network_agree_end", "see_system_strongly_agree_end"}  # influence held out
+
+
+def test_the_network_cut_rises_with_tie_growth():
+    """In fixed units, a denser baseline network needs a higher cut for the same 44% to agree;
+    were the cut re-anchored on each run's own spread (the old instrument) it would not move."""
+    config = compose_checked(["experiment=case_study"])
+    table = cal.CutTable.build(config, 0.15, 0.35, points=3, runs=4)
+    assert np.all(np.diff(table.cut) > 0.1)
+    assert table(0.25) == pytest.approx(np.interp(0.25, table.tie_growth, table.cut))
+
+
+def _calibrate(out, *args):
+    return subprocess.run([sys.executable, "-m", "experiments.calibrate", "--quick", "--out", str(out),
+                           "--write-config", str(out / "calibrated.yaml"), *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_quick_calibration_holds_out_a_figure_and_does_not_depend_on_workers(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    res = _calibrate(a, "--workers", "2")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert _calibrate(b, "--workers", "1").returncode == 0
+    for name in ("posterior.parquet", "posterior_summary.csv", "correlations.csv", "ppc.csv", "ppc.png",
+                 "predictions.csv", "cut_table.csv", "calibration.json", "calibrated.yaml"):
+        assert (a / name).stat().st_size > 0, name
+    pd.testing.assert_frame_equal(pd.read_parquet(a / "posterior.parquet"), pd.read_parquet(b / "posterior.parquet"))
+    preds = pd.read_csv(a / "predictions.csv").set_index("statistic")
+    assert preds.loc["influence_disagree_end", "role"] == "held out"
+    assert "(held out)" in res.stdout and "contraction" in res.stdout
+    written = yaml.safe_load((a / "calibrated.yaml").read_text())
+    assert set(written["survey"]) == {"end_shift", "retrospective_shift", "network_agree_cut"}
+    assert written["case"]["fitted"] == list(cal.FITTED)
+    # the written file is a valid behaviour group for the case study
+    compose_checked(["experiment=case_study"])
+
+
+def test_fitting_every_figure_says_there_is_no_test_left(tmp_path):
+    res = _calibrate(tmp_path, "--fit", "network_agree_end", "--fit", "see_system_strongly_agree_end",
+                     "--fit", "influence_disagree_end", "--write-config", "")
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "no figure is held out" in res.stdout
+
+
+def test_quick_recovery_study_runs(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "experiments.recovery", "--quick", "--out", str(tmp_path)],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    rec = pd.read_csv(tmp_path / "recovery.csv")
+    assert set(rec["parameter"]) == {p.name for p in cal.PARAMETERS} and rec["set"].nunique() == 2
+    summary = pd.read_csv(tmp_path / "summary.csv").set_index("quantity")
+    assert {"mean_contraction", "coverage_50", "coverage_90"} <= set(summary.columns)
+    assert "real_change_share_of_network_rise" in summary.index
+    assert (tmp_path / "recovery.png").stat().st_size > 0
+    assert not (tmp_path / "db").exists()
