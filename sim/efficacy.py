@@ -32,8 +32,24 @@ def _efficacy_step(efficacy, who, success, rate):
 
 
 @njit(cache=True)
-def _efficacy_in_place(efficacy, who, success, rate):
+def _efficacy_in_place(efficacy, gain, who, success, rate):
+    """In place: the smoothing step, and the programme gain still in each updated leader's
+    efficacy shrinks by the same factor (e = base + g -> base' + (1 - rate) g)."""
     efficacy[:] = _efficacy_step(efficacy, who, success, rate)
+    updates = np.zeros(efficacy.size, np.int64)  # m updates in one week are simultaneous: 1 - m rate
+    for i in range(who.size):
+        updates[who[i]] += 1
+    for i in range(who.size):
+        j = who[i]
+        if updates[j] > 0:
+            gain[j] = min(gain[j] * max(1.0 - updates[j] * rate, 0.0), efficacy[j])  # clipping can leave less
+            updates[j] = 0
+
+
+def remaining_gain(gain: float, updates: int, rate: float) -> float:
+    """Closed form: what is left of an additive efficacy gain after `updates` smoothing steps in
+    different weeks."""
+    return gain * (1.0 - rate) ** updates
 
 
 def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, rate: float) -> np.ndarray:
@@ -138,5 +154,5 @@ class EfficacyAndSight(Process):
         if week.clock % params.structure_every == 0:
             refresh_sight(state, params)
         if week.contributors.size:
-            _efficacy_in_place(state.leaders.efficacy, week.contributors, week.contributor_success,
-                               params.efficacy_rate)
+            _efficacy_in_place(state.leaders.efficacy, state.leaders.efficacy_gain, week.contributors,
+                               week.contributor_success, params.efficacy_rate)

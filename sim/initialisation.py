@@ -47,6 +47,7 @@ def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
         trust_propensity=rng.uniform(params.trust_propensity_low, params.trust_propensity_high, n),
         risk_appetite=beta_draw(rng, params.risk_appetite_mean, c, n),
         efficacy=beta_draw(rng, 0.5, c, n),
+        efficacy_gain=np.zeros(n),
         system_sight=np.zeros(n),
         sight_bonus=np.zeros(n),
         system_pull=np.zeros(n),
@@ -121,7 +122,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     b = orgs.start[o] + np.floor(rng.random(o.size) * orgs.size[o]).astype(np.int64)
     keep = a != b
     a, b = a[keep], b[keep]
-    ties.add_initial(a, b, rng.uniform(0.3, 0.9, a.size),
+    ties.add_initial(a, b, rng.uniform(*params.colleague_strength, a.size),
                      np.full(a.size, hist * params.within_org_conduct),
                      np.full(a.size, hist * (1 - params.within_org_conduct)))
     # forum members from different organisations who already know each other
@@ -135,7 +136,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
         a, b = a[keep], b[keep]
         fa.append(a)
         fb.append(b)
-        fw.append(rng.uniform(0.5, 0.9, a.size))
+        fw.append(rng.uniform(*params.forum_acquaintance_strength, a.size))
         fr.append(np.full(a.size, hist * forums.prior_trust[f]))
         fs.append(np.full(a.size, hist * (1 - forums.prior_trust[f])))
     if fa:
@@ -147,7 +148,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     b = rng.integers(0, leaders.n, m)
     keep = leaders.org[a] != leaders.org[b]
     a, b = a[keep], b[keep]
-    ties.add_initial(a, b, rng.uniform(0.05, 0.3, a.size), np.zeros(a.size), np.zeros(a.size))
+    ties.add_initial(a, b, rng.uniform(*params.weak_tie_strength, a.size), np.zeros(a.size), np.zeros(a.size))
     return ties
 
 

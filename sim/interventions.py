@@ -216,11 +216,14 @@ class LeadershipProgramme(Settings):
               "sight_bonus": float(leaders.system_sight.std()) or 0.1,
               "efficacy": float(leaders.efficacy.std()) or 0.1}
         sizes = np.array([m.size for m in sets], np.int64)
+        mechanisms = getattr(model, "mechanisms", None)
+        direct = mechanisms is None or mechanisms.content == "direct"
         return RunningProgramme(self, cohort, sets, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
                                 np.concatenate(sets).astype(np.int64) if sets else np.zeros(0, np.int64),
                                 np.searchsorted(cohort, np.concatenate(sets)) if sets else np.zeros(0, np.int64),
                                 sd, {name: np.zeros(cohort.size) for name in sd},
-                                purpose=PURPOSES_PER_INTERVENTION * len(state.interventions))
+                                purpose=PURPOSES_PER_INTERVENTION * len(state.interventions),
+                                direct_content=direct)
 
 
 @dataclass
@@ -240,6 +243,10 @@ class RunningProgramme:
     purpose: int = 0
     """Offset of this programme's draw purposes in the interventions stream (its position
     among the run's interventions), so two programmes never share draws."""
+    direct_content: bool = True
+    """Whether the system content includes a system-first message in participants' opinion
+    update (`mechanisms.content`: direct) or acts only through sight, efficacy and risk
+    appetite (through_sight)."""
 
     def step(self, state, params, week, rng) -> None:
         s = self.settings
@@ -264,7 +271,8 @@ class RunningProgramme:
             if s.system_sight:
                 self._gain(leaders, "sight_bonus", e * s.sight_content_gain * per_week)
                 self._gain(leaders, "efficacy", e * s.efficacy_content_gain * per_week)
-                leaders.system_pull[self.cohort] = s.content_influence * e
+                if self.direct_content:
+                    leaders.system_pull[self.cohort] = s.content_influence * e
             if s.governance:
                 self._gain(leaders, "risk_appetite", e * s.governance_gain * per_week)
         elif week.number > s.last_week:
@@ -290,13 +298,23 @@ class RunningProgramme:
         arr = getattr(leaders, name)
         before = arr[self.cohort].copy()
         arr[self.cohort] = np.clip(before + amount, 0.0, 1.0)
-        self.gains[name] += arr[self.cohort] - before
+        added = arr[self.cohort] - before
+        self.gains[name] += added
+        if name == "efficacy":
+            leaders.efficacy_gain[self.cohort] += added
 
     def _decay(self, leaders, name: str, amount: float) -> None:
-        g = self.gains[name]
-        drop = np.minimum(g, amount)
+        """Take back up to `amount` of what the programme added and is still there. Efficacy is
+        also updated by experience, which wears the gain away (`leaders.efficacy_gain`): only
+        what is left of it can decay, so participants never end below their untreated selves."""
+        if name == "efficacy":
+            left = leaders.efficacy_gain[self.cohort]
+            drop = np.minimum(np.minimum(self.gains[name], left), amount)
+            leaders.efficacy_gain[self.cohort] = left - drop
+        else:
+            drop = np.minimum(self.gains[name], amount)
         getattr(leaders, name)[self.cohort] -= drop
-        g -= drop
+        self.gains[name] -= drop
 
 
 # ------------------------------------------------------------------ a reform

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sim.schema import ConfigError, Settings, check_number, number
+from sim.schema import ConfigError, Settings, check_number, number, numbers
 
 __all__ = ["BehaviourParams", "ConfigError", "check_number", "parameter_table"]
 
@@ -41,6 +41,17 @@ class BehaviourParams(Settings):
     pressure_scale: float = number(
         1.0, 0.0, 3.0, "multiplies every organisation's statutory pressure 1 - anchor (1 = as in the scenario)",
         "scenario lever (statutory reform; brief question 6)")
+
+    # --- the starting network (before the burn-in) ---------------------------------
+    colleague_strength: tuple[float, ...] = numbers(
+        (0.3, 0.9), "strength range of starting ties between colleagues (uniform)",
+        "assumed; the burn-in replaces this guess", low=0.0, high=1.0, length=2, increasing=True)
+    forum_acquaintance_strength: tuple[float, ...] = numbers(
+        (0.5, 0.9), "strength range of starting ties between forum members who already know each other "
+        "(uniform)", "assumed; the burn-in replaces this guess", low=0.0, high=1.0, length=2, increasing=True)
+    weak_tie_strength: tuple[float, ...] = numbers(
+        (0.05, 0.3), "strength range of the few starting weak cross-organisation acquaintances (uniform)",
+        "assumed; the burn-in replaces this guess", low=0.0, high=1.0, length=2, increasing=True)
 
     # --- meetings -------------------------------------------------------------
     forum_attendance: float = number(
@@ -118,7 +129,8 @@ class BehaviourParams(Settings):
         0.2, 0.0, 1.0, "strength gain per interaction, w += g (1 - w)", "Burt 2000")
     bridge_decay: float = number(
         0.04, 0.0, 1.0, "weekly decay of an unused bridge (ends share no strong contact)",
-        "Burt 2002: ~90% of bridges gone in a year")
+        "Burt 2002 (bankers: about nine in ten bridges gone within a year); the model loses about two "
+        "thirds of its week-0 bridges in a year (ODD 1)")
     embedded_decay: float = number(
         0.02, 0.0, 1.0, "weekly decay of an unused embedded tie",
         "Burt 2002 suggests ~0.01; 0.02 so the baseline is stationary within the burn-in (ODD 7.6)")
@@ -159,7 +171,9 @@ def parameter_table() -> list[dict[str, Any]]:
     from sim.schema import rows
     from sim.survey import SurveyParams
 
-    out = rows("behaviour", BehaviourParams) + rows("survey", SurveyParams)
+    from sim.mechanisms import Mechanisms
+
+    out = rows("behaviour", BehaviourParams) + rows("survey", SurveyParams) + rows("mechanisms", Mechanisms)
     for name, factory in INTERVENTIONS.items():
         settings = factory({}, f"intervention.{name}")
         out += rows(f"intervention.{name}", type(settings), settings)

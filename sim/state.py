@@ -52,6 +52,10 @@ class Leaders:
     """Discount on the statutory cost of system-first action."""
     efficacy: np.ndarray
     """Belief one can influence the system."""
+    efficacy_gain: np.ndarray
+    """The part of efficacy added by programme content that experience has not yet worn away
+    (each efficacy update keeps a share 1 - efficacy_rate of it); what a programme's decay
+    may still take back."""
     system_sight: np.ndarray
     """Share of the other organisations seen through one's own strong cross-boundary ties."""
     sight_bonus: np.ndarray

@@ -96,6 +96,39 @@ def test_without_coaching_the_programme_leaves_listening_alone():
     assert not df_on.loc[26, "listening_participants"] > df_off.loc[26, "listening_participants"] + 0.02
 
 
+EFFICACY_ONLY = dict(workshops=False, action_learning=False, coaching=False, governance=False, system_sight=True,
+                     sight_content_gain=0.0, content_influence=0.0)
+
+
+def test_efficacy_after_the_programme_never_ends_below_the_counterfactual():
+    """A programme that changes only efficacy (which drives no behaviour, so both arms meet the
+    same issues with the same choices): experience wears part of the gain away, the decay takes
+    back only what is left, and no participant ends below its untreated self."""
+    arms = _pair(weeks=104, **EFFICACY_ONLY)
+    part = arms[True].leaders.participant
+    on, off = arms[True].leaders.efficacy[part], arms[False].leaders.efficacy[part]
+    assert np.all(on >= off - 1e-9), (on - off).min()
+    np.testing.assert_allclose(on, off, atol=1e-9)  # by week 104 the gain has fully decayed
+    np.testing.assert_array_equal(arms[True].leaders.efficacy[~part], arms[False].leaders.efficacy[~part])
+
+
+def test_subtracting_the_recorded_gain_would_end_below():
+    """Companion, in closed form: a gain g worn down by m smoothing steps leaves g (1 - rate)^m;
+    subtracting the whole recorded g (the old rule) would leave the leader g (1 - (1 - rate)^m)
+    below where experience alone would have put it."""
+    from sim.efficacy import _efficacy_in_place, remaining_gain
+
+    rate, g, m = 0.1, 0.2, 5
+    with_gain, base = np.array([0.5 + g]), np.array([0.5])
+    gain = np.array([g])
+    for week in range(m):
+        _efficacy_in_place(with_gain, gain, np.array([0]), np.array([week % 2 == 0]), rate)
+        _efficacy_in_place(base, np.zeros(1), np.array([0]), np.array([week % 2 == 0]), rate)
+    assert gain[0] == pytest.approx(remaining_gain(g, m, rate))
+    assert with_gain[0] - gain[0] == pytest.approx(base[0])  # taking back what is left ends at base
+    assert with_gain[0] - g < base[0] - 0.05 * g  # the old rule ends below it
+
+
 def test_gains_decay_to_baseline_without_use():
     p = LeadershipProgramme(duration_weeks=4, skill_decay_sd_per_month=0.5)
     m = CollaborationModel(n_weeks=60, burn_in_weeks=4, rng=2, interventions=[p])

@@ -211,9 +211,10 @@ def test_unused_tie_decay_closed_form():
 
 
 def test_bridges_fade_within_a_year_embedded_ties_do_not():
-    """At the model's own decay rates (BehaviourParams defaults), an unused strong tie (at the
-    strong threshold) that is a bridge is dropped within a year (Burt 2002: about nine in ten
-    bridges gone within a year); an embedded one outlives the year."""
+    """The rule in closed form at the model's own decay rates (BehaviourParams defaults): an
+    unused tie at the strong threshold is dropped within a year if it is a bridge and outlives the
+    year if it is embedded. (How many of the model's bridges actually go in a year, where ties are
+    also used, is measured in tests/test_model.py.)"""
     p = BehaviourParams()
     assert ties.weeks_to_fade(p.strong_tie, p.bridge_decay, p.tie_removal) <= 52
     assert ties.weeks_to_fade(p.strong_tie, p.embedded_decay, p.tie_removal) > 52
