@@ -86,6 +86,32 @@ def binomial_tail(q, n_others, needed):
     return min(total, 1.0)
 
 
+@njit(cache=True)
+def public_goods_gain(q, n_others, threshold, group):
+    """Threshold public goods (Pacheco et al. 2009): the expected share of the benefit that
+    contributing adds, E[(j + 1) 1{j + 1 >= M} - j 1{j >= M}] / N, with j ~ Binomial(N - 1, q) the
+    other contributors, M the threshold and N the group. A success pays everyone, contributors or
+    not, in proportion to the number of contributors, so holding back still earns a share."""
+    q = min(max(q, 0.0), 1.0)
+    total = 0.0
+    for j in range(n_others + 1):
+        p = _choose(n_others, j) * q ** j * (1.0 - q) ** (n_others - j)
+        with_me = (j + 1.0) if j + 1 >= threshold else 0.0
+        without = float(j) if j >= threshold else 0.0
+        total += p * (with_me - without)
+    return total / group
+
+
+def selection_gradient(x: np.ndarray, group: int, threshold: int, factor: float, cost: float = 1.0) -> np.ndarray:
+    """f_C - f_D of Pacheco et al. (2009)'s N-person stag hunt in an infinite well-mixed population
+    with a share x of contributors, from this module's payoff rule: a contributor pays `cost`, a
+    success yields factor x cost x contributors / N to every member. (In the model's terms, a
+    leader with orientation 1/2, own cost c and system benefit B = F c.) Its interior roots are
+    the replicator dynamics' interior fixed points."""
+    x = np.atleast_1d(np.asarray(x, float))
+    return np.array([factor * cost * public_goods_gain(v, group - 1, threshold, group) - cost for v in x])
+
+
 def success_probability(q: np.ndarray, n_others: int, needed: int) -> np.ndarray:
     """P(at least `needed` of `n_others` contribute), element-wise over q."""
     q = np.asarray(q, float)
@@ -146,7 +172,7 @@ def _pairs_after(reps, conv_a, conv_b):
 
 @njit(cache=True)
 def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, propensity, org, orientation,
-           risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta):
+           risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods=False):
     """Each representative's choice (contributed, shape like reps), each issue's success, and
     one entry per contribution (contributor, whether its issue succeeded).
 
@@ -176,10 +202,13 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
                 expected += interpersonal_weight * personal + (1.0 - interpersonal_weight) * organisational
                 pair += 1
             expected /= k - 1
-            p_success = binomial_tail(expected, k - 1, threshold - 1)
+            if public_goods:
+                system_gain = public_goods_gain(expected, k - 1, threshold, k)
+            else:
+                system_gain = binomial_tail(expected, k - 1, threshold - 1)
             o = orientation[me]
             own_cost = cost * (1.0 - anchor[rep_orgs[q, i]]) * (1.0 - risk_appetite[me])
-            du = o * benefit * p_success - (1.0 - o) * own_cost
+            du = o * benefit * system_gain - (1.0 - o) * own_cost
             prob = 1.0 / (1.0 + math.exp(-beta * du))
             st = entity_state(base, q * k + i)
             st, u = next_uniform(st)
@@ -199,10 +228,17 @@ class CollectiveIssues(Process):
     """2. Collective issues: arrivals, representatives, the logit choice, outcomes.
 
     This week's conversations and co-working pairs get their tie-table rows here, in
-    one insertion (new ties start at zero strength and grow in the ties process)."""
+    one insertion (new ties start at zero strength and grow in the ties process).
+    `game`: `stag_hunt` (default) or `public_goods` (`sim.mechanisms`)."""
 
     name = "issues"
     stream = "issues"
+
+    def __init__(self, game: str = "stag_hunt"):
+        self.game = game
+
+    def __repr__(self) -> str:
+        return f"CollectiveIssues(game={self.game!r})"
 
     def step(self, state, params, week, rng) -> None:
         orgs, leaders, ties = state.organisations, state.leaders, state.ties
@@ -221,4 +257,5 @@ class CollectiveIssues(Process):
             rng.key, week.clock, reps, rep_orgs, week.issue_rows, week.issue_cols, ties._trust,
             state.org_trust.trust_pos, state.org_trust.trust_neg, leaders.trust_propensity, leaders.org,
             leaders.orientation, leaders.risk_appetite, orgs.anchor, params.interpersonal_weight,
-            params.issue_threshold, params.system_benefit, params.contribution_cost, params.logit_beta)
+            params.issue_threshold, params.system_benefit, params.contribution_cost, params.logit_beta,
+            self.game == "public_goods")

@@ -11,7 +11,7 @@ the user's window on that state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 from sim.agents import Leader
 from sim.initialisation import build_state
 from sim.interventions import build_interventions
+from sim.mechanisms import Mechanisms, mechanisms_of
 from sim.metrics import GROUP_METRICS, GROUPS, METRICS
 from sim.params import BehaviourParams
 from sim.processes import resolve_processes
@@ -40,6 +41,7 @@ class BurnIn:
     partnership: Partnership
     burn_in_weeks: int
     state: ModelState
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
 
 
 class CollaborationModel(mesa.Model):
@@ -67,6 +69,8 @@ class CollaborationModel(mesa.Model):
         keep_burn_in: keep the state after the burn-in as ``self.burn_in_state``.
         processes: replace processes of the week by slot name ({"orientation":
             MyRule()}), or give the whole sequence (`sim.processes`).
+        mechanisms: which rule runs in the influence, game, content and listening
+            slots (`sim.mechanisms.Mechanisms` or a mapping; None: the defaults).
     """
 
     def __init__(self, scenario: str | Path | dict | Partnership = "bnssg", *, n_weeks: int = 104,
@@ -75,6 +79,7 @@ class CollaborationModel(mesa.Model):
                  survey: SurveyParams | dict | bool | None = None,
                  rng: Any = None, start_state: BurnIn | None = None, keep_burn_in: bool = False,
                  processes: Mapping[str, Process] | Sequence[Process] | None = None,
+                 mechanisms: Mechanisms | Mapping[str, Any] | None = None,
                  **params: Any):
         super().__init__(rng=rng)
         base = asdict(behaviour) if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
@@ -88,7 +93,8 @@ class CollaborationModel(mesa.Model):
         if self.params.orgs_per_issue > self.partnership.n_organisations:
             raise ConfigError(f"behaviour.orgs_per_issue={self.params.orgs_per_issue}: more than the "
                               f"scenario's {self.partnership.n_organisations} organisations")
-        self.processes = resolve_processes(processes)
+        self.mechanisms = mechanisms_of(mechanisms)
+        self.processes = resolve_processes(processes, self.mechanisms)
         self._plan = None  # (step, stream name, runs in the burn-in) per process, made once
         if isinstance(interventions, Mapping):
             interventions = list(build_interventions(interventions).values())
@@ -111,7 +117,8 @@ class CollaborationModel(mesa.Model):
             for _ in range(self.burn_in_weeks):
                 self._advance(recording=False)
         if keep_burn_in:
-            self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot())
+            self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot(),
+                                        self.mechanisms)
 
         for settings in self.intervention_settings:  # in order: a running part may use its position
             self.state.interventions.append(settings.start(self))
@@ -206,7 +213,7 @@ class CollaborationModel(mesa.Model):
         return week
 
     def _restore(self, start: BurnIn) -> ModelState:
-        for key in ("params", "partnership", "burn_in_weeks"):
+        for key in ("params", "partnership", "burn_in_weeks", "mechanisms"):
             if getattr(start, key) != getattr(self, key):
                 raise ConfigError(f"start_state: its {key} differs from this model's")
         return start.state.snapshot()

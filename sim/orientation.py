@@ -1,4 +1,4 @@
-"""Submodel 5, orientation: Friedkin-Johnsen anchored influence plus small wins.
+"""Submodel 5, orientation: Friedkin-Johnsen anchored influence plus small wins (and two variants).
 
 Each week every leader moves a fraction mu of the way to the Friedkin-Johnsen
 target (Friedkin & Johnsen 1990, 2011):
@@ -109,20 +109,80 @@ def _orientation_week(orientation, lam, org, org_anchor, u, v, w, trust, count, 
         orientation[:] = _small_wins(orientation, who, won, win, fail)
 
 
+@njit(cache=True)
+def deffuant_step(orientation, a, b, bound, rate):
+    """In place, sequentially over the pairs (a[i], b[i]) who talked: if their orientations differ by
+    less than `bound`, each moves a share `rate` of the way to the other (Deffuant et al. 2000).
+    Each interaction keeps the pair's sum, so the mean of everyone's orientation is conserved."""
+    for i in range(a.size):
+        x, y = orientation[a[i]], orientation[b[i]]
+        if abs(x - y) < bound:
+            orientation[a[i]] = x + rate * (y - x)
+            orientation[b[i]] = y + rate * (x - y)
+
+
+@njit(cache=True)
+def _bounded_week(orientation, a, b, bound, rate, self_weight, pull, who, won, win, fail):
+    """In place: the week's conversations under bounded confidence, then the programme's message (a
+    source at orientation 1, weighed like a partner of weight `pull` against `self_weight`, heard
+    only within the bound), then small wins and failures."""
+    deffuant_step(orientation, a, b, bound, rate)
+    for i in range(orientation.size):
+        if pull[i] > 0 and 1.0 - orientation[i] < bound:
+            orientation[i] += rate * pull[i] / (self_weight + pull[i]) * (1.0 - orientation[i])
+    if who.size:
+        orientation[:] = _small_wins(orientation, who, won, win, fail)
+
+
 class Orientation(Process):
     """5. Orientation: a Friedkin-Johnsen step towards the anchor-weighted social target
     (W over ties weighted by strength x trust, plus any programme's system-first source),
-    then small wins and failures of this week's contributors."""
+    then small wins and failures of this week's contributors.
+
+    Variants (`sim.mechanisms`): `degroot`, the same step with no anchor (lambda = 1);
+    `bounded_confidence`, Deffuant-Weisbuch moves between the leaders who talked this week."""
 
     name = "orientation"
 
+    def __init__(self, influence: str = "friedkin_johnsen", confidence_bound: float = 0.3):
+        self.influence = influence
+        self.confidence_bound = float(confidence_bound)
+
+    def __repr__(self) -> str:
+        return f"Orientation(influence={self.influence!r})"
+
     def step(self, state, params, week, rng) -> None:
         leaders, ties = state.leaders, state.ties
-        _orientation_week(leaders.orientation, leaders.susceptibility, leaders.org, state.organisations.anchor,
+        if self.influence == "bounded_confidence":
+            a, b = week.conversations
+            _bounded_week(leaders.orientation, a, b, self.confidence_bound, params.orientation_rate,
+                          float(params.self_weight), leaders.system_pull, week.contributors,
+                          week.contributor_success, params.win_reinforcement, params.failure_discouragement)
+            return
+        lam = leaders.susceptibility if self.influence == "friedkin_johnsen" else _ones(leaders.n)
+        _orientation_week(leaders.orientation, lam, leaders.org, state.organisations.anchor,
                           ties._u, ties._v, ties._w, ties._trust, ties.count, float(params.self_weight),
                           leaders.system_pull, params.orientation_rate,
                           week.contributors, week.contributor_success, params.win_reinforcement,
                           params.failure_discouragement)
+
+
+_ONES: dict[int, np.ndarray] = {}
+
+
+def _ones(n: int) -> np.ndarray:
+    if n not in _ONES:
+        _ONES[n] = np.ones(n)
+    return _ONES[n]
+
+
+def opinion_clusters(opinions: np.ndarray, gap: float = 0.01, min_share: float = 0.02) -> int:
+    """The number of opinion clusters: groups of sorted opinions separated by more than `gap`,
+    counting those holding at least `min_share` of everyone (major clusters)."""
+    x = np.sort(np.asarray(opinions, float))
+    breaks = np.flatnonzero(np.diff(x) > gap)
+    sizes = np.diff(np.concatenate([[0], breaks + 1, [x.size]]))
+    return int((sizes >= min_share * x.size).sum())
 
 
 def fj_equilibrium(W: np.ndarray, lam: np.ndarray, anchor: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from sim.efficacy import EfficacyAndSight
 from sim.interventions import Interventions
 from sim.issues import CollectiveIssues
+from sim.mechanisms import Mechanisms
 from sim.meetings import Meetings
 from sim.metrics import Metrics
 from sim.orientation import Orientation
@@ -35,26 +36,31 @@ from sim.ties import Ties
 from sim.trust import Trust
 
 
-def default_processes() -> tuple[Process, ...]:
-    """The model's week, in order (new objects each call)."""
-    return (Interventions(), Meetings(), CollectiveIssues(), Perception(), Trust(), Orientation(), Ties(),
-            EfficacyAndSight(), Metrics())
+def default_processes(mechanisms: Mechanisms | None = None) -> tuple[Process, ...]:
+    """The model's week, in order (new objects each call), with the rules `mechanisms` chooses
+    (`sim.mechanisms`; None: the defaults)."""
+    m = mechanisms or Mechanisms()
+    return (Interventions(), Meetings(), CollectiveIssues(game=m.game), Perception(), Trust(),
+            Orientation(influence=m.influence, confidence_bound=m.confidence_bound),
+            Ties(listening=m.listening, listening_tie_gain=m.listening_tie_gain), EfficacyAndSight(), Metrics())
 
 
 PROCESS_NAMES = tuple(p.name for p in default_processes())
 
 
-def resolve_processes(processes: Mapping[str, Process] | Sequence[Process] | None) -> tuple[Process, ...]:
-    """The week's processes: the defaults, with slots replaced by name (a mapping), or
-    exactly the given sequence. Checks each has a unique name, a `step` and a known stream."""
+def resolve_processes(processes: Mapping[str, Process] | Sequence[Process] | None,
+                      mechanisms: Mechanisms | None = None) -> tuple[Process, ...]:
+    """The week's processes: the defaults (with `mechanisms`' rules), with slots replaced by name
+    (a mapping), or exactly the given sequence. Checks each has a unique name, a `step` and a
+    known stream."""
     if processes is None:
-        out = default_processes()
+        out = default_processes(mechanisms)
     elif isinstance(processes, Mapping):
         unknown = set(processes) - set(PROCESS_NAMES)
         if unknown:
             name = sorted(unknown)[0]
             raise ConfigError(f"processes.{name}: no such slot (slots: {', '.join(PROCESS_NAMES)})")
-        out = tuple(processes.get(p.name, p) for p in default_processes())
+        out = tuple(processes.get(p.name, p) for p in default_processes(mechanisms))
     else:
         out = tuple(processes)
     names = [getattr(p, "name", None) for p in out]

@@ -72,16 +72,60 @@ def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate
     return keep, dropped
 
 
+def listening_growth(growth: float, listening_u, listening_v, gain: float, reference: float) -> np.ndarray:
+    """The relationships variant's tie growth for a conversation between leaders with listening
+    l_u and l_v: g max(0, 1 + gain ((l_u + l_v) / 2 - reference))."""
+    mean = 0.5 * (np.asarray(listening_u, float) + np.asarray(listening_v, float))
+    return growth * np.maximum(0.0, 1.0 + gain * (mean - reference))
+
+
+@njit(cache=True)
+def _ties_week_listening(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, u, v,
+                         listening, gain, reference):
+    """As `_ties_week`, with each used tie growing at the rate `listening_growth` gives it."""
+    used = np.zeros(count, np.bool_)
+    for i in range(used_rows.size):
+        used[used_rows[i]] = True
+    keep = np.empty(count, np.bool_)
+    dropped = False
+    for r in range(count):
+        if used[r]:
+            g = growth * max(0.0, 1.0 + gain * (0.5 * (listening[u[r]] + listening[v[r]]) - reference))
+            w[r] = min(w[r] + g * (1.0 - w[r]), 1.0)
+        else:
+            w[r] = w[r] * (1.0 - (embedded_rate if embedded[r] else bridge_rate))
+        keep[r] = w[r] >= removal
+        if not keep[r]:
+            dropped = True
+    return keep, dropped
+
+
 class Ties(Process):
     """6. Ties: growth of the ties used this week, decay of the others (bridges fastest),
-    pruning; every `structure_every` weeks the embeddedness of each tie is recomputed."""
+    pruning; every `structure_every` weeks the embeddedness of each tie is recomputed.
+
+    `listening="relationships"` (`sim.mechanisms`): a tie grows faster the better its two
+    leaders listen (`listening_growth`)."""
 
     name = "ties"
 
+    def __init__(self, listening: str = "perception", listening_tie_gain: float = 1.5):
+        self.listening = listening
+        self.listening_tie_gain = float(listening_tie_gain)
+
+    def __repr__(self) -> str:
+        return f"Ties(listening={self.listening!r})"
+
     def step(self, state, params, week, rng) -> None:
         ties = state.ties
-        keep, dropped = _ties_week(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
-                                   params.bridge_decay, params.embedded_decay, params.tie_removal)
+        if self.listening == "relationships":
+            keep, dropped = _ties_week_listening(week.used_rows, ties._w, ties._embedded, ties.count,
+                                                 params.tie_growth, params.bridge_decay, params.embedded_decay,
+                                                 params.tie_removal, ties._u, ties._v, state.leaders.listening,
+                                                 self.listening_tie_gain, params.listening_mean)
+        else:
+            keep, dropped = _ties_week(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
+                                       params.bridge_decay, params.embedded_decay, params.tie_removal)
         if dropped:
             ties.keep(keep)
         if week.clock % params.structure_every == 0:
