@@ -48,6 +48,7 @@ class ExplorerModel(CollaborationModel):
             "programme_months": programme_months, "coaching_and_mentoring": bool(coaching),
             "mix_people_across_organisations": bool(mixing), "statutory_pressure": statutory_pressure}))
         super().__init__(config.partnership, n_weeks=104, burn_in_weeks=burn_in_weeks, behaviour=config.behaviour,
+                         mechanisms=config.mechanisms,
                          interventions=list(config.interventions.values()), survey=config.survey, rng=int(rng))
         self.colour_by = colour_by
         self.layout = organisation_layout(self.leaders.org)

@@ -174,7 +174,7 @@ def simulate(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable) -> d
     end = config.programme_end
     c = configured(theta, config, cuts, waves=(0, end))
     model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
-                               behaviour=c.behaviour, interventions=list(c.interventions.values()),
+                               behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=list(c.interventions.values()),
                                survey=c.survey, rng=seed)
     model.run()
     frame = model.survey.frame()
@@ -200,7 +200,7 @@ def decomposition(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable)
     out, shared = {}, None
     for arm, interventions in arms.items():
         model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
-                                   behaviour=c.behaviour, interventions=interventions, survey=c.survey,
+                                   behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=interventions, survey=c.survey,
                                    rng=seed, keep_burn_in=shared is None, start_state=shared)
         if shared is None:
             shared = model.burn_in_state

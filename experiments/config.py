@@ -29,6 +29,7 @@ from sim.params import BehaviourParams
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError, Settings, choice, flag, mapping, number, text
 from sim.survey import SurveyParams
+from sim.mechanisms import Mechanisms
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 METHODS = ("morris", "sobol")
@@ -93,6 +94,8 @@ class Config:
     With any intervention, each replicate is a pair: intervention and counterfactual."""
     survey: SurveyParams = field(default_factory=SurveyParams)
     """Settings of the survey instrument (sim.survey.SurveyParams) for paired runs."""
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    """Which rule runs in the influence, game, content and listening slots (sim.mechanisms)."""
     case: Any = None
     """The real case's observed figures, to compare with (experiment case_study)."""
     design: DesignSettings = field(default_factory=DesignSettings)
@@ -135,6 +138,7 @@ class CheckedConfig:
     design: DesignSettings
     case: dict | None
     sweep: dict
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
 
     @property
     def programme_end(self) -> int | None:
@@ -166,8 +170,9 @@ def check(raw: Mapping[str, Any]) -> CheckedConfig:
     interventions = build_interventions(intervention)
     survey = SurveyParams.from_dict(raw.get("survey") or {})
     design = DesignSettings.from_dict(raw.get("design") or {})
+    mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
-                           raw.get("case"), dict(raw.get("sweep") or {}))
+                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms)
     if design.method:
         check_design(config)
     return config

@@ -53,7 +53,7 @@ def paired_orientation(config: CheckedConfig, seed: int, weeks: tuple[int, ...])
     means, shared, sd0 = {}, None, np.nan
     for arm, interventions in arms.items():
         model = CollaborationModel(config.partnership, n_weeks=last, burn_in_weeks=config.run.burn_in_weeks,
-                                   behaviour=config.behaviour, interventions=interventions, rng=seed,
+                                   behaviour=config.behaviour, mechanisms=config.mechanisms, interventions=interventions, rng=seed,
                                    keep_burn_in=shared is None, start_state=shared)
         if shared is None:
             shared = model.burn_in_state

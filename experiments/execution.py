@@ -76,7 +76,7 @@ def _network_snapshot(model: CollaborationModel):
 def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -> pd.DataFrame:
     """One run without interventions: tidy weekly metrics."""
     model = CollaborationModel(config.partnership, n_weeks=config.run.weeks, burn_in_weeks=config.run.burn_in_weeks,
-                               behaviour=config.behaviour, rng=seed)
+                               behaviour=config.behaviour, mechanisms=config.mechanisms, rng=seed)
     model.run()
     return tidy(model.datacollector.model_vars, replicate, seed, groups)
 
@@ -92,7 +92,8 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
             ARMS[1]: list(counterfactual(config.interventions).values())}
     for arm in ARMS:
         model = CollaborationModel(config.partnership, n_weeks=weeks, burn_in_weeks=config.run.burn_in_weeks,
-                                   behaviour=config.behaviour, interventions=arms[arm], survey=config.survey,
+                                   behaviour=config.behaviour, mechanisms=config.mechanisms,
+                                   interventions=arms[arm], survey=config.survey,
                                    rng=seed, keep_burn_in=shared is None, start_state=shared)
         if shared is None:
             shared = model.burn_in_state
