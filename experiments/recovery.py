@@ -1,6 +1,6 @@
 """Parameter recovery: what can the case's figures identify?
 
-    python -m experiments.recovery                         # 30 parameter sets (about 40 minutes on 2 cores)
+    python -m experiments.recovery                         # 30 parameter sets (about an hour on 2 cores)
     python -m experiments.recovery --sets 50 --out docs/calibration/recovery
     python -m experiments.recovery --quick                 # seconds, for CI
 
@@ -23,11 +23,14 @@ Writes (atomically) to --out: recovery.csv (one row per set and parameter),
 shares.csv (the real-change share per set), correlations.csv (per set),
 correlation_summary.csv, summary.csv and
 recovery.png; prints the summary. docs/calibration/identifiability.md reads it.
+Each finished set is kept in --out/sets/, so an interrupted study resumes where it
+stopped (a set is a function of its seed).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 
@@ -37,7 +40,7 @@ from joblib import Parallel, delayed
 
 from experiments import calibrate as cal
 from experiments.config import compose_checked
-from experiments.outputs import atomic_write_bytes
+from experiments.outputs import atomic_write_bytes, atomic_write_json
 
 
 def draw_truths(n: int, seed: int) -> list[dict]:
@@ -168,10 +171,10 @@ def figure(rec: pd.DataFrame, shares: pd.DataFrame):
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sets", type=int, default=30)
-    ap.add_argument("--population", type=int, default=150)
-    ap.add_argument("--generations", type=int, default=6)
+    ap.add_argument("--population", type=int, default=100)
+    ap.add_argument("--generations", type=int, default=5)
     ap.add_argument("--min-epsilon", type=float, default=0.5)
-    ap.add_argument("--max-simulations", type=int, default=10_000)
+    ap.add_argument("--max-simulations", type=int, default=6_000)
     ap.add_argument("--truth-runs", type=int, default=8, help="seeds behind each true real-change share")
     ap.add_argument("--share-draws", type=int, default=20, help="posterior draws behind each recovered share")
     ap.add_argument("--seed", type=int, default=20261127)
@@ -198,8 +201,16 @@ def main(argv: list[str] | None = None) -> None:
                               agree_share=observed["network_agree_start"]["share"], workers=args.workers)
     truths = draw_truths(args.sets, args.seed)
     rec, shares, corrs = [], [], []
+    done_dir = out / "sets"
+    done_dir.mkdir(exist_ok=True)
     for k, truth in enumerate(truths):
-        rows, share, corr = recover_one(k, truth, config, cuts, observed_n, args)
+        saved = done_dir / f"set_{k:03d}.json"
+        if saved.is_file():  # an interrupted study resumes: each set is a function of its seed
+            s = json.loads(saved.read_text())
+            rows, share, corr = s["rows"], s["share"], pd.DataFrame([s["correlations"]])
+        else:
+            rows, share, corr = recover_one(k, truth, config, cuts, observed_n, args)
+            atomic_write_json({"rows": rows, "share": share, "correlations": corr.iloc[0].to_dict()}, saved)
         rec += rows
         shares.append(share)
         corrs.append(corr)
