@@ -50,6 +50,10 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
     jobs = complete_jobs(root)
     if not jobs:
         raise SystemExit(f"error: {root}: no complete jobs found (no complete.json below it)")
+    if any((j / "conclusions.csv").is_file() for j in jobs):  # a structural study
+        from experiments.structural import robustness
+
+        return robustness(root, quiet=quiet)
     written: dict[str, Path] = {}
     configs = {j: _job_config(j) for j in jobs}
     design_jobs = [j for j in jobs if (j / "design_rows.parquet").is_file()]
@@ -74,6 +78,20 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
         written["summary"] = path
         fig = plots.morris(indices) if d["method"] == "morris" else plots.sobol(indices)
         written["figure"] = plots.save(fig, root / "sweep.png")
+        replicates = int(cfg.get("run", {}).get("replicates", 1))
+        if replicates > 1:
+            noise = design.noise_share(rows, replicates)
+            path = root / "replicate_noise.csv"
+            atomic_write_bytes(path, noise.to_csv(index=False).encode())
+            written["noise"] = path
+        if d["method"] == "sobol":
+            conv = design.convergence(d["parameters"], rows, d["seed"])
+            if not conv.empty and conv["N"].nunique() > 1:
+                path = root / "sensitivity_convergence.csv"
+                atomic_write_bytes(path, conv.to_csv(index=False).encode())
+                written["convergence"] = path
+                written["convergence_figure"] = plots.save(plots.sobol_convergence(conv),
+                                                           root / "convergence.png")
     else:
         frames = []
         for j in jobs:

@@ -74,10 +74,32 @@ class DesignSettings(Settings):
     chunk: int = number(0, 0, 1_000_000, "which chunk of design rows this job runs", "sweep", integer=True)
     chunk_size: int = number(25, 1, 1_000_000, "design rows per job", "user's choice", integer=True)
     seed: int = number(1, 0, 2**32 - 1, "seed of the design's sampling", "user's choice", integer=True)
+    follow_to_week: int = number(0, 0, 100_000, "also follow each row to this week, for the follow-up outputs "
+                                 "(0: to the programme's end only)", "user's choice", integer=True)
     parameters: Any = mapping("{dotted config path: [low, high]} of the parameters to vary")
 
     @classmethod
     def from_dict(cls, values=None, prefix: str = "design"):
+        return super().from_dict(values, prefix)
+
+
+@dataclass
+class StructuralSettings(Settings):
+    """A structural-uncertainty job (experiment=structural, experiments.structural): calibrate the
+    rule set like experiments.calibrate, then answer the main questions."""
+
+    enabled: bool = flag(False, "run this job as one rule set of the structural study", "user's choice")
+    calibrate: bool = flag(True, "calibrate the rule set to the case first (false: use the configured values)",
+                           "user's choice")
+    population: int = number(150, 4, 100_000, "ABC population per rule set", "user's choice", integer=True)
+    generations: int = number(5, 1, 100, "ABC generations per rule set", "user's choice", integer=True)
+    max_simulations: int = number(8000, 10, 10_000_000, "ABC simulation budget per rule set", "user's choice",
+                                  integer=True)
+    seed: int = number(20261126, 0, 2**63 - 1, "seed of each rule set's calibration", "user's choice",
+                       integer=True)
+
+    @classmethod
+    def from_dict(cls, values=None, prefix: str = "structural"):
         return super().from_dict(values, prefix)
 
 
@@ -96,6 +118,8 @@ class Config:
     """Settings of the survey instrument (sim.survey.SurveyParams) for paired runs."""
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
     """Which rule runs in the influence, game, content and listening slots (sim.mechanisms)."""
+    structural: StructuralSettings = field(default_factory=StructuralSettings)
+    """A structural-uncertainty job (experiment=structural)."""
     case: Any = None
     """The real case's observed figures, to compare with (experiment case_study)."""
     design: DesignSettings = field(default_factory=DesignSettings)
@@ -139,6 +163,7 @@ class CheckedConfig:
     case: dict | None
     sweep: dict
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    structural: StructuralSettings = field(default_factory=StructuralSettings)
 
     @property
     def programme_end(self) -> int | None:
@@ -171,8 +196,13 @@ def check(raw: Mapping[str, Any]) -> CheckedConfig:
     survey = SurveyParams.from_dict(raw.get("survey") or {})
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
+    structural = StructuralSettings.from_dict(raw.get("structural") or {})
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
-                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms)
+                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural)
+    if structural.enabled and not config.programme_end:
+        raise ConfigError("structural.enabled=True: needs a leadership programme (intervention=leadership_programme)")
+    if structural.enabled and design.method:
+        raise ConfigError(f"structural.enabled=True: cannot run with design.method={design.method}")
     if design.method:
         check_design(config)
     return config
@@ -191,11 +221,16 @@ def check_design(config: CheckedConfig) -> None:
             raise ConfigError(f"design.parameters.{path}={bounds!r}: must be [low, high] with low < high")
         for bound in bounds:
             apply_overrides(plain, {path: bound}, prefix="design.parameters", round_integers=True)
+    end = config.programme_end
+    if d.follow_to_week and (end is None or d.follow_to_week <= end):
+        raise ConfigError(f"design.follow_to_week={d.follow_to_week}: must be after the programme's end "
+                          f"(week {end}), or 0")
     full = design_mod.build(d.method, d.n, d.parameters, d.seed)
     design_mod.chunk(full, d.chunk, d.chunk_size)
 
 
-ROOTS = ("run", "behaviour", "survey", "intervention", "design", "scenario", "scenario_file", "case", "sweep")
+ROOTS = ("run", "behaviour", "survey", "intervention", "mechanisms", "design", "structural", "scenario",
+         "scenario_file", "case", "sweep")
 
 
 def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: str = "",
@@ -222,7 +257,7 @@ def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers
     parts = path.split(".")
     root = parts[0]
     if root not in ROOTS:
-        raise ConfigError(f"{path}={value!r}: not a setting (use {', '.join(r + '.NAME' for r in ROOTS[:5])}, "
+        raise ConfigError(f"{path}={value!r}: not a setting (use {', '.join(r + '.NAME' for r in ROOTS[:7])}, "
                           "scenario or scenario_file)")
     if len(parts) == 1 and root in ("design", "case", "sweep"):
         raw[root] = value
@@ -247,7 +282,7 @@ def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers
         return
     spec = None
     owner = {"run": RunSettings, "behaviour": BehaviourParams, "survey": SurveyParams,
-             "design": DesignSettings}.get(root)
+             "design": DesignSettings, "mechanisms": Mechanisms, "structural": StructuralSettings}.get(root)
     if owner is not None and len(parts) == 2:
         spec = owner.specs().get(parts[1])
     node = raw

@@ -26,6 +26,10 @@ OUTPUTS = {
     "network_agree_end": "participants agreeing they have a strong network, end of programme",
     "see_system_end": "participants strongly agreeing they see the system better, end of programme",
     "influence_disagree_end": "participants disagreeing they can influence the system, end of programme",
+    "cascade_effect": "effect on non-participants' system orientation at the programme's end",
+    "network_agree_end_real_change": "participants agreeing they have a strong network, end, without response shift",
+    "cross_org_ties_followup": "effect on participants' strong cross-organisation ties at design.follow_to_week",
+    "network_agree_followup": "participants agreeing they have a strong network at design.follow_to_week",
 }
 
 
@@ -72,6 +76,35 @@ def n_chunks(method: str, n: int, parameters: dict, size: int) -> int:
     return math.ceil(rows / size)
 
 
+def noise_share(rows: pd.DataFrame, replicates: int) -> pd.DataFrame:
+    """Per output, the share of the variance of the design rows' means that is replicate noise:
+    mean within-row variance / replicates over the variance of the row means (with common random
+    numbers across rows). Near 0: the indices describe the parameters; near 1: mostly noise."""
+    out = []
+    for output in OUTPUTS:
+        if output not in rows or f"{output}_sd" not in rows:
+            continue
+        between = float(np.nanvar(rows[output].to_numpy(float), ddof=1))
+        within = float(np.nanmean(rows[f"{output}_sd"].to_numpy(float) ** 2)) / replicates
+        out.append({"output": output, "variance_of_row_means": between, "replicate_noise": within,
+                    "noise_share": within / between if between > 0 else float("nan"), "replicates": replicates})
+    return pd.DataFrame(out)
+
+
+def convergence(parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int,
+                sizes=(128, 256, 512, 1024)) -> pd.DataFrame:
+    """Sobol indices from the first N base samples of the design, for each N in `sizes` the design
+    holds: a Sobol sequence is extensible, so the first N (k + 2) rows are the N-sample design."""
+    k = len(parameters)
+    frames = []
+    for n in sizes:
+        subset = rows[rows["row"] < n * (k + 2)]
+        if len(subset) < n * (k + 2):
+            continue
+        frames.append(analyse("sobol", parameters, subset, seed).assign(N=n))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int) -> pd.DataFrame:
     """Sensitivity indices per output: Morris mu*, mu*_conf, sigma; Sobol S1, ST with confidence."""
     # the design's column order is its sampling order, which Sobol's estimators depend on
@@ -103,23 +136,49 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
     return pd.DataFrame(out)
 
 
-def row_outputs(results: pd.DataFrame, survey_stats: pd.DataFrame, end: int) -> dict[str, float]:
-    """The key outputs of one design row from its paired runs (averaged over replicates)."""
-    def effect(metric: str, weeks) -> float:
-        d = results[(results["metric"] == metric) & (results["week"].isin(list(weeks)))]
-        if d.empty:
-            return 0.0
-        wide = d.pivot_table(index=["replicate", "week"], columns="arm", values="value")
-        return float((wide["intervention"] - wide["counterfactual"]).mean())
+def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
+                      follow_up: int | None = None) -> pd.DataFrame:
+    """The key outputs of one design row, one row per paired replicate (programme minus
+    counterfactual for effects; participants' survey shares in the programme arm); with
+    `follow_up`, the same network item and ties at that later week too."""
+    from experiments.analysis import survey_statistics
+    from sim.survey import shares
 
-    on = survey_stats[survey_stats["arm"] == "intervention"]
-    return {
+    wide = results[results["metric"].isin(["system_first_share", "strong_cross_ties_participants",
+                                           "orientation_participants", "orientation_others"])]
+    wide = wide.pivot_table(index=["metric", "replicate", "week"], columns="arm", values="value", observed=True)
+    diff = (wide["intervention"] - wide["counterfactual"]).rename("effect").reset_index()
+
+    def effect(metric: str, weeks) -> pd.Series:
+        d = diff[(diff["metric"] == metric) & diff["week"].isin(list(weeks))]
+        return d.groupby("replicate")["effect"].mean()
+
+    stats_ = survey_statistics(survey, end)
+    on = stats_[stats_["arm"] == "intervention"].set_index("replicate")
+    out = pd.DataFrame({
         "system_first_effect": effect("system_first_share", range(1, end + 1)),
         "cross_org_ties_effect": effect("strong_cross_ties_participants", [end]),
         "orientation_effect": effect("orientation_participants", [end]),
         "cascade_effect": effect("orientation_others", [end]),
-        "network_agree_end": float(on["network_agree_end"].mean()),
-        "network_agree_end_real_change": float(on["network_agree_end_without_shift"].mean()),
-        "see_system_end": float(on["see_system_strongly_agree_end"].mean()),
-        "influence_disagree_end": float(on["influence_disagree_end"].mean()),
-    }
+        "network_agree_end": on["network_agree_end"],
+        "network_agree_end_real_change": on["network_agree_end_without_shift"],
+        "see_system_end": on["see_system_strongly_agree_end"],
+        "influence_disagree_end": on["influence_disagree_end"],
+    })
+    if follow_up is not None and follow_up > end:
+        out["cross_org_ties_followup"] = effect("strong_cross_ties_participants", [follow_up])
+        d = survey[(survey["group"] == "participant") & (survey["week"] == follow_up) & (survey["arm"] == "intervention")]
+        s = shares(d, by=("replicate",)).set_index("replicate")
+        out["network_agree_followup"] = s["network_agree"]
+    return out
+
+
+def row_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int, follow_up: int | None = None
+                ) -> dict[str, float]:
+    """One design row's outputs: each output's mean over the paired replicates and, as
+    `{output}_sd`, its SD across them (the replicate noise `analyse` reports)."""
+    per = replicate_outputs(results, survey, end, follow_up)
+    out = {k: float(v) for k, v in per.mean().items()}
+    if len(per) > 1:
+        out.update({f"{k}_sd": float(v) for k, v in per.std(ddof=1).items()})
+    return out

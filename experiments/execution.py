@@ -150,7 +150,8 @@ def run_design_row(config: CheckedConfig, values: dict) -> dict:
     row = apply_overrides(config, values, prefix="design.parameters", round_integers=True)
     reps = run_replicates(row, {}, workers=1)
     end = row.programme_end or row.run.weeks
-    return design.row_outputs(reps.results, analysis.survey_statistics(reps.survey, end), end)
+    follow = row.design.follow_to_week or None
+    return design.row_outputs(reps.results, reps.survey, end, follow)
 
 
 def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFrame:
@@ -162,7 +163,10 @@ def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFr
     full = design.build(d.method, d.n, d.parameters, d.seed)
     rows = design.chunk(full, d.chunk, d.chunk_size)
     end = config.programme_end or config.run.weeks
-    config = apply_overrides(config, {"run.weeks": min(config.run.weeks, end)})
+    values = {"run.weeks": max(min(config.run.weeks, end), d.follow_to_week)}
+    if d.follow_to_week:  # the survey asks at the programme's end and at the follow-up week
+        values["survey.waves"] = sorted({0, end, d.follow_to_week})
+    config = apply_overrides(config, values)
     tasks = (delayed(run_design_row)(config, {k: row[k] for k in d.parameters}) for _, row in rows.iterrows())
     gen = Parallel(n_jobs=config.run.workers, backend="loky", return_as="generator")(tasks)
     outputs = list(progress_bar(gen, len(rows), progress, f"design chunk {d.chunk}"))

@@ -292,3 +292,28 @@ def sobol(indices: pd.DataFrame):
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def sobol_convergence(conv: pd.DataFrame, top: int = 5):
+    """Total-order indices (ST, with 95% intervals) against the number of base samples N, for each
+    output's `top` parameters at the largest N: the indices have converged where the lines are flat
+    and the intervals narrow."""
+    _style()
+    outputs = list(dict.fromkeys(conv["output"]))
+    fig, axes = _grid(len(outputs), width=4.2)
+    largest = conv["N"].max()
+    for ax, output in zip(axes, outputs):
+        d = conv[conv["output"] == output]
+        best = d[d["N"] == largest].nlargest(top, "ST")["parameter"]
+        for name in best:
+            e = d[d["parameter"] == name].sort_values("N")
+            ax.errorbar(e["N"], e["ST"], yerr=e["ST_conf"], marker="o", ms=3, capsize=2, lw=1,
+                        label=name.split(".")[-1])
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sorted(d["N"].unique()), [str(n) for n in sorted(d["N"].unique())])
+        ax.set_xlabel("base samples N")
+        ax.set_ylabel("total-order index ST")
+        ax.set_title(output.replace("_", " "), fontsize=9)
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig

@@ -84,6 +84,10 @@ def job(cfg: DictConfig) -> None:
         rows = run_design_chunk(config, run.progress)
         atomic_write_parquet(rows, out / "design_rows.parquet")
         files = ["design_rows.parquet"]
+    elif config.structural.enabled:
+        from experiments.structural import run_job
+
+        files = run_job(config, out)
     else:
         groups = {"scenario": p.name, "label": run.label, **_swept(cfg)}
         end = config.programme_end
