@@ -119,7 +119,7 @@ model_params = {
     "programme_months": {"type": "SliderInt", "value": 6, "label": "Programme length (months)", "min": 1, "max": 12,
                          "step": 1},
     "statutory_pressure": {"type": "SliderFloat", "value": 1.0, "label": "Statutory pressure (1 = as now)",
-                           "min": 0.0, "max": 1.5, "step": 0.25},
+                           "min": 0.0, "max": 1.4, "step": 0.2},
     "coaching": {"type": "Checkbox", "value": True, "label": "Coaching and mentoring"},
     "mixing": {"type": "Checkbox", "value": True, "label": "Mix people across organisations"},
     "colour_by": {"type": "Select", "value": "organisation", "label": "Colour leaders by",

@@ -24,7 +24,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from sim.interventions import build_interventions, programme_end
+from sim.initialisation import check_pressure
+from sim.interventions import build_interventions, check_interventions, programme_end
 from sim.params import BehaviourParams
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError, Settings, choice, flag, mapping, number, text
@@ -197,6 +198,12 @@ def check(raw: Mapping[str, Any]) -> CheckedConfig:
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
     structural = StructuralSettings.from_dict(raw.get("structural") or {})
+    # settings that could not take effect in this partnership and run are errors, not clamps
+    check_pressure(partnership, behaviour.pressure_scale)
+    check_interventions(interventions, partnership, run.weeks)
+    programme = next((s for s in interventions.values() if hasattr(s, "cohort_size")), None)
+    survey.check_feasible(partnership, run.weeks, programme.cohort_size if programme else 0,
+                          programme.eligible_roles if programme else ())
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
                            raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural)
     if structural.enabled and not config.programme_end:

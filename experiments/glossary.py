@@ -96,7 +96,8 @@ GLOSSARY: dict[str, PlainSetting] = {s.name: s for s in (
     PlainSetting("alumni_follow_on", P + "follow_on", "alumni sets keep meeting every quarter after the programme",
                  lambda v: "alumni_sets" if v else "none"),
     PlainSetting("statutory_pressure", "behaviour.pressure_scale",
-                 "how strongly each organisation's own targets pull (1 = as now, 0 = none, 1.5 = more)", float),
+                 "how strongly each organisation's own targets pull (1 = as now, 0 = none, up to about 1.4 for "
+                 "BNSSG: no organisation's pressure can exceed its maximum)", float),
     PlainSetting("partnership", "scenario",
                  "'bnssg', 'small', the path of your own partnership file, or a partnership described as a dict"),
     PlainSetting("repeats", "run.replicates", "how many times the future is simulated (more = steadier answers, "

@@ -13,7 +13,7 @@ common random numbers (`run.replicates`) followed to week 52:
 - cohort-size dose response (20, 60, 120 participants);
 - the ranking of selection strategies (random, seniority, brokerage, quota, teams);
 - structured mixing against unstructured workshops;
-- the statutory-pressure cap on collective-issue success (pressure x 0.5, 1, 1.5);
+- the statutory-pressure cap on collective-issue success (pressure x 0.5, 1, 1.4);
 - the sign and size of the cascade (non-participants' orientation effect);
 - what is left at week 52.
 
@@ -56,7 +56,7 @@ QUESTIONS = {  # design point: overrides of the calibrated case study
     "teams": {P + "selection": "teams"},
     "unstructured": {P + "mixing": False},
     "pressure_0.5": {"behaviour.pressure_scale": 0.5},
-    "pressure_1.5": {"behaviour.pressure_scale": 1.5},
+    "pressure_1.4": {"behaviour.pressure_scale": 1.4},  # BNSSG admits at most 1.43
 }
 SELECTIONS = {"case": "random", "seniority": "seniority", "brokerage": "brokerage", "quota": "quota",
               "teams": "teams"}
@@ -169,10 +169,10 @@ def conclusions(per_replicate: pd.DataFrame, end: int) -> pd.DataFrame:
     mix, plain = s("case", "strong_cross_ties_participants"), s("unstructured", "strong_cross_ties_participants")
     add("structured mixing builds more ties than unstructured workshops", mix - plain,
         f"mixed {m(mix)}, unstructured {m(plain)} ties per participant")
-    now, high = s("case", "issue_success_over_programme"), s("pressure_1.5", "issue_success_over_programme")
+    now, high = s("case", "issue_success_over_programme"), s("pressure_1.4", "issue_success_over_programme")
     low_p = s("pressure_0.5", "issue_success_over_programme")
-    add("more statutory pressure caps the effect on issue success (x1 vs x1.5)", now - high,
-        f"x0.5: {m(low_p)}, x1: {m(now)}, x1.5: {m(high)}")
+    add("more statutory pressure caps the effect on issue success (x1 vs x1.4)", now - high,
+        f"x0.5: {m(low_p)}, x1: {m(now)}, x1.4: {m(high)}")
     cas = s("case", "orientation_others")
     add("the cascade is positive", cas, f"non-participants {m(cas)}")
     t_end, t_52 = s("case", "strong_cross_ties_participants"), s("case", "strong_cross_ties_participants", 52)

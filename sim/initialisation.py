@@ -13,6 +13,7 @@ from sim.metrics import initial_metrics
 from sim.network import TieTable
 from sim.params import BehaviourParams
 from sim.scenario import ROLES, Partnership
+from sim.schema import ConfigError
 from sim.state import Leaders, ModelState, Organisations, OrgTrust, Week, Windows
 
 
@@ -22,11 +23,23 @@ def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, concentration:
     return rng.beta(mean * concentration, (1.0 - mean) * concentration)
 
 
+def check_pressure(p: Partnership, pressure_scale: float, key: str = "behaviour.pressure_scale") -> None:
+    """A scaled statutory pressure above 1 (an anchor below 0) cannot take effect: an error naming
+    the organisation and the largest scale this partnership admits."""
+    worst = max(p.organisations, key=lambda o: 1.0 - o.anchor)
+    pressure = 1.0 - worst.anchor
+    if pressure > 0 and pressure_scale * pressure > 1.0 + 1e-12:
+        raise ConfigError(f"{key}={pressure_scale:g}: would put {worst.name}'s statutory pressure at "
+                          f"{pressure_scale * pressure:.2f} (at most 1); the largest this partnership admits is "
+                          f"{1.0 / pressure:.3g}")
+
+
 def build_organisations(p: Partnership, pressure_scale: float = 1.0) -> Organisations:
     """Organisations as arrays; statutory pressure 1 - anchor is scaled by `pressure_scale`."""
+    check_pressure(p, pressure_scale)
     size = np.array([o.size for o in p.organisations], np.int64)
     anchor = np.array([o.anchor for o in p.organisations], float)
-    anchor = np.clip(1.0 - pressure_scale * (1.0 - anchor), 0.0, 1.0)
+    anchor = 1.0 - pressure_scale * (1.0 - anchor)
     return Organisations(names=[o.name for o in p.organisations],
                          types=[o.type for o in p.organisations],
                          anchor=anchor, start=np.cumsum(size) - size, size=size)

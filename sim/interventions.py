@@ -59,7 +59,8 @@ def select_cohort(strategy: str, size: int, eligible: np.ndarray, state, rng: np
     weight); quota: as equal a number per organisation as possible; teams: whole
     organisations' eligible leaders, organisations in random order.
     """
-    size = min(size, eligible.size)
+    if size > eligible.size:
+        raise ConfigError(f"cohort_size={size}: more than the {eligible.size} eligible leaders (at most {eligible.size})")
     if size == 0:
         return np.zeros(0, np.int64)
     leaders = state.leaders
@@ -175,7 +176,7 @@ class LeadershipProgramme(Settings):
     governance: bool = flag(True, "governance and risk-appetite sessions raise risk appetite", "the case")
     governance_gain: float = number(0.25, 0, 1, "risk-appetite gain at full engagement by the programme's end",
                                     "assumed")
-    engagement_mean: float = number(0.65, 0, 1, "mean engagement of participants (Beta)",
+    engagement_mean: float = number(0.65, 0.01, 0.99, "mean engagement of participants (Beta)",
                                     "assumed; passive participants gain little: Burt & Ronchi 2007")
     engagement_concentration: float = number(4.0, 0.1, 1000, "concentration of engagement (Beta a + b)",
                                              "assumed")
@@ -194,6 +195,31 @@ class LeadershipProgramme(Settings):
         """The last week of delivery: the programme's end."""
         return self.start_week + self.duration_weeks - 1
 
+    def check_feasible(self, partnership, weeks: int | None, prefix: str = "intervention.leadership_programme"
+                       ) -> None:
+        """Errors for settings that could not take effect as asked in this partnership and run
+        (instead of a silent clamp): a cohort larger than the eligible leaders, a programme that
+        ends after the run, sets that never meet or are larger than the cohort, alumni sets after
+        the run."""
+        eligible = sum(o.leaders.get(r, 0) for o in partnership.organisations for r in self.eligible_roles)
+        if self.cohort_size > eligible:
+            raise ConfigError(f"{prefix}.cohort_size={self.cohort_size}: more than the {eligible} eligible leaders "
+                              f"({', '.join(self.eligible_roles)}) of {partnership.name} (at most {eligible})")
+        if weeks is not None and self.last_week > weeks:
+            raise ConfigError(f"{prefix}.duration_weeks={self.duration_weeks}: the programme (weeks "
+                              f"{self.start_week}-{self.last_week}) ends after the run's last week ({weeks}); "
+                              f"lengthen the run (run.weeks >= {self.last_week}) or shorten the programme")
+        if self.action_learning and self.cohort_size and self.set_size > self.cohort_size:
+            raise ConfigError(f"{prefix}.set_size={self.set_size}: larger than the cohort ({self.cohort_size}); "
+                              f"at most {self.cohort_size}")
+        if self.action_learning and self.set_every_weeks // 2 >= self.duration_weeks:
+            raise ConfigError(f"{prefix}.set_every_weeks={self.set_every_weeks}: the sets would never meet in a "
+                              f"{self.duration_weeks}-week programme (they meet in the middle of each period); at most "
+                              f"{2 * self.duration_weeks - 1}")
+        if weeks is not None and self.follow_on != "none" and self.last_week >= weeks:
+            raise ConfigError(f"{prefix}.follow_on={self.follow_on}: the run ends with the programme (week "
+                              f"{weeks}), so no alumni set would meet; lengthen run.weeks")
+
     def counterfactual(self) -> "LeadershipProgramme":
         return self.replace(active=False)
 
@@ -206,7 +232,7 @@ class LeadershipProgramme(Settings):
         eligible = np.flatnonzero(np.isin(leaders.role, role_codes) & ~leaders.participant)
         cohort = select_cohort(self.selection, self.cohort_size, eligible, state, rng)
         leaders.participant[cohort] = True
-        m = np.clip(self.engagement_mean, 1e-3, 1 - 1e-3)
+        m = self.engagement_mean
         leaders.engagement[cohort] = rng.beta(m * self.engagement_concentration,
                                               (1 - m) * self.engagement_concentration, cohort.size)
         sets = action_learning_sets(cohort, leaders.org, self.set_size)
@@ -333,6 +359,12 @@ class GovernanceAlignment(Settings):
     def counterfactual(self) -> None:
         return None
 
+    def check_feasible(self, partnership, weeks: int | None, prefix: str = "intervention.governance_alignment"
+                       ) -> None:
+        if weeks is not None and self.start_week > weeks:
+            raise ConfigError(f"{prefix}.start_week={self.start_week}: after the run's last week ({weeks}); "
+                              f"at most {weeks}")
+
     def start(self, model) -> "RunningGovernance":
         return RunningGovernance(self, model.state.organisations.anchor.copy())
 
@@ -408,6 +440,15 @@ def build_interventions(spec: Mapping[str, Any] | None, prefix: str = "intervent
         kind = values.pop("type", name)
         out[name] = _resolve(str(kind), key)(values, key)
     return out
+
+
+def check_interventions(interventions: Mapping[str, Any], partnership, weeks: int | None,
+                        prefix: str = "intervention") -> None:
+    """Each intervention's `check_feasible` against the partnership and the run's length."""
+    for name, settings in interventions.items():
+        check = getattr(settings, "check_feasible", None)
+        if check is not None:
+            check(partnership, weeks, f"{prefix}.{name}")
 
 
 def counterfactual(interventions: Mapping[str, Any]) -> dict[str, Any]:

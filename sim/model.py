@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.agents import Leader
 from sim.initialisation import build_state
-from sim.interventions import build_interventions
+from sim.interventions import build_interventions, check_interventions
 from sim.mechanisms import Mechanisms, mechanisms_of
 from sim.metrics import GROUP_METRICS, GROUPS, METRICS
 from sim.params import BehaviourParams
@@ -30,6 +30,10 @@ from sim.schema import ConfigError
 from sim.state import STREAMS, ModelState, Process, Week
 from sim.streams import Stream
 from sim.survey import Survey, SurveyParams
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,13 @@ class CollaborationModel(mesa.Model):
         self.processes = resolve_processes(processes, self.mechanisms)
         self._plan = None  # (step, stream name, runs in the burn-in) per process, made once
         if isinstance(interventions, Mapping):
-            interventions = list(build_interventions(interventions).values())
-        self.intervention_settings = list(interventions or ())
+            interventions = build_interventions(interventions)
+        else:
+            interventions = {_snake(type(s).__name__): s for s in (interventions or ())}
+        # what could not take effect in this partnership is an error (the run's length is checked by
+        # the experiments' configuration: a model may be built short and stepped on)
+        check_interventions(interventions, self.partnership, None)
+        self.intervention_settings = list(interventions.values())
 
         # independent streams from one SeedSequence (common random numbers)
         if isinstance(rng, np.random.SeedSequence):

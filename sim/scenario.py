@@ -115,7 +115,14 @@ def read_yaml(path: str | Path, key: str = "scenario_file") -> dict[str, Any]:
     if not p.is_file():
         raise ConfigError(f"{key}={str(path)!r}: file not found")
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{key}={str(path)!r}: not a text file in UTF-8 (byte {exc.start}: "
+                          f"{exc.object[exc.start:exc.start + 1]!r}); save it as UTF-8 YAML") from None
+    except OSError as exc:
+        raise ConfigError(f"{key}={str(path)!r}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

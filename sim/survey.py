@@ -78,8 +78,10 @@ class SurveyParams(Settings):
                                      low=0, high=1_000_000, integer=True)
     response_rate: float = number(0.85, 0.01, 1.0, "probability that a respondent answers a wave",
                                   "assumed (the case had about 50 of 60 participants answering)")
-    comparison_size: int = number(60, 0, 1_000_000, "non-participants of the same roles surveyed for "
-                                  "comparison", "assumed", integer=True)
+    comparison_size: Any = number(None, 0, 1_000_000, "non-participants of the respondent roles surveyed for "
+                                  "comparison (null: as many as the cohort, 60 without one; all there are if "
+                                  "fewer)",
+                                  "assumed", integer=True, optional=True)
     respondent_roles: tuple[str, ...] = choices(("executive", "director"), ROLES, "roles of the comparison "
                                                 "sample and of the reference population", "the case: executives "
                                                 "and directors")
@@ -129,6 +131,22 @@ class SurveyParams(Settings):
     def check_together(self, prefix: str = "survey") -> None:
         if self.waves and 0 not in self.waves:
             raise ConfigError(f"{prefix}.waves={list(self.waves)}: must include the baseline wave 0")
+
+    def check_feasible(self, partnership, weeks: int | None, cohort: int = 0, cohort_roles=(),
+                       prefix: str = "survey") -> None:
+        """Errors for settings that could not take effect in this partnership and run: a wave after
+        the run, a comparison sample larger than the non-participants of the respondent roles."""
+        late = [w for w in self.waves if weeks is not None and w > weeks]
+        if late:
+            raise ConfigError(f"{prefix}.waves={list(self.waves)}: week {late[0]} is after the run's last week "
+                              f"({weeks})")
+        if self.comparison_size is not None:
+            pool = sum(o.leaders.get(r, 0) for o in partnership.organisations for r in self.respondent_roles)
+            if set(cohort_roles) <= set(self.respondent_roles):
+                pool -= cohort
+            if self.comparison_size > pool:
+                raise ConfigError(f"{prefix}.comparison_size={self.comparison_size}: more than the {pool} "
+                                  f"non-participants of the respondent roles (at most {pool})")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None = None, prefix: str = "survey") -> "SurveyParams":
@@ -198,7 +216,14 @@ class Survey:
         roles = [ROLES.index(r) for r in p.respondent_roles]
         self.eligible = np.flatnonzero(np.isin(leaders.role, roles))
         pool = np.flatnonzero(~leaders.participant & np.isin(leaders.role, roles))
-        self.comparison = np.sort(rng.choice(pool, min(p.comparison_size, pool.size), replace=False))
+        if p.comparison_size is None:
+            size = min(self.cohort.size or 60, pool.size)
+        elif p.comparison_size > pool.size:
+            raise ConfigError(f"survey.comparison_size={p.comparison_size}: more than the {pool.size} "
+                              f"non-participants of the respondent roles (at most {pool.size})")
+        else:
+            size = p.comparison_size
+        self.comparison = np.sort(rng.choice(pool, size, replace=False))
         self.respondents = np.concatenate([self.cohort, self.comparison])
         self.group = np.array(["participant"] * self.cohort.size + ["comparison"] * self.comparison.size)
         self.sight0 = leaders.system_sight.copy()
@@ -211,6 +236,10 @@ class Survey:
         self.last_week = programme_end(treated)
         """The last week of delivery of a programme delivered in this arm (None: untreated)."""
         if p.waves:
+            late = [w for w in p.waves if w > model.n_weeks]
+            if late:
+                raise ConfigError(f"survey.waves={list(p.waves)}: week {late[0]} is after the run's last week "
+                                  f"({model.n_weeks})")
             self.waves = tuple(sorted(set(p.waves)))
         else:
             lasts = last_weeks(model.intervention_settings)

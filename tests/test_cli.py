@@ -30,7 +30,7 @@ def test_every_experiment_config_composes_and_validates(experiment):
 
 @pytest.mark.parametrize("scenario", sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml")))
 def test_every_scenario_config_composes_and_validates(scenario):
-    config = compose_checked([f"scenario={scenario}"])
+    config = compose_checked([f"scenario={scenario}", "intervention.leadership_programme.cohort_size=10"])
     assert config.partnership.n_leaders > 0
 
 
@@ -143,7 +143,8 @@ def test_own_scenario_file_runs(tmp_path):
     path = _scenario_file(tmp_path, GOOD_ORGS)
     out = tmp_path / "out"
     res = run_cli(f"scenario_file={path}", "run.replicates=1", "run.weeks=3", "run.burn_in_weeks=1",
-                  "intervention.leadership_programme.cohort_size=6", f"hydra.run.dir={out}")
+                  "intervention.leadership_programme.cohort_size=6",
+                  "intervention.leadership_programme.duration_weeks=3", f"hydra.run.dir={out}")
     assert res.returncode == 0, res.stderr
     assert (pd.read_parquet(out / "results.parquet")["scenario"] == "mine").all()
 

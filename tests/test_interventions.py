@@ -143,7 +143,7 @@ def test_gains_decay_to_baseline_without_use():
 
 
 def test_linear_decay_closed_form():
-    p = LeadershipProgramme(duration_weeks=2, coaching_gain_sd=3.0, skill_decay_sd_per_month=0.07,
+    p = LeadershipProgramme(cohort_size=20, duration_weeks=2, coaching_gain_sd=3.0, skill_decay_sd_per_month=0.07,
                             workshops=False, action_learning=False, system_sight=False, governance=False)
     m = CollaborationModel("small", n_weeks=30, burn_in_weeks=2, rng=4, interventions=[p])
     running = m.state.interventions[0]
@@ -247,7 +247,7 @@ def test_effects_grow_with_cohort_size():
 def test_one_programme_end_everywhere():
     """The programme's end is its last week of delivery, and the survey's end-of-programme
     wave and response shift use that week."""
-    p = LeadershipProgramme(start_week=3, duration_weeks=10)
+    p = LeadershipProgramme(start_week=3, duration_weeks=10, cohort_size=20)
     assert p.last_week == 12 and programme_end({"a": p, "b": GovernanceAlignment()}) == 12
     assert programme_end({"b": GovernanceAlignment()}) is None
     m = CollaborationModel("small", n_weeks=20, burn_in_weeks=2, rng=1, interventions=[p], survey=True)
@@ -262,3 +262,40 @@ def test_settings_are_frozen_and_checked_on_replace():
     with pytest.raises(ConfigError, match="^intervention.leadership_programme.duration_weeks=0: must be a whole"):
         p.replace("intervention.leadership_programme", duration_weeks=0)
     assert p.counterfactual().active is False and p.counterfactual().cohort_size == p.cohort_size
+
+
+@pytest.mark.parametrize("settings,message", [
+    ({"cohort_size": 400}, r"^intervention.leadership_programme.cohort_size=400: more than the 234 eligible leaders "
+                           r"\(executive, director\) of bnssg \(at most 234\)$"),
+    ({"cohort_size": 10, "set_size": 12}, r"^intervention.leadership_programme.set_size=12: larger than the cohort"),
+    ({"duration_weeks": 2, "set_every_weeks": 4}, r"^intervention.leadership_programme.set_every_weeks=4: the sets "
+                                                   r"would never meet in a 2-week programme"),
+])
+def test_programme_settings_that_cannot_take_effect_are_errors(settings, message):
+    """A cohort larger than the eligible leaders used to be quietly reduced; sets larger than the
+    cohort or that never meet were accepted: each is now a one-line error."""
+    with pytest.raises(ConfigError, match=message):
+        CollaborationModel("bnssg", n_weeks=2, burn_in_weeks=0, rng=1,
+                           interventions={"leadership_programme": settings})
+
+
+def test_a_programme_longer_than_the_run_is_an_error_in_the_configuration():
+    from experiments.config import compose_checked
+
+    with pytest.raises(ConfigError, match=r"ends after the run's last week \(20\); lengthen the run"):
+        compose_checked(["run.weeks=20"])
+    with pytest.raises(ConfigError, match=r"^intervention.governance_alignment.start_week=60: after the run's "
+                                          r"last week \(52\)"):
+        compose_checked(["intervention=governance_alignment", "intervention.governance_alignment.start_week=60",
+                         "run.weeks=52"])
+
+
+def test_statutory_pressure_beyond_the_maximum_is_an_error():
+    from sim.initialisation import check_pressure
+    from sim.scenario import load_partnership
+
+    p = load_partnership("bnssg")
+    check_pressure(p, 1.4)
+    with pytest.raises(ConfigError, match=r"^behaviour.pressure_scale=1.5: would put \w+'s statutory pressure at "
+                                          r"1.05 \(at most 1\); the largest this partnership admits is 1.43$"):
+        check_pressure(p, 1.5)

@@ -92,3 +92,13 @@ def test_synthetic_bad_input():
         synthetic_partnership(n_organisations=3, n_leaders=2)
     with pytest.raises(ConfigError, match="n_organisations=0"):
         synthetic_partnership(n_organisations=0, n_leaders=10)
+
+
+def test_an_undecodable_scenario_file_is_named(tmp_path):
+    from sim import ConfigError
+    from sim.scenario import load_partnership
+
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"name: caf\xe9\n")
+    with pytest.raises(ConfigError, match=rf"^scenario_file='{path}': not a text file in UTF-8 \(byte 9"):
+        load_partnership(str(path), key="scenario_file")

@@ -25,7 +25,7 @@ def _synthetic(shift: float, noise: float = 0.001, replicates: int = 10) -> pd.D
     base = {"orientation_others": {"cohort_20": 0.001, "case": 0.003, "cohort_120": 0.006, "brokerage": 0.004,
                                    "teams": 0.001},
             "strong_cross_ties_participants": {"brokerage": 1.5, "case": 1.0, "unstructured": 0.6},
-            "issue_success_over_programme": {"cohort_20": 0.0, "cohort_120": 0.02, "case": 0.01, "pressure_1.5": 0.0}}
+            "issue_success_over_programme": {"cohort_20": 0.0, "cohort_120": 0.02, "case": 0.01, "pressure_1.4": 0.0}}
     rows = []
     for point in QUESTIONS:
         for metric in (*OUTCOMES, "issue_success_over_programme"):

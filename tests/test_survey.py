@@ -80,7 +80,7 @@ def test_survey_rows_waves_and_items():
 def _programme(shift=0.3, retro=0.5, weeks=12, **survey):
     m = CollaborationModel("small", n_weeks=weeks, burn_in_weeks=8, rng=11,
                            interventions={"leadership_programme": {"cohort_size": 30, "duration_weeks": 6}},
-                           survey=SurveyParams(waves=(0, 6, weeks), comparison_size=20, end_shift=shift,
+                           survey=SurveyParams(waves=(0, 6, weeks), comparison_size=5, end_shift=shift,
                                                retrospective_shift=retro, **survey))
     return m.run()
 
@@ -215,3 +215,15 @@ def test_expected_shares_match_the_mean_of_sampled_answers():
             if math.isnan(expected[k]):
                 continue
             assert np.mean(v) == pytest.approx(expected[k], abs=0.02), (k, without_shift)
+
+
+def test_survey_settings_that_cannot_take_effect_are_errors():
+    from experiments.config import compose_checked
+
+    with pytest.raises(ConfigError, match=r"^survey.waves=\[0, 200\]: week 200 is after the run's last week \(104\)$"):
+        compose_checked(["survey.waves=[0,200]"])
+    with pytest.raises(ConfigError, match=r"^survey.comparison_size=500: more than the 174 non-participants of "
+                                          r"the respondent roles \(at most 174\)$"):
+        compose_checked(["survey.comparison_size=500"])
+    with pytest.raises(ConfigError, match=r"^survey.comparison_size=500: more than the"):
+        CollaborationModel("bnssg", n_weeks=2, burn_in_weeks=0, rng=1, survey=SurveyParams(comparison_size=500))
