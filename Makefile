@@ -9,12 +9,14 @@ STAMP  := $(VENV)/.installed
 EXTRAS ?= all
 ARGS   ?=
 
-.PHONY: all run test venv lock bench calibrate notebooks explorer slurm clean help
+.PHONY: all run test venv lock bench calibrate regress report notebooks explorer slurm clean help
 
 help:
 	@echo "make run [ARGS='key=value ...']  run the main job (Hydra overrides in ARGS)"
 	@echo "make test                        run the test suite"
 	@echo "make calibrate [ARGS='--quick']   ABC-SMC calibration to the case's survey figures"
+	@echo "make regress [ARGS='--exact']     has the model's behaviour changed since the committed reference?"
+	@echo "make report DIR=outputs/...       a shareable HTML report of a finished run"
 	@echo "make notebooks                   open the notebooks in Jupyter"
 	@echo "make explorer                    open the interactive explorer (http://localhost:8765)"
 	@echo "make slurm                       start a single-node SLURM on loopback (root), for the cluster test"
@@ -45,6 +47,12 @@ test: $(STAMP)
 
 calibrate: $(STAMP)
 	$(PY) -m experiments.calibrate $(ARGS)
+
+regress: $(STAMP)
+	$(PY) -m experiments.regress $(ARGS)
+
+report: $(STAMP)
+	$(PY) -m experiments.report $(DIR) $(ARGS)
 
 notebooks: $(STAMP)
 	$(PY) -m jupytext --sync notebooks/*.py >/dev/null

@@ -47,6 +47,7 @@ class Result:
     networks: dict = field(repr=False, default_factory=dict)
     end_week: int = 26
     strong_tie: float = 0.5
+    config: CheckedConfig | None = field(repr=False, default=None)
 
     def effect(self, metric: str, week: int | None = None) -> float:
         e = self.effects[(self.effects["metric"] == metric) & (self.effects["week"] == (week or self.end_week))]
@@ -77,6 +78,40 @@ class Result:
             lines.append(f"At week {w}, the gain in cross-organisation relationships is {kept:+.1f}: "
                          + ("it lasts." if ties_p and kept > 0.5 * ties_p else "most of it has faded."))
         return "\n".join(lines)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write this result as a run's output directory (the files `make run` writes)."""
+        from datetime import datetime, timezone
+
+        from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_write_parquet, provenance
+
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        atomic_write_parquet(self.results, d / "results.parquet")
+        atomic_write_parquet(self.survey, d / "survey.parquet")
+        stats_ = analysis.survey_statistics(self.survey, self.end_week)
+        summary = pd.concat([self.effects, analysis.survey_effects(stats_, self.end_week)], ignore_index=True)
+        atomic_write_bytes(d / "summary.csv", summary.to_csv(index=False).encode())
+        atomic_write_bytes(d / "survey_summary.csv", self.survey_table.to_csv(index=False).encode())
+        now = datetime.now(timezone.utc)
+        raw = self.config.raw if self.config is not None else {}
+        atomic_write_json(provenance(raw, [f"{k}={v}" for k, v in self.settings.items()], {}, now,
+                                     {"source": "experiments.explore.run_programme"}), d / "provenance.json")
+        plots.save(self.plot_survey(), d / "survey_bars.png")
+        plots.save(self.plot_over_time(), d / "time_series.png")
+        if self.networks:
+            plots.save(self.plot_network(), d / "network.png")
+        return d
+
+    def report(self, path: str | Path = "report.html") -> Path:
+        """A shareable, self-contained HTML report of this result (experiments.report)."""
+        import tempfile
+
+        from experiments import report
+
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save(tmp)
+            return report.write(Path(tmp), Path(path))
 
     def plot_survey(self):
         return plots.survey_bars(self.survey_table)
@@ -116,9 +151,10 @@ def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 2026
     follow = [w for w in (end, 52, 104) if w <= config.run.weeks]
     effects = analysis.effect_table(reps.results, follow)
     observed = (config.case or {}).get("observed") or {}
-    table = analysis.survey_table(analysis.survey_statistics(reps.survey, end), observed)
+    table = analysis.survey_table(analysis.survey_statistics(reps.survey, end), observed,
+                                  (config.case or {}).get("fitted"))
     return Result(settings, reps.results, reps.survey, effects, table, reps.networks, end,
-                  config.behaviour.strong_tie)
+                  config.behaviour.strong_tie, config)
 
 
 def compare(options: dict[str, dict[str, Any]], repeats: int = 20, **common: Any) -> pd.DataFrame:

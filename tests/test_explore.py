@@ -66,3 +66,10 @@ def test_headline_separates_real_change_from_response_shift():
     t = r.survey_table.set_index("statistic")
     for column in ("observed", "reported", "real_change", "counterfactual", "response_shift_share"):
         assert column in t.columns
+
+
+def test_a_notebook_result_becomes_a_shareable_report(tmp_path):
+    r = run_programme(repeats=2, years_followed=0.6, workers=2)
+    path = r.report(tmp_path / "design.html")
+    text = path.read_text()
+    assert "real change only" in text and "held out" in text and 'src="data:image/png;base64,' in text
