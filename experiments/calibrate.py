@@ -59,6 +59,7 @@ from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_wr
 from experiments.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
 from sim import CollaborationModel
 from sim.interventions import counterfactual
+from sim.schema import ConfigError
 from sim.survey import expected_shares, shares
 
 
@@ -364,10 +365,11 @@ def ppc_figure(ppc: pd.DataFrame, observed: dict, fitted: tuple[str, ...]):
         ax.hist(ppc[k], bins=bins, color=plots.COLOURS["programme"], alpha=0.7, label="as reported")
         ax.hist(ppc[k + "_without_shift"], bins=bins, color=plots.COLOURS["real_change"], alpha=0.5,
                 label="real change only")
-        o = observed[k]
-        lo, hi = wilson(o["share"], o["n"])
-        ax.axvspan(lo, hi, color=plots.COLOURS["observed"], alpha=0.2, lw=0)
-        ax.axvline(o["share"], color=plots.COLOURS["observed"], lw=2)
+        o = observed.get(k)
+        if o is not None:
+            lo, hi = wilson(o["share"], o["n"])
+            ax.axvspan(lo, hi, color=plots.COLOURS["observed"], alpha=0.2, lw=0)
+            ax.axvline(o["share"], color=plots.COLOURS["observed"], lw=2)
         ax.set_title(f"{k.replace('_', ' ')}\n({role_of(k, fitted)})", fontsize=8)
         ax.set_xlim(0, 1)
     axes.ravel()[0].set_ylabel("posterior predictive draws")
@@ -426,10 +428,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="tiny setting for CI")
     ap.add_argument("--resume", action="store_true", help="continue the run in --out/abc.db")
-    ap.add_argument("--write-config", default=str(CONF_DIR / "behaviour" / "calibrated.yaml"),
-                    help="where to write the calibrated defaults ('' to skip)")
+    ap.add_argument("--write-config", default=None,
+                    help="where to write the calibrated defaults ('' to skip; default conf/behaviour/calibrated.yaml, "
+                    "or OUT/calibrated.yaml with --survey, so your own survey never overwrites the case's)")
     ap.add_argument("--fit", action="append", choices=STATS[1:], default=None,
                     help=f"a figure to fit (repeatable; default: {', '.join(FITTED)}); the others are predicted")
+    ap.add_argument("--survey", help="your own survey's answers (CSV; experiments/own_survey.py): calibrate to "
+                    "them instead of the case's figures")
+    ap.add_argument("--scenario-file", help="your own partnership (YAML), the same as scenario_file=...")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides for the case study")
     args = ap.parse_args(argv)
     fitted = tuple(dict.fromkeys(args.fit or FITTED))
@@ -438,12 +444,35 @@ def main(argv: list[str] | None = None) -> None:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
         args.population, args.generations, args.ppc = 16, 2, 10
-    config = compose_checked(["experiment=case_study", *args.overrides])
+    overrides = list(args.overrides) + ([f"scenario_file={args.scenario_file}"] if args.scenario_file else [])
+    try:
+        config = compose_checked(["experiment=case_study", *overrides])
+        if args.survey:
+            from experiments import own_survey
+
+            answers = own_survey.read_answers(args.survey)
+            observed = own_survey.observed_for_calibration(answers)
+            comparison = own_survey.figures(answers, "comparison")
+        else:
+            observed = observed_figures(config)
+            comparison = {}
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     if not config.programme_end:
         ap.error("the configuration has no programme to calibrate (intervention.leadership_programme)")
-    observed = observed_figures(config)
+    missing = [k for k in fitted if k not in observed]
+    if missing:
+        ap.error(f"--fit: no observed figure for {', '.join(missing)} in the survey")
+    if args.survey:
+        print(f"your survey: " + "; ".join(f"{k} {v['share']:.0%} of {v['n']}" for k, v in observed.items())
+              + (("; comparison group: " + "; ".join(f"{k} {v['share']:.0%} of {v['n']}"
+                                                      for k, v in comparison.items())) if comparison else ""))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.write_config is None:
+        args.write_config = str(out / "calibrated.yaml") if args.survey else str(CONF_DIR / "behaviour" /
+                                                                                 "calibrated.yaml")
 
     low, high = BY_NAME["tie_growth"].prior[1:3]
     cuts = CutTable.build(config, low, high, points=5 if args.quick else 33, runs=4 if args.quick else 40,
@@ -468,10 +497,18 @@ def main(argv: list[str] | None = None) -> None:
     plots.save(ppc_figure(ppc, observed, fitted), out / "ppc.png")
     command = "python -m experiments.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
     median_cut = cuts(float(summary.set_index("parameter").loc["tie_growth", "median"]))
+    medians = {name: float(r["median"]) for name, r in summary.set_index("parameter").iterrows()}
+    parts = pd.DataFrame(Parallel(n_jobs=args.workers, backend="loky")(
+        delayed(decomposition)(medians, config, theta_seed(medians, args.seed + 7 + i), cuts)
+        for i in range(4 if args.quick else 20)))
+    split = parts.mean().to_dict()
+    real_share = real_change_share(split)
     atomic_write_json({"command": command.strip(), "seed": args.seed, "fitted": list(fitted),
                        "population": args.population, "generations": result.generations,
                        "simulations": result.simulations, "final_epsilon": result.epsilon,
                        "network_agree_cut_at_median": median_cut,
+                       "decomposition_at_median": {k: float(v) for k, v in split.items()},
+                       "real_change_share_of_network_rise": real_share,
                        "priors": {p.name: {"path": p.path, "prior": p.describe(), "source": p.source}
                                   for p in PARAMETERS}}, out / "calibration.json")
 
@@ -485,14 +522,24 @@ def main(argv: list[str] | None = None) -> None:
     print("\nposterior correlations:\n" + corr.round(2).to_string())
     print("\nposterior predictive check (95% interval of the simulated statistic):")
     for _, r in preds.iterrows():
+        if not np.isfinite(r["observed"]):
+            print(f"  {r['statistic']:<32} (not in the survey)  predicted {r['predicted']:.0%} "
+                  f"[{r['low']:.0%}, {r['high']:.0%}] (real change only {r['predicted_without_shift']:.0%})")
+            continue
         print(f"  {r['statistic']:<32} observed {r['observed']:.0%}  predicted {r['predicted']:.0%} "
               f"[{r['low']:.0%}, {r['high']:.0%}] (real change only {r['predicted_without_shift']:.0%})  "
               f"{'covers' if r['hit'] else 'MISSES'}  ({r['role']})")
     if set(fitted) >= set(STATS[1:]):
         print("  no figure is held out: the predictive check is not a test of the model")
+    print(f"\nat the posterior medians, the whole cohort (expected shares, {len(parts)} paired runs): network agree "
+          f"{split['network_agree_reported']:.0%} as reported, {split['network_agree_real_change']:.0%} from real change "
+          f"alone, {split['network_agree_counterfactual']:.0%} without the programme: {real_share:.0%} of the rise is "
+          "real change, the rest response shift (set by its prior, not by the data)")
     if args.write_config:
         write_calibrated(summary, median_cut, preds, fitted, command.strip(), args.seed, Path(args.write_config))
         print(f"\ncalibrated defaults written to {args.write_config}")
+        if args.survey:
+            print("to use them: copy that file to conf/behaviour/mine.yaml and run with behaviour=mine")
     print(f"outputs: {out}")
 
 
