@@ -67,10 +67,17 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
         d = cfg["design"]
         from experiments import design, plots
 
-        n_expected = len(design.build(d["method"], d["n"], d["parameters"], d["seed"]))
+        n_expected = len(design.from_settings(d))
         if len(rows) < n_expected:
             if not quiet:
-                print(f"aggregate: {len(rows)} of {n_expected} design rows complete; indices need them all")
+                print(f"aggregate: {len(rows)} of {n_expected} design rows complete; the analysis needs them all")
+            return written
+        if d["method"] == "lhs":  # scenario discovery, not sensitivity indices
+            from experiments.discover import discover
+
+            written.update(discover(root, quiet=quiet))
+            if not quiet:
+                print(f"aggregate: {len(jobs)} complete jobs in {root}")
             return written
         indices = design.analyse(d["method"], d["parameters"], rows, d["seed"])
         path = root / "sensitivity.csv"

@@ -22,7 +22,7 @@ class AggregateOnMultirunEnd(Callback):
         from experiments.outputs import atomic_write_parquet
 
         d = config.design
-        full = design.build(d.method, d.n, OmegaConf.to_container(d.parameters, resolve=True), d.seed)
+        full = design.from_settings(OmegaConf.to_container(d, resolve=True))
         atomic_write_parquet(full, Path(config.hydra.sweep.dir) / "design.parquet")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:

@@ -33,7 +33,7 @@ from sim.survey import SurveyParams
 from sim.mechanisms import Mechanisms
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
-METHODS = ("morris", "sobol")
+METHODS = ("morris", "sobol", "lhs")
 
 
 @dataclass
@@ -68,7 +68,8 @@ class RunSettings(Settings):
 class DesignSettings(Settings):
     """A sensitivity design (SALib), run by chunks of rows, one Hydra job each."""
 
-    method: Any = choice(None, METHODS, "None for an ordinary job; a SALib design otherwise", "user's choice",
+    method: Any = choice(None, METHODS, "None for an ordinary job; a SALib design (morris, sobol), or a Latin "
+                         "hypercube of futures crossed with levers (lhs, scenario discovery)", "user's choice",
                          optional=True)
     n: int = number(8, 1, 1_000_000, "Morris trajectories, or Sobol base samples (a power of two)",
                     "user's choice", integer=True)
@@ -78,6 +79,8 @@ class DesignSettings(Settings):
     follow_to_week: int = number(0, 0, 100_000, "also follow each row to this week, for the follow-up outputs "
                                  "(0: to the programme's end only)", "user's choice", integer=True)
     parameters: Any = mapping("{dotted config path: [low, high]} of the parameters to vary")
+    levers: Any = mapping("lhs only: {dotted config path: [values]} of the programme's levers, every combination "
+                          "run in every sampled future")
 
     @classmethod
     def from_dict(cls, values=None, prefix: str = "design"):
@@ -228,11 +231,16 @@ def check_design(config: CheckedConfig) -> None:
             raise ConfigError(f"design.parameters.{path}={bounds!r}: must be [low, high] with low < high")
         for bound in bounds:
             apply_overrides(plain, {path: bound}, prefix="design.parameters", round_integers=True)
+    for path, values in (d.levers or {}).items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(f"design.levers.{path}={values!r}: must be a non-empty list of values")
+        for value in values:
+            apply_overrides(plain, {path: value}, prefix="design.levers")
     end = config.programme_end
     if d.follow_to_week and (end is None or d.follow_to_week <= end):
         raise ConfigError(f"design.follow_to_week={d.follow_to_week}: must be after the programme's end "
                           f"(week {end}), or 0")
-    full = design_mod.build(d.method, d.n, d.parameters, d.seed)
+    full = design_mod.from_settings(d)
     design_mod.chunk(full, d.chunk, d.chunk_size)
 
 

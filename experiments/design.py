@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.params import ConfigError
 
-METHODS = ("morris", "sobol")
+METHODS = ("morris", "sobol", "lhs")
 
 OUTPUTS = {
     "system_first_effect": "effect on the share of system-first choices (everyone, weeks 1 to the programme's end)",
@@ -30,6 +30,10 @@ OUTPUTS = {
     "network_agree_end_real_change": "participants agreeing they have a strong network, end, without response shift",
     "cross_org_ties_followup": "effect on participants' strong cross-organisation ties at design.follow_to_week",
     "network_agree_followup": "participants agreeing they have a strong network at design.follow_to_week",
+    "issue_success_effect": "effect on collective-issue success, mean over the programme's weeks",
+    "orientation_followup": "effect on participants' system orientation at design.follow_to_week",
+    "issue_success_effect_followup": "effect on collective-issue success, mean over the weeks after the programme "
+                                     "to design.follow_to_week",
 }
 
 
@@ -38,8 +42,20 @@ def problem(parameters: dict[str, list[float]]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, parameters[k])) for k in names]}
 
 
-def build(method: str, n: int, parameters: dict[str, list[float]], seed: int, key: str = "design") -> pd.DataFrame:
-    """The full design: one row per run, one column per parameter (dotted config paths)."""
+def from_settings(d) -> pd.DataFrame:
+    """The full design of a DesignSettings (or its dict)."""
+    get = (lambda k: d[k]) if isinstance(d, dict) else (lambda k: getattr(d, k))
+    levers = get("levers") if (not isinstance(d, dict) or "levers" in d) else None
+    return build(get("method"), get("n"), get("parameters"), get("seed"), levers=levers)
+
+
+def build(method: str, n: int, parameters: dict[str, list[float]], seed: int, key: str = "design",
+          levers: dict[str, list] | None = None) -> pd.DataFrame:
+    """The full design: one row per run, one column per parameter (dotted config paths).
+
+    morris, sobol: SALib samples. lhs (scenario discovery): n futures, a Latin hypercube over the
+    parameters' bounds (scipy.stats.qmc, seeded), each crossed with every combination of the
+    `levers` ({path: [values]}); columns `future` and `policy` number them."""
     if method not in METHODS:
         raise ConfigError(f"{key}.method={method!r}: unknown (choose from {', '.join(METHODS)})")
     if not parameters:
@@ -47,7 +63,29 @@ def build(method: str, n: int, parameters: dict[str, list[float]], seed: int, ke
     for name, bounds in parameters.items():
         if len(bounds) != 2 or not float(bounds[0]) < float(bounds[1]):
             raise ConfigError(f"{key}.parameters.{name}={list(bounds)!r}: must be [low, high] with low < high")
+    if levers and method != "lhs":
+        raise ConfigError(f"{key}.levers: only used with {key}.method=lhs (it is {method})")
     prob = problem(parameters)
+    if method == "lhs":
+        import itertools
+
+        from scipy.stats import qmc
+
+        for name, values in (levers or {}).items():
+            if not isinstance(values, (list, tuple)) or not values:
+                raise ConfigError(f"{key}.levers.{name}={values!r}: must be a non-empty list of values")
+        unit = qmc.LatinHypercube(d=len(prob["names"]), seed=np.random.default_rng(seed)).random(n)
+        lo, hi = np.array(prob["bounds"]).T
+        futures = pd.DataFrame(lo + unit * (hi - lo), columns=prob["names"])
+        names = list(levers or {})
+        combos = list(itertools.product(*[(levers or {})[k] for k in names])) or [()]
+        rows = []
+        for f, future in futures.iterrows():
+            for p, combo in enumerate(combos):
+                rows.append({"future": f, "policy": p, **future.to_dict(), **dict(zip(names, combo))})
+        df = pd.DataFrame(rows)
+        df.insert(0, "row", np.arange(len(df), dtype=np.int64))
+        return df
     if method == "morris":
         from SALib.sample import morris
 
@@ -70,9 +108,12 @@ def chunk(design: pd.DataFrame, index: int, size: int, key: str = "design") -> p
     return design.iloc[index * size:(index + 1) * size]
 
 
-def n_chunks(method: str, n: int, parameters: dict, size: int) -> int:
+def n_chunks(method: str, n: int, parameters: dict, size: int, levers: dict | None = None) -> int:
     k = len(parameters)
-    rows = n * (k + 1) if method == "morris" else n * (k + 2)
+    if method == "lhs":
+        rows = n * int(np.prod([len(v) for v in (levers or {}).values()] or [1]))
+    else:
+        rows = n * (k + 1) if method == "morris" else n * (k + 2)
     return math.ceil(rows / size)
 
 
@@ -145,7 +186,8 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     from sim.survey import shares
 
     wide = results[results["metric"].isin(["system_first_share", "strong_cross_ties_participants",
-                                           "orientation_participants", "orientation_others"])]
+                                           "orientation_participants", "orientation_others",
+                                           "issue_success_rate"])]
     wide = wide.pivot_table(index=["metric", "replicate", "week"], columns="arm", values="value", observed=True)
     diff = (wide["intervention"] - wide["counterfactual"]).rename("effect").reset_index()
 
@@ -157,6 +199,7 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     on = stats_[stats_["arm"] == "intervention"].set_index("replicate")
     out = pd.DataFrame({
         "system_first_effect": effect("system_first_share", range(1, end + 1)),
+        "issue_success_effect": effect("issue_success_rate", range(1, end + 1)),
         "cross_org_ties_effect": effect("strong_cross_ties_participants", [end]),
         "orientation_effect": effect("orientation_participants", [end]),
         "cascade_effect": effect("orientation_others", [end]),
@@ -167,6 +210,8 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     })
     if follow_up is not None and follow_up > end:
         out["cross_org_ties_followup"] = effect("strong_cross_ties_participants", [follow_up])
+        out["orientation_followup"] = effect("orientation_participants", [follow_up])
+        out["issue_success_effect_followup"] = effect("issue_success_rate", range(end + 1, follow_up + 1))
         d = survey[(survey["group"] == "participant") & (survey["week"] == follow_up) & (survey["arm"] == "intervention")]
         s = shares(d, by=("replicate",)).set_index("replicate")
         out["network_agree_followup"] = s["network_agree"]

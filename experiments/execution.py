@@ -154,20 +154,26 @@ def run_design_row(config: CheckedConfig, values: dict) -> dict:
     return design.row_outputs(reps.results, reps.survey, end, follow)
 
 
+def _plain(value):
+    """A design cell as a plain Python value (numpy scalars become int, float, bool or str)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFrame:
     """The job's chunk of design rows, each a paired run over run.replicates (common seeds),
     followed to the programme's end."""
     from experiments import design
 
     d = config.design
-    full = design.build(d.method, d.n, d.parameters, d.seed)
+    full = design.from_settings(d)
     rows = design.chunk(full, d.chunk, d.chunk_size)
     end = config.programme_end or config.run.weeks
     values = {"run.weeks": max(min(config.run.weeks, end), d.follow_to_week)}
     if d.follow_to_week:  # the survey asks at the programme's end and at the follow-up week
         values["survey.waves"] = sorted({0, end, d.follow_to_week})
     config = apply_overrides(config, values)
-    tasks = (delayed(run_design_row)(config, {k: row[k] for k in d.parameters}) for _, row in rows.iterrows())
+    varied = [*d.parameters, *(d.levers or {})]
+    tasks = (delayed(run_design_row)(config, {k: _plain(row[k]) for k in varied}) for _, row in rows.iterrows())
     gen = Parallel(n_jobs=config.run.workers, backend="loky", return_as="generator")(tasks)
     outputs = list(progress_bar(gen, len(rows), progress, f"design chunk {d.chunk}"))
     return pd.concat([rows.reset_index(drop=True), pd.DataFrame(outputs)], axis=1)
