@@ -109,6 +109,32 @@ def case_study_seconds() -> float:
         return time.perf_counter() - t
 
 
+def explorer_step_ms(steps: int = 10) -> float | None:
+    """One explorer step at 250 leaders: the model's week and both figures rendered as PNG (what
+    the page redraws), in ms; None without the explorer's dependencies."""
+    try:
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from experiments.app import ExplorerModel, network_figure, over_time_figure
+    except ImportError:
+        return None
+    model = ExplorerModel()
+    for _ in range(5):
+        model.step()
+    t = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+        for fig in (network_figure(model), over_time_figure(model)):
+            fig.savefig(io.BytesIO(), format="png")
+            plt.close(fig)
+    return (time.perf_counter() - t) / steps * 1000
+
+
 def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -159,6 +185,10 @@ def main() -> None:
         scaling = big["seconds"] / (base["seconds"] * big["n"] / base["n"])
         print(f"10,000 leaders: {scaling:.2f}x linear (target <= 1.5x: {verdict(scaling <= 1.5)}), "
               f"{big['peak_mb']:.0f} MB (target <= 1024 MB: {verdict(big['peak_mb'] <= 1024)})\n")
+    explorer = explorer_step_ms()
+    if explorer is not None:
+        print(f"explorer step (250 leaders, model + both figures as PNG): {explorer:.0f} ms; target <= 200 ms: "
+              f"{verdict(explorer <= 200)}\n")
     if not args.quick:
         t_case = case_study_seconds()
         print(f"case study (python -m experiments.run: 100 paired replicates, 2 workers): {t_case:.1f} s; "

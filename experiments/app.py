@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import mesa
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from experiments.config import apply_overrides
@@ -30,10 +31,10 @@ from sim.survey import expected_shares
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 LIVE_SURVEY = {
-    "say they have a strong network": "network_agree",
+    "say they have a strong network (as they report it)": "network_agree",
     "would say so from real change alone": "network_agree_real_change",
     "strongly agree they see the system better": "see_system_strongly_agree",
-    "disagree they can influence the system": "influence_disagree",
+    "disagree they can influence the system (lower is better)": "influence_disagree",
 }
 
 
@@ -52,6 +53,7 @@ class ExplorerModel(CollaborationModel):
                          interventions=list(config.interventions.values()), survey=config.survey, rng=int(rng))
         self.colour_by = colour_by
         self.layout = organisation_layout(self.leaders.org)
+        self.programme_last_week = config.programme_end
         self.live = self.live_survey()
         reporters = dict(self.datacollector.model_reporters)
         for label, key in LIVE_SURVEY.items():
@@ -71,49 +73,106 @@ class ExplorerModel(CollaborationModel):
         super().step()
 
 
-@solara.component
-def NetworkView(model: ExplorerModel):
-    """Strong ties (cross-organisation ones in red); nodes by organisation or by orientation."""
-    update_counter.get()
-    fig, ax = plt.subplots(figsize=(5.5, 5.5))
+DPI = 72
+"""Figures are redrawn every step: a screen resolution keeps a step (model and both figures) fast."""
+
+
+def network_figure(model: ExplorerModel):
+    """Strong ties (cross-organisation ones in red) as line collections, leaders coloured by
+    organisation (with a key) or by system orientation; participants ringed."""
+    from matplotlib.collections import LineCollection
+
+    fig, ax = plt.subplots(figsize=(6.2, 5.0), dpi=DPI)
+    fig.subplots_adjust(left=0.01, right=0.72, top=0.93, bottom=0.01)
     t = model.ties
     sel = t.w >= model.params.strong_tie
     pos = model.layout
-    for mask, colour, width in ((sel & ~t.cross, "#cccccc", 0.3), (sel & t.cross, "#b2182b", 0.9)):
-        for a, b in zip(t.u[mask], t.v[mask]):
-            ax.plot(*zip(pos[a], pos[b]), color=colour, lw=width, zorder=1)
+    for mask, colour, width, label in ((sel & ~t.cross, "#cccccc", 0.3, "strong tie inside an organisation"),
+                                       (sel & t.cross, "#b2182b", 0.9, "strong tie across organisations")):
+        segments = np.stack([pos[t.u[mask]], pos[t.v[mask]]], axis=1)
+        ax.add_collection(LineCollection(segments, colors=colour, linewidths=width, zorder=1, label=label))
     L = model.leaders
     if model.colour_by == "system orientation":
-        colours = dict(c=L.orientation, cmap="RdYlGn", vmin=0.2, vmax=0.8)
+        sc = ax.scatter(pos[:, 0], pos[:, 1], s=16, c=L.orientation, cmap="RdYlGn", vmin=0, vmax=1,
+                        edgecolors=np.where(L.participant, "black", "none"), linewidths=0.8, zorder=2)
+        fig.colorbar(sc, ax=ax, shrink=0.6, label="system orientation (0 own organisation first, 1 system first)")
     else:
-        colours = dict(c=L.org, cmap=plt.get_cmap("tab20", int(L.org.max()) + 1))
-    sc = ax.scatter(pos[:, 0], pos[:, 1], s=16, edgecolors=np.where(L.participant, "black", "none"),
-                    linewidths=0.8, zorder=2, **colours)
-    if model.colour_by == "system orientation":
-        fig.colorbar(sc, ax=ax, shrink=0.6, label="system orientation")
-    ax.set_title(f"week {model.week}: {int((sel & t.cross).sum())} strong cross-organisation ties")
+        cmap = plt.get_cmap("tab20", len(model.organisations.names))
+        ax.scatter(pos[:, 0], pos[:, 1], s=16, c=cmap(L.org), edgecolors=np.where(L.participant, "black", "none"),
+                   linewidths=0.8, zorder=2)
+        for k, name in enumerate(model.organisations.names):
+            ax.scatter([], [], s=16, color=cmap(k), label=name.replace("_", " "))
+    ax.scatter([], [], s=16, facecolors="white", edgecolors="black", label="programme participant")
+    ax.legend(fontsize=5.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_title(f"week {model.week}: {int((sel & t.cross).sum())} strong ties across organisations", fontsize=10)
+    ax.autoscale()
     ax.set_aspect("equal")
     ax.axis("off")
-    solara.FigureMatplotlib(fig)
+    return fig
+
+
+@solara.component
+def NetworkView(model: ExplorerModel):
+    update_counter.get()
+    fig = network_figure(model)
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, model.colour_by, id(model)])
+    plt.close(fig)
+
+
+def over_time_figure(model: ExplorerModel):
+    """Two panels against weeks: system-first choices, and the survey answers the cohort would give
+    now (as reported, and from real change alone)."""
+    df = model.datacollector.get_model_vars_dataframe()
+    weeks = np.arange(len(df))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), dpi=DPI)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.15, wspace=0.32)
+    ax = axes[0]
+    ax.plot(weeks, df["system_first_share"], color="#1b7837")
+    ax.set_ylabel("share of choices, last 4 weeks")
+    ax.set_title("How often leaders put the system first", fontsize=9)
+    ax = axes[1]
+    for label, colour, style in zip(LIVE_SURVEY, ("#1b7837", "#7fbc41", "#2166ac", "#d6604d"),
+                                    ("-", "--", "-", "-")):
+        ax.plot(weeks, df[label], color=colour, ls=style, label=label)
+    ax.set_ylabel("share of participants")
+    ax.set_title("What participants would answer now", fontsize=9)
+    ax.legend(fontsize=6.5, loc="best")
+    end = model.programme_last_week
+    for ax in axes:
+        ax.set_xlabel("week")
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        if end:
+            ax.axvspan(0, end, color="#fee08b", alpha=0.3, lw=0, label="_programme")
+    return fig
+
+
+@solara.component
+def OverTime(model: ExplorerModel):
+    update_counter.get()
+    fig = over_time_figure(model)
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, id(model)])
     plt.close(fig)
 
 
 @solara.component
 def Headline(model: ExplorerModel):
     update_counter.get()
+    # one page only: Mesa's page tabs ("Page 0") say nothing here
+    solara.Style(".v-tabs { display: none !important; }")
     live = model.live
     solara.Markdown(
-        f"**Week {model.week}.** Programme participants (ringed): "
-        f"{live['network_agree']:.0%} would say they have a strong network in the system "
-        f"({live['network_agree_real_change']:.0%} from real change alone; the rest is response shift, "
-        "an assumption from other studies, not a finding); "
+        f"**Week {model.week}** (the programme runs in the yellow band). Programme participants (ringed): "
+        f"{live['network_agree']:.0%} would say they have a strong network in the system; "
+        f"{live['network_agree_real_change']:.0%} would from real change alone (the rest is response shift, an "
+        "assumption from other studies, not a finding); "
         f"{live['influence_disagree']:.0%} would disagree that they can influence it. "
         f"System-first choices in the last month: {model.metrics['system_first_share']:.0%}."
     )
 
 
 model_params = {
-    "cohort_size": {"type": "SliderInt", "value": 60, "label": "People on the programme", "min": 0, "max": 120,
+    "cohort_size": {"type": "SliderInt", "value": 60, "label": "People on the programme", "min": 5, "max": 120,
                     "step": 5},
     "who_we_pick": {"type": "Select", "value": "at random", "label": "Who we pick", "values": list(WHO_WE_PICK)},
     "programme_months": {"type": "SliderInt", "value": 6, "label": "Programme length (months)", "min": 1, "max": 12,
@@ -127,11 +186,7 @@ model_params = {
     "rng": {"type": "InputText", "value": 42, "label": "Random seed"},
 }
 
-SystemFirstPlot = make_plot_component({"system_first_share": "#1b7837"})
-SurveyPlot = make_plot_component({label: colour for label, colour in
-                                  zip(LIVE_SURVEY, ("#1b7837", "#7fbc41", "#2166ac", "#d6604d"))})
-
 model = ExplorerModel()
-page = SolaraViz(model, components=[(NetworkView, 0), (Headline, 0), SystemFirstPlot, SurveyPlot],
-                 model_params=model_params, name="Collaboration explorer: a system leadership programme")
+page = SolaraViz(model, components=[Headline, NetworkView, OverTime], model_params=model_params,
+                 name="Collaboration explorer: a system leadership programme")
 page  # noqa: B018
