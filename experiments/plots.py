@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 
 import matplotlib.collections
+import matplotlib.lines
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -76,14 +78,31 @@ def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participant
         if f"{column}_low" in table:
             ax.errorbar(pos, mid, yerr=_yerr(mid, table[f"{column}_low"], table[f"{column}_high"]),
                         fmt="none", ecolor="black", capsize=3, lw=1)
-    labels = [f"{r['item'].replace('_', ' ')}\n{r['answer']}" for _, r in table.iterrows()]
-    ax.set_xticks(x, labels, fontsize=8)
-    ax.set_ylim(0, 1)
+    labels = [_survey_label(r["item"], r["answer"]) for _, r in table.iterrows()]
+    ax.set_xticks(x, labels, fontsize=7.5)
+    ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_ylabel("share of respondents")
+    ax.set_ylabel("share of participants answering so")
+    ax.set_xlabel("question, and the answers each figure counts")
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=7, ncols=2)
+    fig.text(0.01, -0.12, "Black lines: for the observed figure, the range it could take by chance with about 50 "
+             "respondents (Wilson 95%); for simulated ones,\nwhere 95% of simulated surveys fall. The hatched bar "
+             "includes response shift; only the gap between light green and grey is change the programme made.",
+             fontsize=7, color="#555555", va="top")
     return fig
+
+
+QUESTIONS = {"network": "\u201cI have a strong network\nin the system\u201d",
+             "see_system": "\u201cI have improved my ability\nto see the system\u201d",
+             "influence": "\u201cI can influence\nthe system\u201d"}
+
+
+def _survey_label(item: str, answer: str) -> str:
+    """The question quoted, then which answers the figure counts (and for influence, that lower is better)."""
+    words = answer.replace("agree or strongly agree", "agree or strongly agree").replace(",", ":")
+    extra = "\n(lower is better)" if item == "influence" else ""
+    return f"{QUESTIONS.get(item, item)}\n{words}{extra}"
 
 
 def _band(ax, d: pd.DataFrame, colour: str, label: str, dashed: bool = False):
@@ -93,28 +112,62 @@ def _band(ax, d: pd.DataFrame, colour: str, label: str, dashed: bool = False):
     ax.plot(mid.index, mid, color=colour, ls="--" if dashed else "-", label=label, lw=1.6)
 
 
+UNITS = {  # y-axis label and (for bounded scales) the full range of each metric of the over-time figure
+    "orientation": ("system orientation (0 = own organisation first, 1 = system first)", (0.0, 1.0)),
+    "system_first": ("share of collective-issue choices that put the system first", (0.0, 1.0)),
+    "strong_cross_ties": ("strong ties to other organisations, per leader", None),
+    "cross_org_trust": ("trust in partners in other organisations (0-1)", (0.0, 1.0)),
+    "listening": ("listening (0-1)", (0.0, 1.0)),
+}
+
+
 def time_series(results: pd.DataFrame, metrics: dict[str, str], programme_end: int | None = None):
-    """Weekly means with 95% bands across replicates: participants and non-participants
-    with the programme, and the same groups in the counterfactual (dashed)."""
+    """Weekly means with bands holding 95% of simulated futures: participants and
+    non-participants with the programme (solid), and the same people without it (dashed).
+    Bounded measures are drawn on their full scale, with an inset that zooms in on the lines."""
     _style()
     n = len(metrics)
     cols = min(n, 2)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(6.3 * cols, 3.6 * rows), squeeze=False)
     for ax, (metric, label) in zip(axes.ravel(), metrics.items()):
-        for group, name in (("participants", "participants"), ("others", "non-participants")):
-            m = results[results["metric"] == f"{metric}_{group}"]
-            _band(ax, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, programme")
-            _band(ax, m[m["arm"] == "counterfactual"], COLOURS["counterfactual"] if group == "others" else "#636363",
-                  f"{name}, counterfactual", dashed=True)
-        if programme_end:
-            ax.axvspan(0, programme_end, color="#fee08b", alpha=0.25, lw=0)
+        ylabel, full = UNITS.get(metric, (label, None))
+        targets = [ax]
+        if full is not None:
+            values = results[results["metric"].isin([f"{metric}_participants", f"{metric}_others"])]["value"]
+            if values.empty or values.max() - values.min() > 0.3 * (full[1] - full[0]):
+                full_range_only = True  # the lines already use the scale: no zoom needed
+            else:
+                full_range_only = False
+        if full is not None and not full_range_only:
+            inset = ax.inset_axes([0.55, 0.55, 0.42, 0.4])
+            targets.append(inset)
+        for target in targets:
+            for group, name in (("participants", "participants"), ("others", "non-participants")):
+                m = results[results["metric"] == f"{metric}_{group}"]
+                _band(target, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, with the programme")
+                _band(target, m[m["arm"] == "counterfactual"],
+                      COLOURS["counterfactual"] if group == "others" else "#636363",
+                      f"{name}, without it (dashed)", dashed=True)
+            if programme_end:
+                target.axvspan(0, programme_end, color="#fee08b", alpha=0.25, lw=0,
+                               label="the programme" if target is ax else None)
+        if full is not None:
+            ax.set_ylim(*full)
+        if full is not None and not full_range_only:
+            inset.set_title("zoomed in", fontsize=7)
+            inset.tick_params(labelsize=6)
+            ax.indicate_inset_zoom(inset, edgecolor="#888888")
         ax.set_title(label)
         ax.set_xlabel("week")
+        ax.set_ylabel(ylabel, fontsize=8)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    axes.ravel()[0].legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+    handles.append(matplotlib.patches.Patch(color="#999999", alpha=0.3))
+    labels.append("band: 95% of simulated futures")
+    fig.legend(handles, labels, loc="lower center", ncols=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -133,14 +186,16 @@ def organisation_layout(org: np.ndarray, seed: int = 0) -> np.ndarray:
 
 
 def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] | None = None):
-    """The leader network at two times: nodes coloured by organisation (participants
-    ringed), strong ties inside organisations faint, strong cross-organisation ties bold."""
+    """The leader network of one simulated future at two times: leaders coloured by organisation
+    (with a key; participants ringed), strong ties inside organisations faint, strong ties across
+    organisations bold; each title counts the strong ties across organisations among all leaders."""
     _style()
     keys = [k for k in snapshots if k.startswith("week_")]
     org = snapshots["org"]
+    names = snapshots.get("organisations") or [f"organisation {k + 1}" for k in range(int(org.max()) + 1)]
     pos = organisation_layout(org)
-    cmap = plt.get_cmap("tab20", int(org.max()) + 1)
-    fig, axes = plt.subplots(1, len(keys), figsize=(6 * len(keys), 6), squeeze=False)
+    cmap = plt.get_cmap("tab20", len(names))
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.6 * len(keys) + 2.2, 5.6), squeeze=False)
     for ax, key in zip(axes.ravel(), keys):
         u, v, w, cross = snapshots[key]
         sel = w >= strong
@@ -149,14 +204,22 @@ def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] 
             ax.add_collection(matplotlib.collections.LineCollection(segs, colors=colour, linewidths=width,
                                                                       alpha=alpha))
         part = snapshots.get("participant", np.zeros(org.size, bool))
-        ax.scatter(pos[:, 0], pos[:, 1], s=14, c=org, cmap=cmap, edgecolors=np.where(part, "black", "none"),
+        ax.scatter(pos[:, 0], pos[:, 1], s=14, color=cmap(org), edgecolors=np.where(part, "black", "none"),
                    linewidths=0.8, zorder=3)
         n_cross = int((sel & cross).sum())
         title = (titles or {}).get(key, key.replace("_", " "))
-        ax.set_title(f"{title}: {n_cross} strong cross-organisation ties")
+        ax.set_title(f"{title}:\n{n_cross} strong ties across organisations (all leaders)", fontsize=10)
         ax.set_aspect("equal")
         ax.axis("off")
-    fig.tight_layout()
+    handles = [matplotlib.lines.Line2D([], [], color="#b2182b", lw=1.2, label="strong tie across organisations"),
+               matplotlib.lines.Line2D([], [], color="#bdbdbd", lw=1, label="strong tie inside an organisation"),
+               matplotlib.lines.Line2D([], [], ls="", marker="o", mfc="white", mec="black", label="programme participant")]
+    handles += [matplotlib.lines.Line2D([], [], ls="", marker="o", color=cmap(k), label=str(n).replace("_", " "))
+                for k, n in enumerate(names)]
+    fig.legend(handles=handles, loc="center right", fontsize=7, frameon=False)
+    fig.text(0.01, 0.01, "One simulated future; the effects in the tables average over many.", fontsize=8,
+             color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1 - 2.0 / fig.get_size_inches()[0], 1))
     return fig
 
 
@@ -258,40 +321,68 @@ def effect_trajectories(results: pd.DataFrame, x: str, metrics):
     return fig
 
 
-def morris(indices: pd.DataFrame):
-    """Morris screening: mu* against sigma for each parameter, one panel per output."""
+def morris(indices: pd.DataFrame, label_top: int = 5):
+    """Morris screening: mu* (how much a parameter moves the output, on average) against sigma (how
+    much that depends on the other parameters), one panel per output; the `label_top` parameters
+    with the largest mu* are named in plain words."""
+    from experiments.glossary import plain_parameter
+
     _style()
     outputs = list(dict.fromkeys(indices["output"]))
-    fig, axes = _grid(len(outputs))
+    fig, axes = _grid(len(outputs), width=5.0, height=3.8)
     for ax, output in zip(axes, outputs):
         d = indices[indices["output"] == output]
         ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color=COLOURS["programme"],
                     ecolor="#999999", capsize=2)
-        for _, r in d.iterrows():
-            ax.annotate(r["parameter"].split(".")[-1], (r["mu_star"], r["sigma"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
-        ax.set_title(output.replace("_", " "))
-        ax.set_xlabel("mu* (mean |elementary effect|)")
-        ax.set_ylabel("sigma")
+        for k, (_, r) in enumerate(d.nlargest(label_top, "mu_star").iterrows()):
+            ax.annotate(plain_parameter(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=6.5,
+                        xytext=(4, 4 + 9 * (k % 3)), textcoords="offset points",
+                        arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
+        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=9)
+        ax.set_xlabel("mu*: average size of its effect")
+        ax.set_ylabel("sigma: how much that varies")
     fig.tight_layout()
     return fig
 
 
 def sobol(indices: pd.DataFrame):
-    """Sobol first-order (S1) and total (ST) indices with confidence intervals."""
+    """Sobol indices with 95% intervals: S1, the share of the output's variance a parameter explains
+    alone; ST, the share it is involved in (with interactions)."""
+    from experiments.glossary import plain_parameter
+
     _style()
     outputs = list(dict.fromkeys(indices["output"]))
-    fig, axes = _grid(len(outputs), width=5.0)
+    fig, axes = _grid(len(outputs), width=6.0, height=0.28 * indices["parameter"].nunique() + 1.5)
     for ax, output in zip(axes, outputs):
         d = indices[indices["output"] == output]
         y = np.arange(len(d))
-        ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], color=COLOURS["programme"], label="S1", capsize=2)
-        ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], color=COLOURS["non-participants"], label="ST", capsize=2)
-        ax.set_yticks(y, [p.split(".")[-1] for p in d["parameter"]], fontsize=7)
-        ax.set_title(output.replace("_", " "))
+        ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], color=COLOURS["programme"], label="S1 (alone)", capsize=2)
+        ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], color=COLOURS["non-participants"],
+                label="ST (with interactions)", capsize=2)
+        ax.set_yticks(y, [plain_parameter(p) for p in d["parameter"]], fontsize=6.5)
+        ax.set_xlabel("share of the output's variance")
+        ax.set_ylabel("parameter")
+        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+OUTPUT_WORDS = {
+    "system_first_effect": "system-first choices (effect)",
+    "issue_success_effect": "collective-issue success (effect)",
+    "cross_org_ties_effect": "participants' new ties across organisations",
+    "orientation_effect": "participants' orientation shift",
+    "cascade_effect": "non-participants' orientation shift (cascade)",
+    "network_agree_end": "'strong network': agree at the end (as reported)",
+    "network_agree_end_real_change": "'strong network': agree at the end (real change only)",
+    "see_system_end": "'see the system': strongly agree at the end",
+    "influence_disagree_end": "'can influence': disagree at the end",
+    "cross_org_ties_followup": "participants' ties left at the follow-up",
+    "network_agree_followup": "'strong network': agree at the follow-up",
+    "orientation_followup": "participants' orientation shift at the follow-up",
+    "issue_success_effect_followup": "collective-issue success after the programme (effect)",
+}
 
 
 def sobol_convergence(conv: pd.DataFrame, top: int = 5):

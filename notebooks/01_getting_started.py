@@ -19,11 +19,16 @@
 # This notebook runs the **case study**: a health and care partnership of 13
 # organisations and about 250 senior leaders, and a six-month system leadership
 # programme for 60 of them. The computer simulates the partnership's next two
-# years many times over, once **with** the programme and once **without** it,
-# using the same random events both times, so that any difference is the
-# programme's doing.
+# years many times over ("simulated futures"), once **with** the programme and
+# once **without** it, using the same random events both times, so that any
+# difference is the programme's doing.
+#
+# Every number below is an average over those simulated futures. Its interval
+# says how sure we are of that average, not how much one real partnership's
+# result could vary.
 #
 # You do not need to change anything: run each cell from the top (Shift+Enter).
+# The first cell takes under a minute.
 
 # %%
 import os
@@ -37,6 +42,9 @@ result = run_programme(repeats=REPEATS, years_followed=1 if QUICK else 2)
 
 # %% [markdown]
 # ## What the numbers say
+#
+# These sentences are written by the computer from the results, so they always
+# match the numbers further down.
 
 # %%
 print(result.headline())
@@ -58,21 +66,25 @@ print(result.headline())
 # reproduces what was seen. Only the gap between **light green and grey** is
 # change the programme made; the gap between hatched and light green is response
 # shift. How big that shift is cannot be learned from this case's figures: it is
-# set from studies of other programmes (see the table's `response_shift_share`
-# column and docs/calibration/identifiability.md). So do not read the hatched
-# bar's rise as the programme's effect.
+# set from studies of other programmes (see the last column of the table and
+# docs/calibration/identifiability.md). So do not read the hatched bar's rise as
+# the programme's effect. For the last question, "I can influence the system", a
+# **lower** bar is better: it counts people who disagree.
 
 # %%
 result.plot_survey();
 
 # %%
-result.survey_table[["item", "answer", "observed", "reported", "real_change", "counterfactual",
-                     "response_shift_share"]]
+result.survey_view()
 
+# %% [markdown]
 # ## Over time: who changes, and does it last?
 #
-# Solid lines are with the programme, dashed without; green is participants,
-# blue everyone else. The shaded yellow band is the six months of the programme.
+# Solid lines are with the programme, dashed lines the same people without it;
+# green is participants, blue everyone else. Each shaded band holds 95% of the
+# simulated futures. The pale yellow band is the six months of the programme.
+# Orientation and trust are drawn on their full 0-1 scale, with a zoomed-in inset
+# so the small differences can be seen without looking large.
 #
 # - **System orientation** is how much leaders weigh the whole system against
 #   their own organisation (0 to 1). Participants move during the programme; the
@@ -87,9 +99,12 @@ result.plot_over_time();
 # %% [markdown]
 # ## The network of leaders, before and after
 #
-# Each dot is a leader, coloured by organisation; participants have a black
-# ring. Grey lines are strong relationships inside an organisation, red lines
-# strong relationships **across** organisations: the ones a partnership needs.
+# One simulated future, drawn twice. Each dot is a leader, coloured by
+# organisation (the key names them); participants have a black ring. Grey lines
+# are strong relationships inside an organisation, red lines strong relationships
+# **across** organisations: the ones a partnership needs. The titles count the
+# red lines among all leaders, so they differ from the per-participant figure in
+# the sentences above.
 
 # %%
 result.plot_network();
@@ -98,9 +113,15 @@ result.plot_network();
 # ## The effects in numbers
 #
 # `effect` is "with the programme" minus "without", averaged over the simulated
-# futures; `low` and `high` give the 95% interval. Non-participants' rows are the
-# cascade; the later weeks show how much lasts.
+# futures; `low` and `high` give the 95% interval of that average.
+# Non-participants' rows are the cascade; the later weeks show how much lasts.
 
 # %%
 cols = ["outcome", "group", "week", "counterfactual", "effect", "low", "high"]
 result.effects[cols].round(3)
+
+# %% [markdown]
+# ## Share the result
+#
+# `result.report("case_study.html")` writes one self-contained web page with
+# these figures, tables and the assumptions behind them, to send to colleagues.

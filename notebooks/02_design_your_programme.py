@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -16,8 +18,11 @@
 #
 # Change **how many people** go on the programme, **who** you pick and **how long**
 # it runs, and compare each design with the programme as it was run in the case.
-# Every design is tested against the same simulated futures, so differences
-# between rows are the design's doing, not luck.
+# Every design meets the same simulated random events, so differences between
+# rows come from the design. One caution: a design that picks *other people* also
+# has *other people's* answers without the programme, so the "without programme"
+# column can differ between designs; compare each design's gain over its own
+# "without programme", not the raw percentages.
 #
 # The settings have plain names; the table below says what each one does.
 
@@ -26,7 +31,7 @@ import os
 
 import matplotlib.pyplot as plt
 
-from experiments.explore import compare, glossary
+from experiments.explore import compare, describe_comparison, glossary, plot_comparison
 
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"
 REPEATS = 3 if QUICK else 20
@@ -37,6 +42,7 @@ glossary()
 #
 # Edit this cell: each entry is a name you choose and the settings that differ
 # from the case (60 people, picked at random, six months, all components on).
+# Each design takes about ten seconds.
 
 # %%
 designs = {
@@ -52,27 +58,51 @@ if QUICK:
     designs = dict(list(designs.items())[:3])
 
 table = compare(designs, repeats=REPEATS, years_followed=1)
-table.round(3)
+shown = ["network agree at end (as reported)", "network agree at end (real change only)", "without programme",
+         "new cross-org ties per participant", "ties left a year on", "orientation shift, others"]
+table[shown].style.format({c: "{:.0%}" for c in shown[:3]} | {c: "{:+.3f}" for c in shown[3:]})
 
 # %% [markdown]
 # ## What the numbers say
 #
-# The next cell writes the comparison out in words, from the table above.
+# The next cell writes the comparison out in words, from the table above (with
+# the 95% intervals the table holds): "more" or "less" only where the two
+# designs' intervals do not overlap.
 
 # %%
-base = table.loc["as in the case"]
-for name, row in table.iterrows():
-    if name == "as in the case":
-        continue
-    d_ties = row["new cross-org ties per participant"] - base["new cross-org ties per participant"]
-    d_cascade = row["orientation shift, others"] - base["orientation shift, others"]
-    better = "more" if d_ties > 0 else "fewer"
-    print(f"- {name}: {abs(d_ties):.2f} {better} new cross-organisation relationships per participant "
-          f"than the case; the effect on colleagues who did not take part is "
-          f"{'larger' if d_cascade > 0 else 'smaller'} ({row['orientation shift, others']:+.3f} vs "
-          f"{base['orientation shift, others']:+.3f}).")
+for sentence in describe_comparison(table):
+    print(sentence)
+
+# %% [markdown]
+# The cascade (how far the programme's effect reaches leaders who did not take
+# part) for each design, with its 95% interval. The axis starts at zero: the
+# differences are small on the 0-1 orientation scale.
 
 # %%
-ax = table["orientation shift, others"].plot.barh(color="#2166ac")
-ax.set_xlabel("shift in system orientation of leaders who did NOT take part (the cascade)")
-plt.tight_layout()
+plot_comparison(table, "orientation shift, others");
+
+# %% [markdown]
+# ## Common mistakes, and what the computer says
+#
+# A setting that cannot work is refused with one line naming it, before anything
+# runs. Each line below is what you would see.
+
+# %%
+from experiments.explore import SettingError, run_programme
+
+mistakes = [
+    {"people_on_programme": "sixty"},
+    {"people_on_programme": 400},
+    {"people_on_programme": 0},
+    {"programme_months": 0},
+    {"programme_months": 36, "years_followed": 1},
+    {"workshops_per_month": 0},
+    {"who_we_pick": "our friends"},
+    {"alumni_follow_on": "yes"},
+]
+for settings in mistakes:
+    try:
+        run_programme(repeats=2, **settings)
+        print(f"{settings}: accepted")
+    except SettingError as error:
+        print(error)

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -14,16 +16,18 @@
 # %% [markdown]
 # # Sweep analysis (for researchers)
 #
-# Load a finished sweep, plot it, and read the sensitivity indices. A sweep is
-# run from the command line, e.g.
+# Load a finished sweep, plot it, and read the sensitivity indices and the
+# scenario discovery. A sweep is run from the command line, e.g.
 #
 # ```bash
 # python -m experiments.run -m experiment=cohort_size
 # python -m experiments.run -m experiment=sensitivity_morris
+# python -m experiments.run -m experiment=deep_uncertainty
 # ```
 #
-# and lands in `multirun/<label>/`. If the directory below does not exist yet,
-# this notebook runs a small version of each sweep first.
+# and lands in `multirun/<label>/`. If a directory below does not exist yet,
+# this notebook runs a small version of that sweep first, showing each finished
+# job as it goes (a few minutes in all).
 
 # %%
 import os
@@ -31,8 +35,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from experiments import plots
 from experiments.explore import load_sweep
+from experiments.glossary import plain_parameter
 
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"
 REPO = Path.cwd() if (Path.cwd() / "conf").is_dir() else Path.cwd().parent
@@ -40,15 +47,24 @@ ROOT = REPO / "multirun"
 SMALL = ["run.replicates=2", "run.weeks=30", "run.burn_in_weeks=20"] if QUICK else ["run.replicates=10"]
 
 
-def ensure(label, *args):
+def ensure(label, *args, jobs=None):
+    """The sweep's directory, running the sweep first if needed (a progress bar counts its jobs)."""
     d = ROOT / (label + ("_quick" if QUICK else ""))
     if not (d / "sweep_results.parquet").is_file():
-        subprocess.run([sys.executable, "-m", "experiments.run", "-m", f"experiment={label}", *SMALL, *args,
-                        f"run.label={d.name}"], cwd=REPO, check=True, capture_output=True)
+        cmd = [sys.executable, "-u", "-m", "experiments.run", "-m", f"experiment={label}", *args,
+               f"run.label={d.name}", f"hydra.sweep.dir={d}"]
+        with subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc, \
+                tqdm(total=jobs, desc=label, unit="job") as bar:
+            for line in proc.stdout:
+                if line.startswith("[done]"):
+                    bar.update(1)
+        if proc.returncode:
+            raise RuntimeError(f"the {label} sweep failed (run the command in a terminal to see why): {cmd}")
     return d
 
 
-cohort_dir = ensure("cohort_size", *(["intervention.leadership_programme.cohort_size=10,60"] if QUICK else []))
+cohort_dir = ensure("cohort_size", *SMALL, *(["intervention.leadership_programme.cohort_size=10,60"] if QUICK else []),
+                    jobs=2 if QUICK else 8)
 sweep = load_sweep(cohort_dir)
 sweep["results"].head()
 
@@ -73,16 +89,50 @@ table.pivot_table(index="intervention.leadership_programme.cohort_size", columns
 # %% [markdown]
 # ## Sensitivity: which parameters do the conclusions hang on?
 #
-# Morris screening ranks parameters by mu* (the mean absolute elementary effect);
-# a large sigma means the effect depends on other parameters (interactions or
-# non-linearity).
+# Morris screening moves one parameter at a time along random paths through
+# the parameter ranges:
+#
+# - **mu\*** is the average size of the change in an output when a parameter
+#   moves (whatever its direction): the larger, the more the output hangs on it.
+# - **sigma** is how much that change varies from place to place: a large sigma
+#   means the parameter's effect depends on the others (interactions) or is not
+#   a straight line.
+#
+# The plot names the five parameters with the largest mu\* in each panel.
 
 # %%
-morris_args = ["design.n=2", "design.chunk_size=18", "design.chunk=range(0,1)",
-               "run.replicates=1"] if QUICK else []
-morris_dir = ensure("sensitivity_morris", *morris_args)
+morris_args = ["design.n=2", "design.chunk_size=26", "design.chunk=range(0,1)",
+               "run.replicates=1", "run.burn_in_weeks=20"] if QUICK else ["run.replicates=2"]
+morris_dir = ensure("sensitivity_morris", *morris_args, jobs=1 if QUICK else 9)
 indices = load_sweep(morris_dir)["sensitivity"]
 plots.morris(indices);
 
 # %%
-indices.sort_values(["output", "mu_star"], ascending=[True, False]).groupby("output").head(3).round(4)
+top = indices.sort_values(["output", "mu_star"], ascending=[True, False]).groupby("output").head(3).copy()
+top["parameter"] = top["parameter"].map(plain_parameter)
+top.round(4)
+
+# %% [markdown]
+# Sobol indices (`experiment=sensitivity_sobol`, about 45 minutes) go further:
+# **S1** is the share of an output's variance a parameter explains on its own,
+# **ST** the share it is involved in once its interactions with the others are
+# counted; ST much larger than S1 means interactions matter. The committed
+# results, their convergence and the share of variance that is replicate noise
+# are in `docs/experiments.md`.
+#
+# ## Scenario discovery: where does the programme fail?
+#
+# `experiment=deep_uncertainty` runs every design of the programme in many
+# sampled futures; `experiments.discover` (PRIM) finds the regions of parameter
+# space where the programme fails to raise collective-issue success, or where
+# its relationships have faded by week 52. **Coverage** is the share of all
+# such futures that fall inside the box; **density** the share of the box's
+# futures that are such failures.
+
+# %%
+discover_args = (["design.n=3", "design.chunk_size=108", "design.chunk=range(0,1)", "run.burn_in_weeks=20"]
+                 if QUICK else [])
+deep_dir = ensure("deep_uncertainty", *discover_args, jobs=1 if QUICK else 30)
+from IPython.display import Markdown, display  # noqa: E402
+
+display(Markdown((deep_dir / "discovery.md").read_text()))

@@ -49,10 +49,19 @@ def test_split_sentence_adds_up():
 
 
 @pytest.mark.parametrize("settings,message", [
-    ({"programme_months": 0}, r"^programme_months=0: must be at least 0\.23 months \(one week\)$"),
-    ({"workshops_per_month": 0}, r"^workshops_per_month=0: must be a number of meetings per month in \(0, 4\.33\]"),
-    ({"years_followed": -1}, r"^years_followed=-1: must be at least 0\.019 years \(one week\)$"),
+    ({"programme_months": 0}, r"^programme_months=0: a programme lasts at least 1 month$"),
+    ({"workshops_per_month": 0}, r"^workshops_per_month=0: the cohort must meet at least once"),
+    ({"years_followed": -1}, r"^years_followed=-1: follow for at least a week"),
     ({"who_we_pick": "friends"}, r"^who_we_pick='friends': choose from "),
+    ({"people_on_programme": "sixty"}, r"^people_on_programme='sixty': give a whole number, e\.g\. 60$"),
+    ({"people_on_programme": 0}, r"^people_on_programme=0: at least 1 person must take part"),
+    ({"people_on_programme": 400}, r"^people_on_programme=400: more than the 234 eligible leaders"),
+    ({"programme_months": 36, "years_followed": 1}, r"^years_followed=1: shorter than the programme \(36 months\)"),
+    ({"mix_people_across_organisations": "yes"}, r"^mix_people_across_organisations='yes': give True or False$"),
+    ({"partnership": {"name": "tiny", "organisations": [{"name": "a", "type": "acute_trust", "anchor": 0.3,
+                                                          "leaders": {"chief_executive": 1, "executive": 3,
+                                                                      "director": 4}}]}},
+     r"^partnership='tiny': each collective issue involves 4 organisations"),
 ])
 def test_plain_settings_that_cannot_take_effect_are_errors(settings, message):
     with pytest.raises(ValueError, match=message):
@@ -73,3 +82,35 @@ def test_a_notebook_result_becomes_a_shareable_report(tmp_path):
     path = r.report(tmp_path / "design.html")
     text = path.read_text()
     assert "real change only" in text and "held out" in text and 'src="data:image/png;base64,' in text
+
+
+def test_decay_sentence_is_computed_from_the_numbers():
+    from experiments.explore import _decay_sentence
+
+    assert _decay_sentence({52: 0.12, 104: 0.02}, 2.0) == ("Afterwards 94% of that gain is gone by week 52; 99% of "
+                                                          "that gain is gone by week 104.")
+    assert _decay_sentence({52: 0.5}, float("nan")) == ""
+
+
+def test_no_sentence_of_the_headline_says_nan():
+    r = run_programme(repeats=2, years_followed=1.2, workers=2)
+    text = r.headline()
+    assert "nan" not in text.lower() and "gone by week 52" in text and "not a forecast" in text
+
+
+def test_describe_comparison_reads_its_own_table():
+    """Sentences come from the numbers: 'more' only where the intervals do not overlap."""
+    import pandas as pd
+
+    from experiments.explore import COMPARED, describe_comparison
+
+    def row(ties, left, cascade, width=0.01):
+        out = {}
+        for column, value in zip(COMPARED, (ties, left, 0.02, cascade)):
+            out.update({column: value, f"{column} low": value - width, f"{column} high": value + width})
+        return out
+
+    table = pd.DataFrame({"case": row(2.0, 0.4, 0.003), "brokers": row(2.6, 0.4, 0.0031)}).T
+    (text,) = describe_comparison(table)
+    assert text.startswith("- brokers, compared with case: more new strong ties")
+    assert "about the same of those ties left a year on" in text and "about the same shift" in text
