@@ -55,9 +55,10 @@ class RunSettings(Settings):
                           "user's choice")
     resume: bool = flag(True, "skip the job if its output directory holds complete output of the same config",
                         "user's choice")
-    assumption_curve: bool = flag(False, "with a leadership programme, also run its assumed content_influence "
-                                  "over the plausible range (0.1-0.5 baseline SD of attitude change) and print how "
-                                  "the orientation effect and the cascade follow it", "user's choice")
+    assumption_curve: bool = flag(False, "where the run has a leadership programme with system content, also run "
+                                  "its assumed content_influence over the plausible range (0.1-0.5 baseline SD of "
+                                  "attitude change) and print how the orientation effect and the cascade follow it "
+                                  "(elsewhere it says it does not apply)", "user's choice")
 
     @classmethod
     def from_dict(cls, values=None, prefix: str = "run"):

@@ -109,9 +109,11 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
             print(line)
     print()
     print(rests_on(config, table, effects, end))
-    if config.run.assumption_curve and "leadership_programme" in config.interventions:
-        curve = content_curve(config, end)
-        if curve is not None:
+    if config.run.assumption_curve:
+        curve = content_curve(config, end) if "leadership_programme" in config.interventions else None
+        if curve is None:
+            print("(run.assumption_curve: not applicable, this run has no leadership programme with system content)")
+        else:
             atomic_write_bytes(out / "content_influence_curve.csv", curve.to_csv(index=False).encode())
             files.append("content_influence_curve.csv")
     if figures:

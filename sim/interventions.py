@@ -364,6 +364,9 @@ class GovernanceAlignment(Settings):
         if weeks is not None and self.start_week > weeks:
             raise ConfigError(f"{prefix}.start_week={self.start_week}: after the run's last week ({weeks}); "
                               f"at most {weeks}")
+        if weeks is not None and self.start_week + self.ramp_weeks - 1 > weeks:
+            raise ConfigError(f"{prefix}.ramp_weeks={self.ramp_weeks}: the reform would not be fully phased in by "
+                              f"the run's last week ({weeks}); at most {weeks - self.start_week + 1}")
 
     def start(self, model) -> "RunningGovernance":
         return RunningGovernance(self, model.state.organisations.anchor.copy())
