@@ -65,7 +65,8 @@ def test_counterfactual_cascade_and_decay_are_reported(case):
 
 
 def test_results_do_not_depend_on_worker_count():
-    config = apply_overrides(compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10"]),
+    config = apply_overrides(compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10",
+                                             "intervention.leadership_programme.duration_weeks=4"]),
                              {"run.replicates": 2, "run.weeks": 8, "run.burn_in_weeks": 4, "run.base_seed": 5})
     one = run_replicates(config, {"label": "x"}, workers=1)
     two = run_replicates(config, {"label": "x"}, workers=2)
