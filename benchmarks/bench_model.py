@@ -115,12 +115,7 @@ def explorer_step_ms(steps: int = 10) -> float | None:
     try:
         import io
 
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        from experiments.app import ExplorerModel, network_figure, over_time_figure
+        from experiments.app import PNG, ExplorerModel, network_figure, over_time_figure
     except ImportError:
         return None
     model = ExplorerModel()
@@ -130,8 +125,7 @@ def explorer_step_ms(steps: int = 10) -> float | None:
     for _ in range(steps):
         model.step()
         for fig in (network_figure(model), over_time_figure(model)):
-            fig.savefig(io.BytesIO(), format="png")
-            plt.close(fig)
+            fig.savefig(io.BytesIO(), format="png", **PNG)
     return (time.perf_counter() - t) / steps * 1000
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 
-import matplotlib.pyplot as plt
+import matplotlib
 import matplotlib.ticker
 import mesa
 import numpy as np
 import solara
+from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -75,65 +76,97 @@ class ExplorerModel(CollaborationModel):
 
 DPI = 72
 """Figures are redrawn every step: a screen resolution keeps a step (model and both figures) fast."""
+PNG = {"pil_kwargs": {"compress_level": 1}}
+"""savefig options of the explorer's figures: light PNG compression (the image goes to a local browser)."""
 
 
-def network_figure(model: ExplorerModel):
+def _figure(model: ExplorerModel, key, build):
+    """The model's figure for `key`, built once by `build(model) -> (figure, update)` and then only
+    updated: axes, legends and layout are drawn up once, and a step changes only data artists."""
+    cache = model.__dict__.setdefault("_figures", {})
+    if key not in cache:
+        cache[key] = build(model)
+    fig, update = cache[key]
+    update(model)
+    return fig
+
+
+def network_figure(model: ExplorerModel) -> Figure:
     """Strong ties (cross-organisation ones in red) as line collections, leaders coloured by
     organisation (with a key) or by system orientation; participants ringed."""
+    return _figure(model, ("network", model.colour_by), _build_network)
+
+
+def _build_network(model: ExplorerModel):
     from matplotlib.collections import LineCollection
 
-    fig, ax = plt.subplots(figsize=(6.2, 5.0), dpi=DPI)
+    fig = Figure(figsize=(6.2, 5.0), dpi=DPI)
+    ax = fig.add_subplot()
     fig.subplots_adjust(left=0.01, right=0.72, top=0.93, bottom=0.01)
-    t = model.ties
-    sel = t.w >= model.params.strong_tie
     pos = model.layout
-    for mask, colour, width, label in ((sel & ~t.cross, "#cccccc", 0.3, "strong tie inside an organisation"),
-                                       (sel & t.cross, "#b2182b", 0.9, "strong tie across organisations")):
-        segments = np.stack([pos[t.u[mask]], pos[t.v[mask]]], axis=1)
-        ax.add_collection(LineCollection(segments, colors=colour, linewidths=width, zorder=1, label=label))
+    inside = LineCollection([], colors="#cccccc", linewidths=0.3, zorder=1, label="strong tie inside an organisation")
+    across = LineCollection([], colors="#b2182b", linewidths=0.9, zorder=1, label="strong tie across organisations")
+    ax.add_collection(inside)
+    ax.add_collection(across)
     L = model.leaders
-    if model.colour_by == "system orientation":
-        sc = ax.scatter(pos[:, 0], pos[:, 1], s=16, c=L.orientation, cmap="RdYlGn", vmin=0, vmax=1,
-                        edgecolors=np.where(L.participant, "black", "none"), linewidths=0.8, zorder=2)
-        fig.colorbar(sc, ax=ax, shrink=0.6, label="system orientation (0 own organisation first, 1 system first)")
+    by_orientation = model.colour_by == "system orientation"
+    if by_orientation:
+        dots = ax.scatter(pos[:, 0], pos[:, 1], s=16, c=L.orientation, cmap="RdYlGn", vmin=0, vmax=1,
+                          linewidths=0.8, zorder=2)
+        fig.colorbar(dots, ax=ax, orientation="horizontal", shrink=0.7, pad=0.02,
+                     label="system orientation (0 own organisation first, 1 system first)")
     else:
-        cmap = plt.get_cmap("tab20", len(model.organisations.names))
-        ax.scatter(pos[:, 0], pos[:, 1], s=16, c=cmap(L.org), edgecolors=np.where(L.participant, "black", "none"),
-                   linewidths=0.8, zorder=2)
+        cmap = matplotlib.colormaps["tab20"].resampled(len(model.organisations.names))
+        dots = ax.scatter(pos[:, 0], pos[:, 1], s=16, c=cmap(L.org), linewidths=0.8, zorder=2)
         for k, name in enumerate(model.organisations.names):
             ax.scatter([], [], s=16, color=cmap(k), label=name.replace("_", " "))
     ax.scatter([], [], s=16, facecolors="white", edgecolors="black", label="programme participant")
     ax.legend(fontsize=5.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    ax.set_title(f"week {model.week}: {int((sel & t.cross).sum())} strong ties across organisations", fontsize=10)
-    ax.autoscale()
+    title = ax.set_title("", fontsize=10)
+    margin = 0.05 * np.ptp(pos, axis=0).max()
+    ax.set_xlim(pos[:, 0].min() - margin, pos[:, 0].max() + margin)
+    ax.set_ylim(pos[:, 1].min() - margin, pos[:, 1].max() + margin)
     ax.set_aspect("equal")
     ax.axis("off")
-    return fig
+
+    def update(m: ExplorerModel) -> None:
+        t = m.ties
+        strong = t.w >= m.params.strong_tie
+        for artist, mask in ((inside, strong & ~t.cross), (across, strong & t.cross)):
+            artist.set_segments(np.stack([pos[t.u[mask]], pos[t.v[mask]]], axis=1))
+        if by_orientation:
+            dots.set_array(m.leaders.orientation)
+        dots.set_edgecolors(np.where(m.leaders.participant[:, None], (0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0, 0.0)))
+        title.set_text(f"week {m.week}: {int((strong & t.cross).sum())} strong ties across organisations")
+
+    return fig, update
 
 
 @solara.component
 def NetworkView(model: ExplorerModel):
     update_counter.get()
     fig = network_figure(model)
-    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, model.colour_by, id(model)])
-    plt.close(fig)
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, model.colour_by, id(model)], **PNG)
 
 
-def over_time_figure(model: ExplorerModel):
+def over_time_figure(model: ExplorerModel) -> Figure:
     """Two panels against weeks: system-first choices, and the survey answers the cohort would give
     now (as reported, and from real change alone)."""
-    df = model.datacollector.get_model_vars_dataframe()
-    weeks = np.arange(len(df))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), dpi=DPI)
+    return _figure(model, "over time", _build_over_time)
+
+
+def _build_over_time(model: ExplorerModel):
+    fig = Figure(figsize=(10, 3.4), dpi=DPI)
+    axes = fig.subplots(1, 2)
     fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.15, wspace=0.32)
     ax = axes[0]
-    ax.plot(weeks, df["system_first_share"], color="#1b7837")
+    (choices,) = ax.plot([], [], color="#1b7837")
     ax.set_ylabel("share of choices, last 4 weeks")
     ax.set_title("How often leaders put the system first", fontsize=9)
     ax = axes[1]
-    for label, colour, style in zip(LIVE_SURVEY, ("#1b7837", "#7fbc41", "#2166ac", "#d6604d"),
-                                    ("-", "--", "-", "-")):
-        ax.plot(weeks, df[label], color=colour, ls=style, label=label)
+    answers = {label: ax.plot([], [], color=colour, ls=style, label=label)[0]
+               for label, colour, style in zip(LIVE_SURVEY, ("#1b7837", "#7fbc41", "#2166ac", "#d6604d"),
+                                               ("-", "--", "-", "-"))}
     ax.set_ylabel("share of participants")
     ax.set_title("What participants would answer now", fontsize=9)
     ax.legend(fontsize=6.5, loc="best")
@@ -144,15 +177,24 @@ def over_time_figure(model: ExplorerModel):
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         if end:
             ax.axvspan(0, end, color="#fee08b", alpha=0.3, lw=0, label="_programme")
-    return fig
+
+    def update(m: ExplorerModel) -> None:
+        df = m.datacollector.get_model_vars_dataframe()
+        weeks = np.arange(len(df))
+        choices.set_data(weeks, df["system_first_share"].to_numpy())
+        for label, line in answers.items():
+            line.set_data(weeks, df[label].to_numpy())
+        for ax in axes:
+            ax.set_xlim(0, max(len(df) - 1, end or 0, 1))
+
+    return fig, update
 
 
 @solara.component
 def OverTime(model: ExplorerModel):
     update_counter.get()
     fig = over_time_figure(model)
-    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, id(model)])
-    plt.close(fig)
+    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, id(model)], **PNG)
 
 
 @solara.component
