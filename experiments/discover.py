@@ -34,6 +34,7 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -136,7 +137,7 @@ def figure(trajectories: dict[str, tuple[pd.DataFrame, int]]):
                    edgecolors="red", lw=1.5, label="chosen box")
         ax.set_xlabel("coverage (share of all cases of interest inside the box)")
         ax.set_ylabel("density (share of the box's cases that are of interest)")
-        ax.set_title(QUESTIONS[question], fontsize=9)
+        ax.set_title("\n".join(textwrap.wrap(QUESTIONS[question], 48)), fontsize=9)
         ax.set_xlim(0, 1.02)
         ax.set_ylim(0, 1.02)
         ax.legend(fontsize=7, loc="lower left")
