@@ -130,11 +130,15 @@ def time_series(results: pd.DataFrame, metrics: dict[str, str], programme_end: i
     cols = min(n, 2)
     rows = math.ceil(n / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(6.3 * cols, 3.6 * rows), squeeze=False)
+    wanted = [f"{metric}_{group}" for metric in metrics for group in ("participants", "others")]
+    # one pass over the (long) results: comparing its string column per line costs more than drawing
+    series = dict(tuple(results[results["metric"].isin(wanted)].groupby("metric", sort=False)))
+    empty = results.iloc[:0]
     for ax, (metric, label) in zip(axes.ravel(), metrics.items()):
         ylabel, full = UNITS.get(metric, (label, None))
         targets = [ax]
         if full is not None:
-            values = results[results["metric"].isin([f"{metric}_participants", f"{metric}_others"])]["value"]
+            values = pd.concat([series.get(f"{metric}_{g}", empty) for g in ("participants", "others")])["value"]
             if values.empty or values.max() - values.min() > 0.3 * (full[1] - full[0]):
                 full_range_only = True  # the lines already use the scale: no zoom needed
             else:
@@ -144,7 +148,7 @@ def time_series(results: pd.DataFrame, metrics: dict[str, str], programme_end: i
             targets.append(inset)
         for target in targets:
             for group, name in (("participants", "participants"), ("others", "non-participants")):
-                m = results[results["metric"] == f"{metric}_{group}"]
+                m = series.get(f"{metric}_{group}", empty)
                 _band(target, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, with the programme")
                 _band(target, m[m["arm"] == "counterfactual"],
                       COLOURS["counterfactual"] if group == "others" else "#636363",
