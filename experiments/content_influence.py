@@ -44,32 +44,42 @@ GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 
 @single_threaded
-def paired_orientation(config: CheckedConfig, seed: int, weeks: tuple[int, ...]) -> dict:
-    """One paired replicate: participants' and non-participants' mean orientation, programme minus
-    counterfactual, at `weeks`; and the SD of participants' orientation at week 0."""
+def paired_orientation(configs: list[CheckedConfig], seed: int, weeks: tuple[int, ...]) -> list[dict]:
+    """One paired replicate per configuration (the same seed; the configurations differ only in the
+    programme's content): participants' and non-participants' mean orientation, programme minus
+    counterfactual, at `weeks`; and the SD of participants' orientation at week 0. The burn-in and
+    the counterfactual do not depend on the content, so they run once and every programme arm
+    starts from the same burned-in state (common random numbers make this exact)."""
     last = max(weeks)
-    arms = {"programme": list(config.interventions.values()),
-            "counterfactual": list(counterfactual(config.interventions).values())}
-    means, shared, sd0 = {}, None, np.nan
-    for arm, interventions in arms.items():
+    shared = None
+
+    def arm(config: CheckedConfig, interventions: list) -> tuple[dict, float]:
+        nonlocal shared
         model = CollaborationModel(config.partnership, n_weeks=last, burn_in_weeks=config.run.burn_in_weeks,
-                                   behaviour=config.behaviour, mechanisms=config.mechanisms, interventions=interventions, rng=seed,
-                                   keep_burn_in=shared is None, start_state=shared)
+                                   behaviour=config.behaviour, mechanisms=config.mechanisms,
+                                   interventions=interventions, rng=seed, keep_burn_in=shared is None,
+                                   start_state=shared)
         if shared is None:
             shared = model.burn_in_state
         leaders = model.state.leaders
         p = leaders.participant.copy()
-        if arm == "programme":
-            sd0 = float(leaders.orientation[p].std())
+        sd0 = float(leaders.orientation[p].std())
+        means = {}
         for week in weeks:
             model.run_for(week - model.week)
             o = leaders.orientation
-            means[(arm, week)] = (float(o[p].mean()), float(o[~p].mean()))
-    out = {"baseline_sd": sd0}
-    for week in weeks:
-        on, off = means[("programme", week)], means[("counterfactual", week)]
-        out[f"participants_{week}"] = on[0] - off[0]
-        out[f"others_{week}"] = on[1] - off[1]
+            means[week] = (float(o[p].mean()), float(o[~p].mean()))
+        return means, sd0
+
+    programmes = [arm(config, list(config.interventions.values())) for config in configs]
+    off, _ = arm(configs[0], list(counterfactual(configs[0].interventions).values()))
+    out = []
+    for on, sd0 in programmes:
+        row = {"baseline_sd": sd0}
+        for week in weeks:
+            row[f"participants_{week}"] = on[week][0] - off[week][0]
+            row[f"others_{week}"] = on[week][1] - off[week][1]
+        out.append(row)
     return out
 
 
@@ -87,11 +97,11 @@ def curve(config: CheckedConfig, values=GRID, replicates: int = 20, weeks: tuple
     base_seed = config.run.base_seed if base_seed is None else base_seed
     seeds = [replicate_seed(base_seed, r) for r in range(replicates)]
     configs = {v: apply_overrides(config, {KEY: float(v)}) for v in values}
-    tasks = [delayed(paired_orientation)(configs[v], s, weeks) for v in values for s in seeds]
-    res = Parallel(n_jobs=workers, backend="loky")(tasks)
+    per_seed = Parallel(n_jobs=workers, backend="loky")(
+        delayed(paired_orientation)([configs[v] for v in values], s, weeks) for s in seeds)
     rows = []
     for i, v in enumerate(values):
-        part = pd.DataFrame(res[i * replicates:(i + 1) * replicates])
+        part = pd.DataFrame([runs[i] for runs in per_seed])
         sd = float(part["baseline_sd"].mean())
         for week in weeks:
             for group, label in (("participants", "participants"), ("others", "non-participants")):

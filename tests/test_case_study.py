@@ -126,3 +126,20 @@ def test_observed_figures_never_change_the_simulation(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(a / "summary.csv"), pd.read_csv(b / "summary.csv"))
     observed = {p: pd.read_csv(p / "survey_summary.csv").set_index("statistic")["observed"] for p in (a, b)}
     assert observed[a]["network_agree_end"] == 0.82 and observed[b]["network_agree_end"] == 0.3
+
+
+def test_content_curve_shares_burn_in_without_changing_any_value():
+    """The curve runs one burn-in and one counterfactual per seed for all values; each value's row
+    must equal that value run alone (it would not if one programme arm leaked into the next)."""
+    from experiments import content_influence
+
+    config = apply_overrides(compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10",
+                                              "intervention.leadership_programme.duration_weeks=6"]),
+                             {"run.weeks": 12, "run.burn_in_weeks": 6})
+    together = content_influence.curve(config, (0.5, 3.0), replicates=3, weeks=(12,))
+    for value in (0.5, 3.0):
+        alone = content_influence.curve(config, (value,), replicates=3, weeks=(12,))
+        pd.testing.assert_frame_equal(together[together["content_influence"] == value].reset_index(drop=True),
+                                      alone, check_exact=True)
+    assert (together[together["content_influence"] == 3.0]["effect"].to_numpy()
+            != together[together["content_influence"] == 0.5]["effect"].to_numpy()).any()
