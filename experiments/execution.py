@@ -109,11 +109,13 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
             networks["participant"] = model.state.leaders.participant.copy()
             networks["organisations"] = list(model.state.organisations.names)
         frames.append(tidy(model.datacollector.model_vars, replicate, seed, {**groups, "arm": arm}))
-        s = model.survey.frame()
-        s.insert(0, "arm", arm)
-        s.insert(0, "seed", np.int64(seed))
-        s.insert(0, "replicate", np.int64(replicate))
-        surveys.append(s)
+        answers = model.survey.frame()
+        n = len(answers)
+        # built as one frame: DataFrame.insert on the answers' object columns copied them three times
+        surveys.append(pd.DataFrame({"replicate": np.full(n, replicate, np.int64),
+                                     "seed": np.full(n, seed, np.int64),
+                                     "arm": np.full(n, arm, dtype=object),
+                                     **{column: answers[column].to_numpy() for column in answers.columns}}))
     return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks)
 
 
