@@ -113,9 +113,7 @@ def explorer_step_ms(steps: int = 10) -> float | None:
     """One explorer step at 250 leaders: the model's week and both figures rendered as PNG (what
     the page redraws), in ms; None without the explorer's dependencies."""
     try:
-        import io
-
-        from experiments.app import PNG, ExplorerModel, network_figure, over_time_figure
+        from experiments.app import ExplorerModel, network_png, over_time_png
     except ImportError:
         return None
     model = ExplorerModel()
@@ -124,8 +122,7 @@ def explorer_step_ms(steps: int = 10) -> float | None:
     t = time.perf_counter()
     for _ in range(steps):
         model.step()
-        for fig in (network_figure(model), over_time_figure(model)):
-            fig.savefig(io.BytesIO(), format="png", **PNG)
+        network_png(model), over_time_png(model)
     return (time.perf_counter() - t) / steps * 1000
 
 

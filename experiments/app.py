@@ -11,14 +11,18 @@ of the leadership programme exposed as plain keyword arguments.
 
 from __future__ import annotations
 
+import io
 import logging
 
 import matplotlib
 import matplotlib.ticker
 import mesa
 import numpy as np
+import PIL.Image
 import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
@@ -76,38 +80,71 @@ class ExplorerModel(CollaborationModel):
 
 DPI = 72
 """Figures are redrawn every step: a screen resolution keeps a step (model and both figures) fast."""
-PNG = {"pil_kwargs": {"compress_level": 1}}
-"""savefig options of the explorer's figures: light PNG compression (the image goes to a local browser)."""
 
 
-def _figure(model: ExplorerModel, key, build):
-    """The model's figure for `key`, built once by `build(model) -> (figure, update)` and then only
-    updated: axes, legends and layout are drawn up once, and a step changes only data artists."""
+class _LiveFigure:
+    """A figure whose axes, ticks, keys and labels do not change while its `moving` artists (lines,
+    dots, a title) do. `png()` draws the still part once, keeps it as a bitmap, and then on each
+    call pastes it back and draws only the moving artists on it (matplotlib's blitting)."""
+
+    def __init__(self, fig: Figure, moving: list, update):
+        self.fig, self.moving, self.update = fig, moving, update
+        self.canvas = FigureCanvasAgg(fig)
+        self.still = None
+
+    def png(self) -> bytes:
+        if self.still is None:
+            for artist in self.moving:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.still = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in self.moving:
+                artist.set_visible(True)
+        else:
+            self.canvas.restore_region(self.still)
+        for artist in self.moving:
+            self.fig.draw_artist(artist)
+        out = io.BytesIO()
+        PIL.Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(out, format="png", compress_level=1)
+        return out.getvalue()
+
+
+def _live(model: ExplorerModel, key, build) -> _LiveFigure:
+    """The model's live figure for `key` (built once by `build(model)`), updated to this week."""
     cache = model.__dict__.setdefault("_figures", {})
     if key not in cache:
-        cache[key] = build(model)
-    fig, update = cache[key]
-    update(model)
-    return fig
+        cache[key] = _LiveFigure(*build(model))
+    live = cache[key]
+    live.update(model)
+    return live
 
 
 def network_figure(model: ExplorerModel) -> Figure:
-    """Strong ties (cross-organisation ones in red) as line collections, leaders coloured by
+    """Strong ties (cross-organisation ones in red) as lines, leaders coloured by
     organisation (with a key) or by system orientation; participants ringed."""
-    return _figure(model, ("network", model.colour_by), _build_network)
+    return _live(model, ("network", model.colour_by), _build_network).fig
+
+
+def network_png(model: ExplorerModel) -> bytes:
+    """The network figure at this week as PNG, drawing only what changed since the still part."""
+    return _live(model, ("network", model.colour_by), _build_network).png()
+
+
+def _segments(pos: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of the segments pos[u]-pos[v] as one polyline broken by NaNs (one path to draw,
+    not one per tie)."""
+    xy = np.full((3 * u.size, 2), np.nan)
+    xy[0::3], xy[1::3] = pos[u], pos[v]
+    return xy[:, 0], xy[:, 1]
 
 
 def _build_network(model: ExplorerModel):
-    from matplotlib.collections import LineCollection
-
     fig = Figure(figsize=(6.2, 5.0), dpi=DPI)
     ax = fig.add_subplot()
     fig.subplots_adjust(left=0.01, right=0.72, top=0.93, bottom=0.01)
     pos = model.layout
-    inside = LineCollection([], colors="#cccccc", linewidths=0.3, zorder=1, label="strong tie inside an organisation")
-    across = LineCollection([], colors="#b2182b", linewidths=0.9, zorder=1, label="strong tie across organisations")
-    ax.add_collection(inside)
-    ax.add_collection(across)
+    (inside,) = ax.plot([], [], color="#cccccc", lw=0.3, zorder=1, label="strong tie inside an organisation")
+    (across,) = ax.plot([], [], color="#b2182b", lw=0.9, zorder=1, label="strong tie across organisations")
     L = model.leaders
     by_orientation = model.colour_by == "system orientation"
     if by_orientation:
@@ -118,11 +155,16 @@ def _build_network(model: ExplorerModel):
     else:
         cmap = matplotlib.colormaps["tab20"].resampled(len(model.organisations.names))
         dots = ax.scatter(pos[:, 0], pos[:, 1], s=16, c=cmap(L.org), linewidths=0.8, zorder=2)
-        for k, name in enumerate(model.organisations.names):
-            ax.scatter([], [], s=16, color=cmap(k), label=name.replace("_", " "))
-    ax.scatter([], [], s=16, facecolors="white", edgecolors="black", label="programme participant")
-    ax.legend(fontsize=5.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    title = ax.set_title("", fontsize=10)
+    # the key's markers are free-standing Line2D handles: empty scatters in the axes cost a draw each
+    key = [inside, across]
+    if not by_orientation:
+        key += [Line2D([], [], ls="", marker="o", ms=4, color=cmap(k), label=name.replace("_", " "))
+                for k, name in enumerate(model.organisations.names)]
+    key.append(Line2D([], [], ls="", marker="o", ms=4, markerfacecolor="white", markeredgecolor="black",
+                      label="programme participant"))
+    ax.legend(handles=key, fontsize=5.5, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    # a figure text at a fixed place (an axes title is placed during the axes' own draw)
+    title = fig.text(0.36, 0.965, "", fontsize=10, ha="center", va="top")
     margin = 0.05 * np.ptp(pos, axis=0).max()
     ax.set_xlim(pos[:, 0].min() - margin, pos[:, 0].max() + margin)
     ax.set_ylim(pos[:, 1].min() - margin, pos[:, 1].max() + margin)
@@ -132,33 +174,38 @@ def _build_network(model: ExplorerModel):
     def update(m: ExplorerModel) -> None:
         t = m.ties
         strong = t.w >= m.params.strong_tie
-        for artist, mask in ((inside, strong & ~t.cross), (across, strong & t.cross)):
-            artist.set_segments(np.stack([pos[t.u[mask]], pos[t.v[mask]]], axis=1))
+        for line, mask in ((inside, strong & ~t.cross), (across, strong & t.cross)):
+            line.set_data(*_segments(pos, t.u[mask], t.v[mask]))
         if by_orientation:
             dots.set_array(m.leaders.orientation)
         dots.set_edgecolors(np.where(m.leaders.participant[:, None], (0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 0.0, 0.0)))
         title.set_text(f"week {m.week}: {int((strong & t.cross).sum())} strong ties across organisations")
 
-    return fig, update
+    return fig, [inside, across, dots, title], update
 
 
 @solara.component
 def NetworkView(model: ExplorerModel):
     update_counter.get()
-    fig = network_figure(model)
-    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, model.colour_by, id(model)], **PNG)
+    png = solara.use_memo(lambda: network_png(model), dependencies=[model.week, model.colour_by, id(model)])
+    solara.Image(png, format="png")
 
 
 def over_time_figure(model: ExplorerModel) -> Figure:
     """Two panels against weeks: system-first choices, and the survey answers the cohort would give
     now (as reported, and from real change alone)."""
-    return _figure(model, "over time", _build_over_time)
+    return _live(model, "over time", _build_over_time).fig
+
+
+def over_time_png(model: ExplorerModel) -> bytes:
+    """The over-time figure at this week as PNG, drawing only the lines on the still axes."""
+    return _live(model, "over time", _build_over_time).png()
 
 
 def _build_over_time(model: ExplorerModel):
-    fig = Figure(figsize=(10, 3.4), dpi=DPI)
+    fig = Figure(figsize=(10, 4.2), dpi=DPI)
     axes = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.15, wspace=0.32)
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.92, bottom=0.36, wspace=0.32)
     ax = axes[0]
     (choices,) = ax.plot([], [], color="#1b7837")
     ax.set_ylabel("share of choices, last 4 weeks")
@@ -169,10 +216,13 @@ def _build_over_time(model: ExplorerModel):
                                                ("-", "--", "-", "-"))}
     ax.set_ylabel("share of participants")
     ax.set_title("What participants would answer now", fontsize=9)
-    ax.legend(fontsize=6.5, loc="best")
+    # below the panel, in a fixed place: "best" searches the lines on every redraw
+    ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncols=1, frameon=False)
     end = model.programme_last_week
     for ax in axes:
         ax.set_xlabel("week")
+        # the whole run from the start: the axes (and their tick labels) stay put while the lines grow
+        ax.set_xlim(0, max(model.n_weeks, end or 0))
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         if end:
@@ -184,17 +234,15 @@ def _build_over_time(model: ExplorerModel):
         choices.set_data(weeks, df["system_first_share"].to_numpy())
         for label, line in answers.items():
             line.set_data(weeks, df[label].to_numpy())
-        for ax in axes:
-            ax.set_xlim(0, max(len(df) - 1, end or 0, 1))
 
-    return fig, update
+    return fig, [choices, *answers.values()], update
 
 
 @solara.component
 def OverTime(model: ExplorerModel):
     update_counter.get()
-    fig = over_time_figure(model)
-    solara.FigureMatplotlib(fig, format="png", dependencies=[model.week, id(model)], **PNG)
+    png = solara.use_memo(lambda: over_time_png(model), dependencies=[model.week, id(model)])
+    solara.Image(png, format="png")
 
 
 @solara.component

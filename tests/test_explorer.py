@@ -39,6 +39,31 @@ def test_explorer_model_runs_and_reports_live_survey():
     assert df[network].iloc[13] > df[network].iloc[0]
 
 
+
+@pytest.mark.parametrize("colour_by", ["organisation", "system orientation"])
+def test_explorer_draws_only_what_moves_and_the_picture_is_the_full_one(colour_by):
+    """The explorer's PNGs paste a still background and draw the moving artists on it; after some
+    weeks each must equal a full draw of the same figure (a moving artist left out of the list, or
+    drawn where the full draw would not put it, makes them differ)."""
+    pytest.importorskip("solara", reason="needs mesa[viz] (the [notebooks] extra)")
+    import io
+
+    import PIL.Image
+
+    from experiments.app import ExplorerModel, network_figure, network_png, over_time_figure, over_time_png
+
+    m = ExplorerModel(colour_by=colour_by, burn_in_weeks=8)
+    for _ in range(12):
+        m.step()
+        live = {"network": network_png(m), "over time": over_time_png(m)}
+    for name, fig in (("network", network_figure(m)), ("over time", over_time_figure(m))):
+        full = io.BytesIO()
+        fig.savefig(full, format="png", dpi=fig.dpi)
+        a = np.asarray(PIL.Image.open(io.BytesIO(live[name])).convert("RGB"), dtype=int)
+        b = np.asarray(PIL.Image.open(full).convert("RGB"), dtype=int)
+        assert a.shape == b.shape, name
+        assert (np.abs(a - b).sum(axis=-1) > 30).mean() < 0.001, name
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
