@@ -257,9 +257,10 @@ def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, ad
 
 
 @njit(cache=True)
-def _observe(pos, neg, trust, propensity, u, v, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
-    """Trust evidence from simultaneous observations (a cell seen twice is forgotten twice and
-    gains both), then the trust of every touched direction."""
+def add_evidence(pos, neg, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
+    """Simultaneous observations into (pos, neg) evidence cells: every observed cell is forgotten
+    (x forgetting ** weight, once per sighting), then each sighting adds weight x gain x perceived
+    positive and weight x loss_aversion x (1 - perceived) negative evidence (docs/ODD.md, trust)."""
     decay = forgetting ** weight
     for i in range(rows.size):
         pos[rows[i], cols[i]] *= decay
@@ -267,6 +268,13 @@ def _observe(pos, neg, trust, propensity, u, v, rows, cols, perceived, weight, f
     for i in range(rows.size):
         pos[rows[i], cols[i]] += weight * gain[i] * perceived[i]
         neg[rows[i], cols[i]] += weight * loss_aversion * (1.0 - perceived[i])
+
+
+@njit(cache=True)
+def _observe(pos, neg, trust, propensity, u, v, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
+    """Trust evidence from simultaneous observations (a cell seen twice is forgotten twice and
+    gains both), then the trust of every touched direction."""
+    add_evidence(pos, neg, rows, cols, perceived, weight, forgetting, loss_aversion, gain)
     for i in range(rows.size):
         r, c = rows[i], cols[i]
         p = propensity[u[r]] if c == 0 else propensity[v[r]]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.network import _observe
+from sim.network import _observe, add_evidence
 from sim.state import Process
 
 
@@ -45,17 +45,6 @@ def update_evidence(trust_pos: np.ndarray, trust_neg: np.ndarray, perceived: np.
     return pos, neg
 
 
-@njit(cache=True)
-def _apply(pos, neg, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
-    decay = forgetting ** weight
-    for i in range(rows.size):
-        pos[rows[i], cols[i]] *= decay
-        neg[rows[i], cols[i]] *= decay
-    for i in range(rows.size):
-        pos[rows[i], cols[i]] += weight * gain[i] * perceived[i]
-        neg[rows[i], cols[i]] += weight * loss_aversion * (1.0 - perceived[i])
-
-
 def apply_observations(trust_pos: np.ndarray, trust_neg: np.ndarray, rows: np.ndarray, cols: np.ndarray,
                        perceived: np.ndarray, weight: float, forgetting: float,
                        loss_aversion: float, gain: np.ndarray | float = 1.0) -> None:
@@ -66,7 +55,7 @@ def apply_observations(trust_pos: np.ndarray, trust_neg: np.ndarray, rows: np.nd
     """
     rows = np.asarray(rows, np.int64)
     gain = np.broadcast_to(np.asarray(gain, float), rows.shape).astype(float)
-    _apply(trust_pos, trust_neg, rows, np.asarray(cols, np.int64), np.asarray(perceived, float), float(weight),
+    add_evidence(trust_pos, trust_neg, rows, np.asarray(cols, np.int64), np.asarray(perceived, float), float(weight),
            float(forgetting), float(loss_aversion), gain)
 
 
@@ -92,7 +81,7 @@ def _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, 
     ob = np.empty(n, np.int64)
     for i in range(n):
         oa[i], ob[i] = org[observers[i]], org[partners[i]]
-    _apply(org_pos, org_neg, oa, ob, actions, 1.0, forgetting, loss_aversion, ones)
+    add_evidence(org_pos, org_neg, oa, ob, actions, 1.0, forgetting, loss_aversion, ones)
     m = conduct_rows.size
     if m:
         gain = np.empty(m)
