@@ -28,14 +28,18 @@ def _efficacy_step(efficacy, who, success, rate):
         gain[i] = rate * ((1.0 if success[i] else 0.0) - efficacy[who[i]])
     for i in range(who.size):
         out[who[i]] += gain[i]
-    return np.minimum(np.maximum(out, 0.0), 1.0)
+    for i in range(out.size):
+        out[i] = min(max(out[i], 0.0), 1.0)
+    return out
 
 
 @njit(cache=True)
 def _efficacy_in_place(efficacy, gain, who, success, rate):
     """In place: the smoothing step, and the programme gain still in each updated leader's
     efficacy shrinks by the same factor (e = base + g -> base' + (1 - rate) g)."""
-    efficacy[:] = _efficacy_step(efficacy, who, success, rate)
+    new = _efficacy_step(efficacy, who, success, rate)
+    for i in range(efficacy.size):  # a loop: efficacy[:] = new would compile a shape check
+        efficacy[i] = new[i]
     updates = np.zeros(efficacy.size, np.int64)  # m updates in one week are simultaneous: 1 - m rate
     for i in range(who.size):
         updates[who[i]] += 1

@@ -30,7 +30,9 @@ from numba import njit
 from sim.state import Process
 from sim.streams import base_state, entity_state, next_uniform, poisson_from_uniform
 
-COUNT, COMPOSITION, CHOICE = 1, 2, 3
+# purposes of the draws, as int64 (a plain int constant would make numba compile a copy of the
+# callee per value)
+COUNT, COMPOSITION, CHOICE = np.int64(1), np.int64(2), np.int64(3)
 
 
 @njit(cache=True)
@@ -40,7 +42,7 @@ def draw_issues(key, clock, rate, k, org_start, org_size):
     The number is Poisson(rate); each issue draws k distinct organisations (a partial
     Fisher-Yates shuffle) and a uniformly drawn leader of each (leaders are numbered
     organisation by organisation)."""
-    st = entity_state(base_state(key, COUNT, clock), 0)
+    st = entity_state(base_state(key, COUNT, clock), np.int64(0))
     st, u = next_uniform(st)
     n_issues = poisson_from_uniform(u, rate)
     n_orgs = org_start.size
@@ -158,8 +160,8 @@ def _pairs_after(reps, conv_a, conv_b):
     n_conv = conv_a.size
     a = np.empty(n_conv + n_issues * k * (k - 1), np.int64)
     b = np.empty(a.size, np.int64)
-    a[:n_conv] = conv_a
-    b[:n_conv] = conv_b
+    for i in range(n_conv):  # a loop: a slice assignment's shape check costs about 2 s of compile time
+        a[i], b[i] = conv_a[i], conv_b[i]
     m = n_conv
     for q in range(n_issues):
         for i in range(k):

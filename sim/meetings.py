@@ -26,8 +26,9 @@ from numba import njit
 from sim.state import Process
 from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_from_uniform
 
-# purposes of the draws (each stream has its own key, so purposes need only differ within a stream)
-FORUM, TIE_USE, INTRODUCTION, ENCOUNTER, TIE_THINNING = 1, 2, 3, 4, 5
+# purposes of the draws (each stream has its own key, so purposes need only differ within a stream), as
+# int64: a plain int constant would make numba compile a copy of the callee per value
+FORUM, TIE_USE, INTRODUCTION, ENCOUNTER, TIE_THINNING = (np.int64(p) for p in (1, 2, 3, 4, 5))
 
 
 @dataclass

@@ -90,9 +90,15 @@ def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, 
                 if x != y:
                     total += (org_pos[x, y] + 2.0 * org_prior) / (org_pos[x, y] + org_neg[x, y] + 2.0)
         interorg = total / (k * (k - 1))
-    ties = np.array([all_trust / all_n if all_n else propensity.mean(), share,
-                     2.0 * share - 1.0 if n_strong else -1.0, float(bridges), float(n_cross), float(count),
-                     interorg])
+    # plain loops and assignments here: numpy reductions and np.array([...]) each add compile time
+    mean_propensity = 0.0
+    for i in range(n):
+        mean_propensity += propensity[i]
+    mean_propensity /= n
+    ties = np.empty(7)
+    ties[0] = all_trust / all_n if all_n else mean_propensity
+    ties[1], ties[2] = share, 2.0 * share - 1.0 if n_strong else -1.0
+    ties[3], ties[4], ties[5], ties[6] = float(bridges), float(n_cross), float(count), interorg
     groups = np.zeros((2, 6))
     size = np.zeros(2)
     t_sum = np.zeros(2)
@@ -140,9 +146,13 @@ def _rates(slot, contributed, success, reps, participant, counts, rates):
     for row in range(8):
         counts[row, slot] = week[row]
     for j, (num, den) in enumerate(((1, 0), (3, 2), (5, 4), (7, 6))):
-        total = counts[den].sum()
+        total = 0.0
+        events = 0.0
+        for s in range(counts.shape[1]):
+            total += counts[den, s]
+            events += counts[num, s]
         if total > 0:
-            rates[j] = counts[num].sum() / total
+            rates[j] = events / total
 
 
 @njit(cache=True)

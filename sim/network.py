@@ -25,6 +25,9 @@ from sim.streams import mix64
 
 _EMPTY = -1
 _DELETED = -2
+_U_END, _V_END = np.int64(0), np.int64(1)
+"""Which end of a tie an adjacency entry belongs to (int64: a plain int constant would make numba
+compile a copy of the callee per value)."""
 
 BITSET_MAX = 2048
 """Up to this many leaders, embeddedness uses a bitset of strong contacts per leader
@@ -127,8 +130,8 @@ def _adj_drop(adj, deg, at, u, node, row, side):
 def _rebuild_adjacency(adj, deg, at, u, v, count):
     deg[:] = 0
     for r in range(count):
-        _adj_add(adj, deg, at, u[r], v[r], r, 0)
-        _adj_add(adj, deg, at, v[r], u[r], r, 1)
+        _adj_add(adj, deg, at, u[r], v[r], r, _U_END)
+        _adj_add(adj, deg, at, v[r], u[r], r, _V_END)
 
 
 @njit(cache=True)
@@ -220,8 +223,8 @@ def _ensure(a, b, start, n, u, v, w, pos, neg, trust, cross, embedded, org, prop
             else:
                 embedded[r] = _share_sorted(lo, hi, snap_indptr, snap_ids)
             _store(index, key, r)
-            _adj_add(adj, deg, at, lo, hi, r, 0)
-            _adj_add(adj, deg, at, hi, lo, r, 1)
+            _adj_add(adj, deg, at, lo, hi, r, _U_END)
+            _adj_add(adj, deg, at, hi, lo, r, _V_END)
         rows[i] = r
         cols[i] = 0 if a[i] < b[i] else 1
     return rows, cols, count, a.size
@@ -238,8 +241,8 @@ def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, ad
             r += 1
             continue
         index[_slot_index(index, u[r] * n + v[r]), 0] = _DELETED
-        _adj_drop(adj, deg, at, u, u[r], r, 0)
-        _adj_drop(adj, deg, at, u, v[r], r, 1)
+        _adj_drop(adj, deg, at, u, u[r], r, _U_END)
+        _adj_drop(adj, deg, at, u, v[r], r, _V_END)
         deleted += 1
         last = count - 1
         if last != r:

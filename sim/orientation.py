@@ -88,7 +88,9 @@ def _small_wins(orientation, who, success, win, fail):
         gain[i] = win * (1.0 - x) if success[i] else -fail * x
     for i in range(who.size):
         o[who[i]] += gain[i]
-    return np.minimum(np.maximum(o, 0.0), 1.0)
+    for i in range(o.size):
+        o[i] = min(max(o[i], 0.0), 1.0)
+    return o
 
 
 def small_wins(orientation: np.ndarray, who: np.ndarray, success: np.ndarray, win: float,
@@ -106,7 +108,9 @@ def _orientation_week(orientation, lam, org, org_anchor, u, v, w, trust, count, 
     for i in range(orientation.size):
         orientation[i] += rate * (target[i] - orientation[i])
     if who.size:
-        orientation[:] = _small_wins(orientation, who, won, win, fail)
+        moved = _small_wins(orientation, who, won, win, fail)
+        for i in range(orientation.size):  # a loop, not orientation[:] = moved (see sim.efficacy)
+            orientation[i] = moved[i]
 
 
 @njit(cache=True)
@@ -131,7 +135,9 @@ def _bounded_week(orientation, a, b, bound, rate, self_weight, pull, who, won, w
         if pull[i] > 0 and 1.0 - orientation[i] < bound:
             orientation[i] += rate * pull[i] / (self_weight + pull[i]) * (1.0 - orientation[i])
     if who.size:
-        orientation[:] = _small_wins(orientation, who, won, win, fail)
+        moved = _small_wins(orientation, who, won, win, fail)
+        for i in range(orientation.size):  # a loop, not orientation[:] = moved (see sim.efficacy)
+            orientation[i] = moved[i]
 
 
 class Orientation(Process):

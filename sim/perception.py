@@ -16,7 +16,7 @@ from numba import njit
 from sim.state import Process
 from sim.streams import base_state, entity_state, next_normal, next_normal_pair
 
-ACTIONS, CONDUCT = 1, 2
+ACTIONS, CONDUCT = np.int64(1), np.int64(2)  # purposes (int64: see sim.meetings)
 
 
 def noise_scale(listening: np.ndarray, nu0: float) -> np.ndarray:
@@ -93,9 +93,11 @@ class Perception(Process):
 
     def step(self, state, params, week, rng) -> None:
         leaders = state.leaders
-        if week.representatives.size:
-            week.perceived_actions = perceive_actions(rng.key, week.clock, week.representatives, week.contributed,
-                                                      leaders.listening, params.perception_noise)
+        # a week without issues gets a fresh (writable) empty array: a read-only one would make numba
+        # compile the trust kernel a second time
+        week.perceived_actions = (perceive_actions(rng.key, week.clock, week.representatives, week.contributed,
+                                                   leaders.listening, params.perception_noise)
+                                  if week.representatives.size else np.zeros(0))
         if params.meeting_evidence > 0 and week.conversation_ids.size:
             a, b = week.conversations
             (week.conduct_observers, week.conduct_partners, week.conduct_rows, week.conduct_cols,

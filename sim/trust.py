@@ -76,7 +76,9 @@ def _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, 
         gain[i] = 1.0 + listening_gain_rate * listening[partners[i]]
     _observe(pos, neg, trust, propensity, u, v, issue_rows, issue_cols, actions, 1.0, forgetting, loss_aversion,
              gain)
-    ones = np.ones(n)
+    ones = np.empty(n)
+    for i in range(n):
+        ones[i] = 1.0
     oa = np.empty(n, np.int64)
     ob = np.empty(n, np.int64)
     for i in range(n):

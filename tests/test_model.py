@@ -2,6 +2,7 @@
 
 import gc
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -327,3 +328,37 @@ def test_the_bridge_decay_rate_adds_to_the_difference():
     bridges, _, _ = _share_lost_in_a_year()
     equal, _, _ = _share_lost_in_a_year(["behaviour.bridge_decay=0.02"])
     assert equal < bridges - 0.05, (equal, bridges)
+
+
+
+_ONE_SIGNATURE_CHECK = """
+import json, sys
+from numba.core.registry import CPUDispatcher
+from sim import CollaborationModel
+CollaborationModel(rng=1, interventions={'leadership_programme': {}}, survey=True).run_for(30)
+out = {}
+for name, module in list(sys.modules.items()):
+    if name.startswith('sim.'):
+        for attr, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == name:
+                out[name + '.' + attr] = [str(s) for s in obj.signatures]
+print(json.dumps(out))
+"""
+
+
+def test_each_kernel_is_compiled_once_in_a_run():
+    """Cold compile time (docs/performance.md) grows with every extra specialisation numba makes: a
+    plain int or bool constant passed to a kernel (numba compiles one copy per value), or a read-only
+    array where a writable one went before. In a fresh process, a run with a programme and the survey
+    compiles each kernel for one signature (entity ids come as int64 and as uint64: two)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _ONE_SIGNATURE_CHECK], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    signatures = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(signatures) > 30  # the check sees the kernels
+    allowed = {"sim.streams.entity_state": 2}
+    extra = {name: sigs for name, sigs in signatures.items() if len(sigs) > allowed.get(name, 1)}
+    assert not extra, f"kernels compiled more than once: {extra}"
