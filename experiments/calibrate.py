@@ -60,7 +60,7 @@ from experiments.survey_reference import REFERENCE_SEED, baseline_constructs, cu
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 from sim.schema import ConfigError
-from sim.survey import expected_shares, shares
+from sim.survey import expected_shares
 
 
 @dataclass(frozen=True)
@@ -178,15 +178,15 @@ def simulate(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable) -> d
                                behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=list(c.interventions.values()),
                                survey=c.survey, rng=seed)
     model.run()
-    frame = model.survey.frame()
     out = {}
-    for suffix, response in (("", "response"), ("_without_shift", "response_without_shift")):
-        s = shares(frame, response=response).set_index(["week", "group"])
-        out["network_agree_start" + suffix] = s.loc[(0, "participant"), "network_agree"]
-        out["network_agree_end" + suffix] = s.loc[(end, "participant"), "network_agree"]
-        out["see_system_strongly_agree_end" + suffix] = s.loc[(end, "participant"), "see_system_strongly_agree"]
-        out["influence_disagree_end" + suffix] = s.loc[(end, "participant"), "influence_disagree"]
-    return {k: float(v) for k, v in out.items()}
+    for suffix, without_shift in (("", False), ("_without_shift", True)):
+        start = model.survey.statistics(0, "participant", without_shift)
+        finish = model.survey.statistics(end, "participant", without_shift)
+        out["network_agree_start" + suffix] = start["network_agree"]
+        out["network_agree_end" + suffix] = finish["network_agree"]
+        out["see_system_strongly_agree_end" + suffix] = finish["see_system_strongly_agree"]
+        out["influence_disagree_end" + suffix] = finish["influence_disagree"]
+    return out
 
 
 @single_threaded

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from experiments.config import CheckedConfig, apply_overrides
@@ -31,13 +31,25 @@ from sim.interventions import counterfactual
 ARMS = ("intervention", "counterfactual")
 
 
+_CONTROLLER: list = [None, -1]  # this process's ThreadpoolController, and len(sys.modules) when it was made
+
+
+def _threadpools() -> ThreadpoolController:
+    """The thread pools loaded in this process. Finding them reads the process's memory map (about
+    2 ms, more than a short simulation's set-up), so it is done again only after new modules were
+    imported (which may have loaded another BLAS or OpenMP library)."""
+    if _CONTROLLER[0] is None or _CONTROLLER[1] != len(sys.modules):
+        _CONTROLLER[:] = [ThreadpoolController(), len(sys.modules)]
+    return _CONTROLLER[0]
+
+
 def single_threaded(fn):
     """Run `fn` with BLAS and OpenMP pools limited to one thread: a run's work stays on one
     core, and parallelism comes from replicates and jobs (two busy BLAS threads on a two-core
     machine shared with another process slowed a run 1.6-11x)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1):
+        with _threadpools().limit(limits=1):
             return fn(*args, **kwargs)
 
     return wrapper

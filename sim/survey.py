@@ -295,6 +295,22 @@ class Survey:
             cuts = self.network_cuts if item == "network" else p.symmetric_cuts
             self.rows.append((week, who, group, item, answer(noise, real + shift, cuts), answer(noise, real, cuts)))
 
+    def statistics(self, week: int, group: str = "participant", without_shift: bool = False) -> dict[str, float]:
+        """The case's statistics (`STATISTICS`) of one wave and respondent group, straight from
+        the answers: the values `shares(self.frame())` gives for that wave and group, without
+        building a DataFrame (the calibration asks for them thousands of times). NaN for an
+        item nobody in the group answered."""
+        hits = {item: [] for item in STATISTICS}
+        for wave, _, groups, item, response, unshifted in self.rows:
+            if wave == week:
+                answers = (unshifted if without_shift else response)[groups == group]
+                hits[item].append(item_hits(np.full(answers.size, item), answers))
+        out = {}
+        for item, name in STATISTICS.items():
+            h = np.concatenate(hits[item]) if hits[item] else np.zeros(0, bool)
+            out[name] = float(h.mean()) if h.size else float("nan")
+        return out
+
     def frame(self) -> pd.DataFrame:
         """One row per respondent, item and wave: week, leader, group, item, response (as reported),
         response_without_shift (the same latent noise, without the response-shift terms)."""

@@ -227,3 +227,23 @@ def test_survey_settings_that_cannot_take_effect_are_errors():
         compose_checked(["survey.comparison_size=500"])
     with pytest.raises(ConfigError, match=r"^survey.comparison_size=500: more than the"):
         CollaborationModel("bnssg", n_weeks=2, burn_in_weeks=0, rng=1, survey=SurveyParams(comparison_size=500))
+
+
+def test_survey_statistics_equal_the_shares_of_its_frame():
+    """`Survey.statistics` (what the calibration reads, without a DataFrame) gives exactly what
+    `shares(frame)` gives, for every wave, group and response kind; NaN where nobody answered."""
+    m = CollaborationModel("small", n_weeks=12, burn_in_weeks=4, rng=5,
+                           interventions={"leadership_programme": {"cohort_size": 20, "duration_weeks": 6}},
+                           survey=SurveyParams(waves=(0, 6, 12)))
+    m.run()
+    frame = m.survey.frame()
+    for without_shift, column in ((False, "response"), (True, "response_without_shift")):
+        table = shares(frame, response=column).set_index(["week", "group"])
+        assert len(table) == 6
+        for (week, group), row in table.iterrows():
+            got = m.survey.statistics(week, group, without_shift)
+            for name in ("network_agree", "see_system_strongly_agree", "influence_disagree"):
+                assert got[name] == row[name] or (math.isnan(got[name]) and math.isnan(row[name])), \
+                    (week, group, column, name)
+    assert math.isnan(m.survey.statistics(0)["see_system_strongly_agree"])  # not asked at wave 0
+    assert all(math.isnan(v) for v in m.survey.statistics(3).values())  # no wave in week 3
