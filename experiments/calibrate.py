@@ -176,7 +176,7 @@ def simulate(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable) -> d
     c = configured(theta, config, cuts, waves=(0, end))
     model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
                                behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=list(c.interventions.values()),
-                               survey=c.survey, rng=seed)
+                               survey=c.survey, rng=seed, observe=False)  # only the survey is read
     model.run()
     out = {}
     for suffix, without_shift in (("", False), ("_without_shift", True)):
@@ -202,7 +202,7 @@ def decomposition(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable)
     for arm, interventions in arms.items():
         model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
                                    behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=interventions, survey=c.survey,
-                                   rng=seed, keep_burn_in=shared is None, start_state=shared)
+                                   rng=seed, keep_burn_in=shared is None, start_state=shared, observe=False)
         if shared is None:
             shared = model.burn_in_state
         model.run()

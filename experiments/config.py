@@ -178,7 +178,11 @@ class CheckedConfig:
 
 def check(raw: Mapping[str, Any]) -> CheckedConfig:
     """Check a whole configuration given as plain data; raises a one-line ConfigError."""
-    raw = copy.deepcopy(dict(raw))
+    return _check_own(copy.deepcopy(dict(raw)))
+
+
+def _check_own(raw: dict) -> CheckedConfig:
+    """`check` of a configuration this module has just copied (the result keeps it as its raw)."""
     unknown = set(raw) - {f for f in Config.__dataclass_fields__}
     if unknown:
         key = sorted(unknown)[0]
@@ -262,7 +266,7 @@ def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: st
     try:
         for path, value in values.items():
             _set(raw, config, path, value, round_integers)
-        return check(raw)
+        return _check_own(raw)  # raw is already this call's own copy
     except ConfigError as exc:
         if prefix:
             raise ConfigError(f"{prefix}.{exc}") from None

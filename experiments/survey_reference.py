@@ -50,7 +50,7 @@ def baseline_constructs(config: CheckedConfig, seed: int, behaviour=None) -> dic
     """The raw constructs of the eligible leaders of one run at week 0 (after the burn-in)."""
     behaviour = behaviour or config.behaviour
     model = CollaborationModel(config.partnership, n_weeks=1, burn_in_weeks=config.run.burn_in_weeks,
-                               behaviour=behaviour, mechanisms=config.mechanisms, rng=seed)
+                               behaviour=behaviour, mechanisms=config.mechanisms, rng=seed, observe=False)
     roles = [ROLES.index(r) for r in config.survey.respondent_roles]
     eligible = np.isin(model.state.leaders.role, roles)
     return {k: v[eligible] for k, v in constructs(model.state, behaviour.strong_tie).items()}

@@ -322,9 +322,10 @@ class RunningProgramme:
 
     def _gain(self, leaders, name: str, amount: np.ndarray) -> None:
         arr = getattr(leaders, name)
-        before = arr[self.cohort].copy()
-        arr[self.cohort] = np.clip(before + amount, 0.0, 1.0)
-        added = arr[self.cohort] - before
+        before = arr[self.cohort]  # a copy (the cohort is an index array, sorted and unique)
+        after = np.minimum(np.maximum(before + amount, 0.0), 1.0)
+        arr[self.cohort] = after
+        added = after - before
         self.gains[name] += added
         if name == "efficacy":
             leaders.efficacy_gain[self.cohort] += added

@@ -75,6 +75,10 @@ class CollaborationModel(mesa.Model):
             MyRule()}), or give the whole sequence (`sim.processes`).
         mechanisms: which rule runs in the influence, game, content and listening
             slots (`sim.mechanisms.Mechanisms` or a mapping; None: the defaults).
+        observe: False skips the observation processes and the DataCollector: no weekly
+            metrics are recorded, and nothing else changes (the other processes, their
+            random draws and the survey are the same). For callers that read only the
+            survey or the state, such as the calibration's simulator.
     """
 
     def __init__(self, scenario: str | Path | dict | Partnership = "bnssg", *, n_weeks: int = 104,
@@ -83,7 +87,7 @@ class CollaborationModel(mesa.Model):
                  survey: SurveyParams | dict | bool | None = None,
                  rng: Any = None, start_state: BurnIn | None = None, keep_burn_in: bool = False,
                  processes: Mapping[str, Process] | Sequence[Process] | None = None,
-                 mechanisms: Mechanisms | Mapping[str, Any] | None = None,
+                 mechanisms: Mechanisms | Mapping[str, Any] | None = None, observe: bool = True,
                  **params: Any):
         super().__init__(rng=rng)
         base = asdict(behaviour) if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
@@ -99,6 +103,7 @@ class CollaborationModel(mesa.Model):
                               f"scenario's {self.partnership.n_organisations} organisations")
         self.mechanisms = mechanisms_of(mechanisms)
         self.processes = resolve_processes(processes, self.mechanisms)
+        self.observe = bool(observe)
         self._plan = None  # (step, stream name, runs in the burn-in) per process, made once
         if isinstance(interventions, Mapping):
             interventions = build_interventions(interventions)
@@ -146,10 +151,11 @@ class CollaborationModel(mesa.Model):
             names += [f"{m}_{g}" for g in GROUPS for m in GROUP_METRICS]
         self.datacollector = MetricsCollector(names)
         self.running = True
-        for process in self.processes:  # week 0 observes the last burn-in week
-            if process.observation:
-                process.step(self.state, self.params, self.state.last_week, None)
-        self.datacollector.collect(self)
+        if self.observe:
+            for process in self.processes:  # week 0 observes the last burn-in week
+                if process.observation:
+                    process.step(self.state, self.params, self.state.last_week, None)
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ the agents
     @property
@@ -202,7 +208,8 @@ class CollaborationModel(mesa.Model):
     def step(self) -> None:
         """One week: the processes in order, then the DataCollector and the survey."""
         week = self._advance(recording=True)
-        self.datacollector.collect(self)
+        if self.observe:
+            self.datacollector.collect(self)
         if self.survey is not None:
             self.survey.observe(self)
         if week.number >= self.n_weeks:
@@ -211,7 +218,8 @@ class CollaborationModel(mesa.Model):
     def _advance(self, recording: bool) -> Week:
         state, params = self.state, self.params
         if self._plan is None:
-            self._plan = [(p.step, p.stream, p.during_burn_in) for p in self.processes]
+            self._plan = [(p.step, p.stream, p.during_burn_in) for p in self.processes
+                          if self.observe or not p.observation]
         state.clock += 1
         week = Week(state.clock - self.burn_in_weeks, state.clock, params.orgs_per_issue)
         streams = state.streams

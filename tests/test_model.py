@@ -362,3 +362,17 @@ def test_each_kernel_is_compiled_once_in_a_run():
     allowed = {"sim.streams.entity_state": 2}
     extra = {name: sigs for name, sigs in signatures.items() if len(sigs) > allowed.get(name, 1)}
     assert not extra, f"kernels compiled more than once: {extra}"
+
+
+def test_observe_false_records_nothing_and_changes_nothing_else():
+    """`observe=False` (the calibration's simulator) skips the metrics and the DataCollector; the
+    state and the survey's answers are those of a model that observes."""
+    kw = dict(n_weeks=10, burn_in_weeks=6, rng=4, survey={"waves": [0, 10]},
+              interventions={"leadership_programme": {"cohort_size": 20, "duration_weeks": 8}})
+    seen = CollaborationModel("small", **kw).run()
+    blind = CollaborationModel("small", observe=False, **kw).run()
+    assert len(seen.datacollector.model_vars["mean_orientation"]) == 11
+    assert all(len(v) == 0 for v in blind.datacollector.model_vars.values())
+    np.testing.assert_array_equal(seen.state.leaders.orientation, blind.state.leaders.orientation)
+    np.testing.assert_array_equal(seen.state.ties.w, blind.state.ties.w)
+    pd.testing.assert_frame_equal(seen.survey.frame(), blind.survey.frame())
