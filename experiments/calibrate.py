@@ -261,6 +261,10 @@ def fit(config: CheckedConfig, observed: dict, fitted: tuple[str, ...], cuts: Cu
         theta = {p.name: float(theta[p.name]) for p in PARAMETERS}
         return simulate(theta, config, theta_seed(theta, seed), cuts)
 
+    # one simulation here loads the compiled kernels into this process, so the workers forked for
+    # each generation start with them (otherwise each loads them again: about 0.4 s a generation)
+    simulate({p.name: float(p.frozen().median()) for p in PARAMETERS}, config, seed, cuts)
+
     prior = pyabc.Distribution(**{p.name: p.rv() for p in PARAMETERS})
     abc = pyabc.ABCSMC(model, prior, make_distance(observed, fitted), population_size=population,
                        sampler=SeededBatchSampler(seed, workers))

@@ -181,15 +181,21 @@ def check(raw: Mapping[str, Any]) -> CheckedConfig:
     return _check_own(copy.deepcopy(dict(raw)))
 
 
-def _check_own(raw: dict) -> CheckedConfig:
-    """`check` of a configuration this module has just copied (the result keeps it as its raw)."""
+def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
+    """`check` of a configuration this module has just copied (the result keeps it as its raw).
+
+    `reuse`: a checked configuration whose partnership and intervention settings this one shares
+    (its scenario and intervention sections are unchanged), so they are not parsed again; every
+    other value and every rule across sections is checked as usual."""
     unknown = set(raw) - {f for f in Config.__dataclass_fields__}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"{key}={raw[key]!r}: not a setting (settings: {', '.join(Config.__dataclass_fields__)})")
     run = RunSettings.from_dict(raw.get("run") or {})
     behaviour = BehaviourParams.from_dict(raw.get("behaviour") or {})
-    if raw.get("scenario_file"):
+    if reuse is not None:
+        partnership = reuse.partnership
+    elif raw.get("scenario_file"):
         partnership = load_partnership(str(raw["scenario_file"]), key="scenario_file")
     else:
         if raw.get("scenario") is None:
@@ -201,7 +207,7 @@ def _check_own(raw: dict) -> CheckedConfig:
     intervention = raw.get("intervention") or {}
     if not isinstance(intervention, Mapping):
         raise ConfigError(f"intervention={intervention!r}: must map intervention names to settings")
-    interventions = build_interventions(intervention)
+    interventions = reuse.interventions if reuse is not None else build_interventions(intervention)
     survey = SurveyParams.from_dict(raw.get("survey") or {})
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
@@ -249,6 +255,11 @@ def check_design(config: CheckedConfig) -> None:
     design_mod.chunk(full, d.chunk, d.chunk_size)
 
 
+_SHARED = ("scenario", "case")
+"""Sections an override copy shares with its original while the overrides leave them alone."""
+_REPARSED = ("scenario", "scenario_file", "intervention")
+"""Sections whose checked objects (partnership, intervention settings) are rebuilt only when touched."""
+
 ROOTS = ("run", "behaviour", "survey", "intervention", "mechanisms", "design", "structural", "scenario",
          "scenario_file", "case", "sweep")
 
@@ -262,11 +273,16 @@ def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: st
     (prefixed with `prefix`, e.g. the design key that gave it)."""
     if not values:
         return config
-    raw = copy.deepcopy(config.raw)
+    touched = {str(path).split(".")[0] for path in values}
+    # this call's own copy of what it may change; an untouched scenario or case (plain data that
+    # nothing changes in place) is shared, and the partnership and interventions are reused
+    raw = {key: value if key in _SHARED and key not in touched else copy.deepcopy(value)
+           for key, value in config.raw.items()}
+    reuse = config if touched.isdisjoint(_REPARSED) else None
     try:
         for path, value in values.items():
             _set(raw, config, path, value, round_integers)
-        return _check_own(raw)  # raw is already this call's own copy
+        return _check_own(raw, reuse)
     except ConfigError as exc:
         if prefix:
             raise ConfigError(f"{prefix}.{exc}") from None

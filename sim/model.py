@@ -11,7 +11,7 @@ the user's window on that state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ class CollaborationModel(mesa.Model):
                  mechanisms: Mechanisms | Mapping[str, Any] | None = None, observe: bool = True,
                  **params: Any):
         super().__init__(rng=rng)
-        base = asdict(behaviour) if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
+        base = behaviour.to_dict() if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
         self.params = BehaviourParams.from_dict({**base, **params})
         self.partnership = load_partnership(scenario)
         for name, value, low in (("n_weeks", n_weeks, 1), ("burn_in_weeks", burn_in_weeks, 0)):

@@ -20,6 +20,7 @@ against it).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -186,7 +187,7 @@ class Settings:
 
     @classmethod
     def specs(cls) -> dict[str, Spec]:
-        return {f.name: spec_of(f) for f in fields(cls) if spec_of(f) is not None}
+        return dict(_specs(cls))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any] | None = None, prefix: str = ""):
@@ -214,6 +215,12 @@ class Settings:
 
     def check_together(self, prefix: str) -> None:
         """Rules that involve several settings (none by default)."""
+
+
+@functools.cache
+def _specs(cls: type) -> dict[str, Spec]:
+    """A declared class's settings and their specs (found once per class: every check reads them)."""
+    return {f.name: spec_of(f) for f in fields(cls) if spec_of(f) is not None}
 
 
 def suggest(key: str, known) -> str:

@@ -158,3 +158,30 @@ def test_two_job_multirun(tmp_path):
     a, b = (pd.read_parquet(f) for f in files)
     # common random numbers: the same seeds in both jobs
     assert a["seed"].unique().tolist() == b["seed"].unique().tolist()
+
+
+def test_override_copy_reparses_only_what_it_changes():
+    """apply_overrides shares the partnership and intervention settings with the original while
+    their sections are untouched, rebuilds them when touched, and checks the rules across
+    sections either way; the original is never changed."""
+    from experiments.config import apply_overrides
+    from sim import ConfigError
+
+    config = compose_checked([])
+    raw_before = json.dumps(config.raw, sort_keys=True, default=str)
+    tuned = apply_overrides(config, {"behaviour.tie_growth": 0.3, "survey.end_shift": 0.2})
+    assert tuned.partnership is config.partnership and tuned.interventions is config.interventions
+    assert tuned.behaviour.tie_growth == 0.3 and tuned.survey.end_shift == 0.2
+    smaller = apply_overrides(config, {"intervention.leadership_programme.cohort_size": 30})
+    assert smaller.interventions["leadership_programme"].cohort_size == 30
+    assert config.interventions["leadership_programme"].cohort_size == 60
+    other = apply_overrides(config, {"scenario": "small", "intervention.leadership_programme.cohort_size": 10})
+    assert other.partnership.n_leaders != config.partnership.n_leaders
+    with pytest.raises(ConfigError, match="cohort_size=60: more than the 35 eligible"):
+        apply_overrides(config, {"scenario": "small"})  # the kept programme is checked against the new scenario
+    assert json.dumps(config.raw, sort_keys=True, default=str) == raw_before
+    # a rule across sections still holds when only one side changes
+    with pytest.raises(ConfigError, match="orgs_per_issue"):
+        apply_overrides(config, {"behaviour.orgs_per_issue": config.partnership.n_organisations + 1})
+    with pytest.raises(ConfigError, match="run.weeks|programme"):
+        apply_overrides(config, {"run.weeks": 10})
