@@ -573,10 +573,15 @@ class TieTable:
     def keep(self, mask: np.ndarray) -> None:
         """Drop the rows where mask is False (the last rows move into the gaps)."""
         keep = np.array(mask, bool)  # a copy: the kernel reorders it
-        self.count, deleted = _remove(keep, self._u, self._v, self._w, self._pos, self._neg, self._trust,
-                                      self._cross, self._embedded, self.count, self.n, self._index, self._adj,
-                                      self._deg, self._at, self._due)
-        self._deleted += deleted
+        self.removed(*_remove(keep, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
+                              self._embedded, self.count, self.n, self._index, self._adj, self._deg, self._at,
+                              self._due))
+
+    def removed(self, count: int, freed: int) -> None:
+        """Bookkeeping after `_remove` (called here or inside a process's kernel): `count` rows
+        are left and `freed` index slots now hold deleted keys."""
+        self.count = count
+        self._deleted += freed
         if self._deleted > self._index.shape[0] // 4:  # deleted slots lengthen probes: rebuild
             self._rehash_all()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.network import _remove
 from sim.state import Process
 
 
@@ -72,6 +73,17 @@ def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate
     return keep, dropped
 
 
+@njit(cache=True)
+def _ties_week_pruned(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, table):
+    """`_ties_week`, then the dropped ties leave the table (`table`: the tie table's arrays as
+    `sim.network.remove_rows` takes them). Returns (new count, index slots freed)."""
+    keep, dropped = _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal)
+    if not dropped:
+        return count, 0
+    u, v, pos, neg, trust, cross, n, index, adj, deg, at, due = table
+    return _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, adj, deg, at, due)
+
+
 def listening_growth(growth: float, listening_u, listening_v, gain: float, reference: float) -> np.ndarray:
     """The relationships variant's tie growth for a conversation between leaders with listening
     l_u and l_v: g max(0, 1 + gain ((l_u + l_v) / 2 - reference))."""
@@ -123,10 +135,13 @@ class Ties(Process):
                                                  params.tie_growth, params.bridge_decay, params.embedded_decay,
                                                  params.tie_removal, ties._u, ties._v, state.leaders.listening,
                                                  self.listening_tie_gain, params.listening_mean)
+            if dropped:
+                ties.keep(keep)
         else:
-            keep, dropped = _ties_week(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
-                                       params.bridge_decay, params.embedded_decay, params.tie_removal)
-        if dropped:
-            ties.keep(keep)
+            count, freed = _ties_week_pruned(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
+                                             params.bridge_decay, params.embedded_decay, params.tie_removal,
+                                             (ties._u, ties._v, ties._pos, ties._neg, ties._trust, ties._cross, ties.n,
+                                              ties._index, ties._adj, ties._deg, ties._at, ties._due))
+            ties.removed(count, freed)
         if week.clock % params.structure_every == 0:
             refresh_embeddedness(ties, params.strong_tie)
