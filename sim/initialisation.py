@@ -6,6 +6,8 @@ parameters and the set-up random stream.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim.meetings import Forums
@@ -107,9 +109,12 @@ def build_forums(p: Partnership, orgs: Organisations, leaders: Leaders,
     role_code = {r: i for i, r in enumerate(ROLES)}
     for spec in p.forums:
         listed = np.array([name_to_org[o] for o in spec.organisations], np.int64)
-        eligible = np.isin(leaders.role, [role_code[r] for r in spec.roles])
-        pools = {int(o): orgs.start[o] + np.flatnonzero(eligible[orgs.start[o]:orgs.start[o] + orgs.size[o]])
-                 for o in listed}
+        admitted = np.zeros(len(ROLES), bool)
+        admitted[[role_code[r] for r in spec.roles]] = True
+        # each organisation's eligible leaders (leaders are numbered organisation by organisation)
+        eligible = np.flatnonzero(admitted[leaders.role])
+        by_org = np.split(eligible, np.searchsorted(eligible, orgs.start[1:]))
+        pools = {int(o): by_org[o] for o in listed}
         for inst in range(spec.instances):
             if spec.organisations_per_instance and spec.organisations_per_instance < listed.size:
                 chosen = rng.choice(listed, spec.organisations_per_instance, replace=False)
@@ -120,6 +125,14 @@ def build_forums(p: Partnership, orgs: Organisations, leaders: Leaders,
             add(name, who, spec.meets_every_weeks, spec.structured, spec.familiarity, spec.prior_trust)
     return Forums(names, members, np.array(period, np.int64), np.array(phase, np.int64) % np.array(period),
                   np.array(structured, bool), np.array(familiarity, float), np.array(prior_trust, float))
+
+
+@functools.lru_cache(maxsize=64)
+def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The index pairs i < j of `size` members (`np.triu_indices`, made once per size)."""
+    i, j = np.triu_indices(size, 1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
 
 
 def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: Forums,
@@ -143,7 +156,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     for f, members in enumerate(forums.members):
         if forums.familiarity[f] <= 0:
             continue
-        i, j = np.triu_indices(members.size, 1)
+        i, j = _pairs_of(members.size)
         a, b = members[i], members[j]
         keep = (leaders.org[a] != leaders.org[b]) & (rng.random(a.size) < forums.familiarity[f])
         a, b = a[keep], b[keep]

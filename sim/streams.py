@@ -124,15 +124,23 @@ def pair_ids(a, b, clock, salt):
 class Stream:
     """A named random stream: `key` for keyed draws, `sequential` for one-off draws."""
 
-    def __init__(self, name: str, key: np.uint64, sequential: np.random.Generator):
+    def __init__(self, name: str, key: np.uint64, sequential: np.random.Generator | np.random.SeedSequence):
         self.name = name
         self.key = np.uint64(key)
-        self.sequential = sequential
+        self._sequential = sequential
+
+    @property
+    def sequential(self) -> np.random.Generator:
+        """The stream's Generator for one-off draws. Made from its SeedSequence when first asked
+        for (most streams never are: their draws are keyed), so the values do not depend on when."""
+        if isinstance(self._sequential, np.random.SeedSequence):
+            self._sequential = np.random.default_rng(self._sequential)
+        return self._sequential
 
     @classmethod
     def spawn(cls, name: str, seed: np.random.SeedSequence) -> "Stream":
         keyed, sequential = seed.spawn(2)
-        return cls(name, keyed.generate_state(1, np.uint64)[0], np.random.default_rng(sequential))
+        return cls(name, keyed.generate_state(1, np.uint64)[0], sequential)
 
     def generator(self, clock: int, purpose: int = 0) -> np.random.Generator:
         """A numpy Generator for one week and purpose (for processes written in plain numpy):
