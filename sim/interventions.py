@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from sim.meetings import group_conversations
 from sim.scenario import ROLES
@@ -293,14 +294,14 @@ class RunningProgramme:
                 self._meet_sets(state, params, week, rng, e)
             per_week = 1.0 / s.duration_weeks
             if s.coaching:
-                self._gain(leaders, "listening", e * s.coaching_gain_sd * self.baseline_sd["listening"] * per_week)
+                self._gain(leaders, "listening", s.coaching_gain_sd, self.baseline_sd["listening"], per_week)
             if s.system_sight:
-                self._gain(leaders, "sight_bonus", e * s.sight_content_gain * per_week)
-                self._gain(leaders, "efficacy", e * s.efficacy_content_gain * per_week)
+                self._gain(leaders, "sight_bonus", s.sight_content_gain, per_week)
+                self._gain(leaders, "efficacy", s.efficacy_content_gain, per_week)
                 if self.direct_content:
                     leaders.system_pull[self.cohort] = s.content_influence * e
             if s.governance:
-                self._gain(leaders, "risk_appetite", e * s.governance_gain * per_week)
+                self._gain(leaders, "risk_appetite", s.governance_gain, per_week)
         elif week.number > s.last_week:
             leaders.system_pull[self.cohort] = 0.0
             alumni = s.follow_on == "alumni_sets"
@@ -320,28 +321,54 @@ class RunningProgramme:
                                         params.homophily, state.leaders.n)
         week.add_conversations(a, b, ids)
 
-    def _gain(self, leaders, name: str, amount: np.ndarray) -> None:
-        arr = getattr(leaders, name)
-        before = arr[self.cohort]  # a copy (the cohort is an index array, sorted and unique)
-        after = np.minimum(np.maximum(before + amount, 0.0), 1.0)
-        arr[self.cohort] = after
-        added = after - before
-        self.gains[name] += added
-        if name == "efficacy":
-            leaders.efficacy_gain[self.cohort] += added
+    def _gain(self, leaders, name: str, *factors: float) -> None:
+        """Each participant's trait `name` rises by engagement x the factors this week, capped to
+        [0, 1]; what was added is remembered (`gains`, and for efficacy `efficacy_gain`)."""
+        also = leaders.efficacy_gain if name == "efficacy" else _NOTHING
+        first, second, third = (*factors, 1.0, 1.0)[:3]  # x 1.0 is exact
+        _add_gain(getattr(leaders, name), self.cohort, leaders.engagement, first, second, third,
+                  self.gains[name], also)
 
     def _decay(self, leaders, name: str, amount: float) -> None:
         """Take back up to `amount` of what the programme added and is still there. Efficacy is
         also updated by experience, which wears the gain away (`leaders.efficacy_gain`): only
         what is left of it can decay, so participants never end below their untreated selves."""
-        if name == "efficacy":
-            left = leaders.efficacy_gain[self.cohort]
-            drop = np.minimum(np.minimum(self.gains[name], left), amount)
-            leaders.efficacy_gain[self.cohort] = left - drop
-        else:
-            drop = np.minimum(self.gains[name], amount)
-        getattr(leaders, name)[self.cohort] -= drop
-        self.gains[name] -= drop
+        left = leaders.efficacy_gain if name == "efficacy" else _NOTHING
+        _take_back(getattr(leaders, name), self.cohort, self.gains[name], amount, left)
+
+
+_NOTHING = np.zeros(0)
+"""No array: `_add_gain` and `_take_back` leave efficacy's experience record alone for other traits."""
+
+
+@njit(cache=True)
+def _add_gain(values, cohort, engagement, first, second, third, gains, efficacy_gain):
+    """values[i] += engagement[i] x first x second x third (multiplied in that order) for each
+    participant i (the cohort: sorted, unique
+    leader ids), capped to [0, 1]; what was added goes to `gains` (by position in the cohort) and,
+    if `efficacy_gain` is not empty, to it (by leader)."""
+    for j in range(cohort.size):
+        i = cohort[j]
+        before = values[i]
+        after = min(max(before + engagement[i] * first * second * third, 0.0), 1.0)
+        values[i] = after
+        gains[j] += after - before
+        if efficacy_gain.size:
+            efficacy_gain[i] += after - before
+
+
+@njit(cache=True)
+def _take_back(values, cohort, gains, amount, efficacy_gain):
+    """Up to `amount` of each participant's remaining gain leaves the trait (for efficacy, also
+    no more than what experience has left of it, `efficacy_gain`, which loses the same)."""
+    for j in range(cohort.size):
+        i = cohort[j]
+        drop = min(gains[j], amount)
+        if efficacy_gain.size:
+            drop = min(min(gains[j], efficacy_gain[i]), amount)
+            efficacy_gain[i] = efficacy_gain[i] - drop
+        values[i] -= drop
+        gains[j] -= drop
 
 
 # ------------------------------------------------------------------ a reform
