@@ -344,17 +344,17 @@ _NOTHING = np.zeros(0)
 @njit(cache=True)
 def _add_gain(values, cohort, engagement, first, second, third, gains, efficacy_gain):
     """values[i] += engagement[i] x first x second x third (multiplied in that order) for each
-    participant i (the cohort: sorted, unique
-    leader ids), capped to [0, 1]; what was added goes to `gains` (by position in the cohort) and,
-    if `efficacy_gain` is not empty, to it (by leader)."""
+    participant i (the cohort: sorted, unique leader ids), capped to [0, 1]; what was added goes
+    to `gains` (by position in the cohort) and, if `efficacy_gain` is not empty, to it (by leader)."""
     for j in range(cohort.size):
         i = cohort[j]
         before = values[i]
         after = min(max(before + engagement[i] * first * second * third, 0.0), 1.0)
         values[i] = after
-        gains[j] += after - before
+        added = after - before
+        gains[j] += added
         if efficacy_gain.size:
-            efficacy_gain[i] += after - before
+            efficacy_gain[i] += added
 
 
 @njit(cache=True)
@@ -363,10 +363,11 @@ def _take_back(values, cohort, gains, amount, efficacy_gain):
     no more than what experience has left of it, `efficacy_gain`, which loses the same)."""
     for j in range(cohort.size):
         i = cohort[j]
-        drop = min(gains[j], amount)
         if efficacy_gain.size:
             drop = min(min(gains[j], efficacy_gain[i]), amount)
             efficacy_gain[i] = efficacy_gain[i] - drop
+        else:
+            drop = min(gains[j], amount)
         values[i] -= drop
         gains[j] -= drop
 

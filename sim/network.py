@@ -577,6 +577,12 @@ class TieTable:
                               self._embedded, self.count, self.n, self._index, self._adj, self._deg, self._at,
                               self._due))
 
+    def removal_arrays(self) -> tuple:
+        """The arrays a compiled process passes to `_remove` besides the keep mask, strength and
+        embeddedness (which it holds already), in its order; then it calls `removed`."""
+        return (self._u, self._v, self._pos, self._neg, self._trust, self._cross, self.n, self._index, self._adj,
+                self._deg, self._at, self._due)
+
     def removed(self, count: int, freed: int) -> None:
         """Bookkeeping after `_remove` (called here or inside a process's kernel): `count` rows
         are left and `freed` index slots now hold deleted keys."""

@@ -75,8 +75,8 @@ def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate
 
 @njit(cache=True)
 def _ties_week_pruned(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, table):
-    """`_ties_week`, then the dropped ties leave the table (`table`: the tie table's arrays as
-    `sim.network.remove_rows` takes them). Returns (new count, index slots freed)."""
+    """`_ties_week`, then the dropped ties leave the table in the same call (`table`:
+    `TieTable.removal_arrays()`). Returns (new count, index slots freed), for `TieTable.removed`."""
     keep, dropped = _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal)
     if not dropped:
         return count, 0
@@ -138,10 +138,8 @@ class Ties(Process):
             if dropped:
                 ties.keep(keep)
         else:
-            count, freed = _ties_week_pruned(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
-                                             params.bridge_decay, params.embedded_decay, params.tie_removal,
-                                             (ties._u, ties._v, ties._pos, ties._neg, ties._trust, ties._cross, ties.n,
-                                              ties._index, ties._adj, ties._deg, ties._at, ties._due))
-            ties.removed(count, freed)
+            ties.removed(*_ties_week_pruned(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
+                                            params.bridge_decay, params.embedded_decay, params.tie_removal,
+                                            ties.removal_arrays()))
         if week.clock % params.structure_every == 0:
             refresh_embeddedness(ties, params.strong_tie)

@@ -299,3 +299,27 @@ def test_statutory_pressure_beyond_the_maximum_is_an_error():
     with pytest.raises(ConfigError, match=r"^behaviour.pressure_scale=1.5: would put \w+'s statutory pressure at "
                                           r"1.05 \(at most 1\); the largest this partnership admits is 1.43$"):
         check_pressure(p, 1.5)
+
+
+def test_programme_gain_and_take_back_kernels_closed_form():
+    """The programme's weekly gain is engagement x factors, capped to [0, 1], and remembered; the
+    decay takes back at most what is left (for efficacy, also at most what experience left)."""
+    from sim.interventions import _NOTHING, _add_gain, _take_back
+
+    values = np.array([0.2, 0.95, 0.5, 0.0])
+    engagement = np.array([1.0, 1.0, 0.0, 0.5])
+    cohort = np.array([0, 1, 3])
+    gains = np.zeros(3)
+    record = np.zeros(4)
+    _add_gain(values, cohort, engagement, 0.2, 0.5, 1.0, gains, record)
+    assert np.allclose(values, [0.3, 1.0, 0.5, 0.05])  # leader 1 capped at 1, leader 2 not in the cohort
+    assert np.allclose(gains, [0.1, 0.05, 0.05]) and np.allclose(record, [0.1, 0.05, 0.0, 0.05])
+    _add_gain(values, cohort, engagement, 0.2, 0.5, 1.0, gains, _NOTHING)  # other traits: no record
+    assert np.allclose(record, [0.1, 0.05, 0.0, 0.05])
+    record[:] = [0.02, 0.05, 0.0, 0.0]  # experience wore most of the efficacy gain away
+    _take_back(values, cohort, gains, 0.08, record)
+    assert np.allclose(gains, [0.2 - 0.02, 0.05 - 0.05, 0.1]) and np.allclose(record, 0.0)
+    assert np.allclose(values, [0.38, 0.95, 0.5, 0.1])
+    _take_back(values, cohort, gains, 1.0, _NOTHING)  # without the record: everything left goes
+    # every participant is back where it started
+    assert np.allclose(gains, 0.0) and np.allclose(values, [0.2, 0.95, 0.5, 0.0])
