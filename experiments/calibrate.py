@@ -261,10 +261,6 @@ def fit(config: CheckedConfig, observed: dict, fitted: tuple[str, ...], cuts: Cu
         theta = {p.name: float(theta[p.name]) for p in PARAMETERS}
         return simulate(theta, config, theta_seed(theta, seed), cuts)
 
-    # one simulation here loads the compiled kernels into this process, so the workers forked for
-    # each generation start with them (otherwise each loads them again: about 0.4 s a generation)
-    simulate({p.name: float(p.frozen().median()) for p in PARAMETERS}, config, seed, cuts)
-
     prior = pyabc.Distribution(**{p.name: p.rv() for p in PARAMETERS})
     abc = pyabc.ABCSMC(model, prior, make_distance(observed, fitted), population_size=population,
                        sampler=SeededBatchSampler(seed, workers))
@@ -279,6 +275,9 @@ def fit(config: CheckedConfig, observed: dict, fitted: tuple[str, ...], cuts: Cu
         history = abc.new(url, {k: observed[k]["share"] for k in STATS if k in observed})
         done = 0
     if done < generations:
+        # one simulation here loads the compiled kernels into this process, so the workers forked for
+        # each generation start with them (otherwise each loads them again: about 0.4 s a generation)
+        simulate({p.name: float(p.frozen().median()) for p in PARAMETERS}, config, seed, cuts)
         kwargs = {"minimum_epsilon": min_epsilon, "max_nr_populations": generations - done}
         if max_simulations:
             kwargs["max_total_nr_simulations"] = max_simulations
