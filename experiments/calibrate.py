@@ -49,12 +49,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy import stats as sps
 
 from experiments.analysis import wilson
 from experiments.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
 from experiments.execution import replicate_seed, single_threaded
+from experiments.workers import parallel_map
 from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from experiments.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
 from sim import CollaborationModel
@@ -141,10 +141,9 @@ class CutTable:
     def build(cls, config: CheckedConfig, low: float, high: float, points: int = 33, runs: int = 40,
               agree_share: float = 0.44, workers: int = 1) -> "CutTable":
         grid = np.linspace(low, high, points)
-        tasks = [delayed(baseline_constructs)(config, replicate_seed(REFERENCE_SEED, r),
-                                              config.behaviour.replace(tie_growth=float(g)))
+        tasks = [(config, replicate_seed(REFERENCE_SEED, r), config.behaviour.replace(tie_growth=float(g)))
                  for g in grid for r in range(runs)]
-        parts = Parallel(n_jobs=workers, backend="loky")(tasks)
+        parts = list(parallel_map(baseline_constructs, tasks, workers))
         cuts = [cut_for(np.concatenate([p["network"] for p in parts[i * runs:(i + 1) * runs]]), config.survey,
                         agree_share) for i in range(points)]
         return cls(grid, np.asarray(cuts))
@@ -339,8 +338,8 @@ def predictive_check(post: pd.DataFrame, config: CheckedConfig, cuts: CutTable, 
                      workers: int = 1) -> pd.DataFrame:
     """Posterior predictive draws: parameters drawn by weight, fresh seeds, the case's statistics."""
     thetas = posterior_draws(post, draws, seed)
-    tasks = (delayed(simulate)(t, config, theta_seed(t, seed + 1 + i), cuts) for i, t in enumerate(thetas))
-    sims = Parallel(n_jobs=workers, backend="loky")(tasks)
+    tasks = ((t, config, theta_seed(t, seed + 1 + i), cuts) for i, t in enumerate(thetas))
+    sims = list(parallel_map(simulate, tasks, workers))
     return pd.DataFrame([{**t, **s} for t, s in zip(thetas, sims)])
 
 
@@ -501,9 +500,9 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m experiments.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)
     median_cut = cuts(float(summary.set_index("parameter").loc["tie_growth", "median"]))
     medians = {name: float(r["median"]) for name, r in summary.set_index("parameter").iterrows()}
-    parts = pd.DataFrame(Parallel(n_jobs=args.workers, backend="loky")(
-        delayed(decomposition)(medians, config, theta_seed(medians, args.seed + 7 + i), cuts)
-        for i in range(4 if args.quick else 20)))
+    parts = pd.DataFrame(list(parallel_map(
+        decomposition, ((medians, config, theta_seed(medians, args.seed + 7 + i), cuts)
+                        for i in range(4 if args.quick else 20)), args.workers)))
     split = parts.mean().to_dict()
     real_share = real_change_share(split)
     atomic_write_json({"command": command.strip(), "seed": args.seed, "fitted": list(fitted),

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from experiments.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.execution import replicate_seed, single_threaded
+from experiments.workers import parallel_map
 from experiments.outputs import atomic_write_bytes
 from sim import CollaborationModel
 from sim.interventions import counterfactual
@@ -97,8 +97,8 @@ def curve(config: CheckedConfig, values=GRID, replicates: int = 20, weeks: tuple
     base_seed = config.run.base_seed if base_seed is None else base_seed
     seeds = [replicate_seed(base_seed, r) for r in range(replicates)]
     configs = {v: apply_overrides(config, {KEY: float(v)}) for v in values}
-    per_seed = Parallel(n_jobs=workers, backend="loky")(
-        delayed(paired_orientation)([configs[v] for v in values], s, weeks) for s in seeds)
+    per_seed = list(parallel_map(paired_orientation, (([configs[v] for v in values], s, weeks) for s in seeds),
+                                 workers))
     rows = []
     for i, v in enumerate(values):
         part = pd.DataFrame([runs[i] for runs in per_seed])

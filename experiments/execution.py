@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
 from experiments.config import CheckedConfig, apply_overrides
 from experiments.outputs import tidy
+from experiments.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 
@@ -143,12 +143,12 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
     run = config.run
     seeds = {r: replicate_seed(run.base_seed, r) for r in range(run.replicates)}
     if config.interventions:
-        tasks = (delayed(run_pair)(config, r, seeds[r], groups, capture_network_at if r == 0 else ())
-                 for r in range(run.replicates))
+        fn, tasks = run_pair, ((config, r, seeds[r], groups, capture_network_at if r == 0 else ())
+                               for r in range(run.replicates))
     else:
-        tasks = (delayed(run_single)(config, r, seeds[r], groups) for r in range(run.replicates))
-    # n_jobs=1 runs in this process; results come back in submission order either way
-    gen = Parallel(n_jobs=workers or run.workers, backend="loky", return_as="generator")(tasks)
+        fn, tasks = run_single, ((config, r, seeds[r], groups) for r in range(run.replicates))
+    # one worker runs in this process; results come back in submission order either way
+    gen = parallel_map(fn, tasks, workers or run.workers)
     out = list(progress_bar(gen, run.replicates, progress, "replicates"))
     if config.interventions:
         return Replicates(pd.concat([o.results for o in out], ignore_index=True),
@@ -187,7 +187,7 @@ def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFr
         values["survey.waves"] = sorted({0, end, d.follow_to_week})
     config = apply_overrides(config, values)
     varied = [*d.parameters, *(d.levers or {})]
-    tasks = (delayed(run_design_row)(config, {k: _plain(row[k]) for k in varied}) for _, row in rows.iterrows())
-    gen = Parallel(n_jobs=config.run.workers, backend="loky", return_as="generator")(tasks)
+    tasks = ((config, {k: _plain(row[k]) for k in varied}) for _, row in rows.iterrows())
+    gen = parallel_map(run_design_row, tasks, config.run.workers)
     outputs = list(progress_bar(gen, len(rows), progress, f"design chunk {d.chunk}"))
     return pd.concat([rows.reset_index(drop=True), pd.DataFrame(outputs)], axis=1)

@@ -36,11 +36,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from experiments import calibrate as cal
 from experiments.config import compose_checked
 from experiments.outputs import atomic_write_bytes, atomic_write_json
+from experiments.workers import parallel_map
 
 
 def draw_truths(n: int, seed: int) -> list[dict]:
@@ -59,8 +59,7 @@ def interval_covers(x: np.ndarray, w: np.ndarray, truth: float, level: float) ->
 def decomposition_share(thetas: list[dict], seeds: list[int], config, cuts, workers: int) -> np.ndarray:
     """The real-change share of the network rise for each (theta, seed): expected figures of the
     whole cohort, with and without the programme, from one shared burn-in."""
-    rows = Parallel(n_jobs=workers, backend="loky")(
-        delayed(cal.decomposition)(t, config, s, cuts) for t, s in zip(thetas, seeds))
+    rows = list(parallel_map(cal.decomposition, ((t, config, s, cuts) for t, s in zip(thetas, seeds)), workers))
     return pd.DataFrame(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 from experiments import analysis
 from experiments.config import CheckedConfig
 from experiments.outputs import atomic_write_bytes
+from experiments.workers import start
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -86,6 +88,28 @@ def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.D
     return curve
 
 
+def draw(figure: str, args: tuple, path: Path) -> None:
+    """Draw `experiments.plots.<figure>(*args)` and save it (atomically) to `path`."""
+    from experiments import plots
+
+    plots.save(getattr(plots, figure)(*args), path)
+
+
+def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table: pd.DataFrame, networks: dict,
+                  end: int) -> list[tuple[str, Future]]:
+    """The paired run's figures, drawn on the job's shared workers while the report goes on
+    (`experiments.workers.start`); (file name, its Future) each."""
+    metrics = {"orientation": "system orientation", "system_first": "system-first choices (4-week share)",
+               "strong_cross_ties": "strong cross-organisation ties per leader",
+               "cross_org_trust": "cross-organisation trust"}
+    figures = {"survey_bars.png": ("survey_bars", (table,)),
+               "time_series.png": ("time_series", (results, metrics, end))}
+    if networks:
+        titles = {"week_0": "before the programme", f"week_{end}": "end of the programme"}
+        figures["network.png"] = ("network_before_after", (networks, config.behaviour.strong_tie, titles))
+    return [(name, start(draw, figure, args, out / name)) for name, (figure, args) in figures.items()]
+
+
 def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
                   networks: dict, figures: bool) -> list[str]:
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
@@ -96,9 +120,10 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     observed = (config.case or {}).get("observed") or {}
     table = analysis.survey_table(stats_, observed, (config.case or {}).get("fitted"))
     summary = pd.concat([effects, analysis.survey_effects(stats_, end)], ignore_index=True)
+    drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())
-    files = ["summary.csv", "survey_summary.csv"]
+    files = ["summary.csv", "survey_summary.csv", *(name for name, _ in drawings)]
     print()
     print(analysis.format_survey_table(table))
     print()
@@ -116,18 +141,6 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
         else:
             atomic_write_bytes(out / "content_influence_curve.csv", curve.to_csv(index=False).encode())
             files.append("content_influence_curve.csv")
-    if figures:
-        from experiments import plots
-
-        plots.save(plots.survey_bars(table), out / "survey_bars.png")
-        metrics = {"orientation": "system orientation", "system_first": "system-first choices (4-week share)",
-                   "strong_cross_ties": "strong cross-organisation ties per leader",
-                   "cross_org_trust": "cross-organisation trust"}
-        plots.save(plots.time_series(results, metrics, end), out / "time_series.png")
-        files += ["survey_bars.png", "time_series.png"]
-        if networks:
-            titles = {"week_0": "before the programme", f"week_{end}": "end of the programme"}
-            plots.save(plots.network_before_after(networks, config.behaviour.strong_tie, titles),
-                       out / "network.png")
-            files.append("network.png")
+    for _, drawing in drawings:  # the figures drawn on the job's workers meanwhile
+        drawing.result()
     return files

@@ -38,6 +38,7 @@ from experiments.jobs import config_hash, is_complete, mark_complete
 from experiments.outputs import atomic_write_json, atomic_write_parquet, provenance
 from experiments.preflight import preflight
 from experiments.reporting import format_table, report_paired, summarise
+from experiments.workers import shared_workers, start
 from sim import ConfigError
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,14 @@ def job(cfg: DictConfig) -> None:
     if config.run.resume and is_complete(out, identity):
         print(f"[skip] {_job_name()}: complete output in {out}")
         return
+    with shared_workers():  # every fan-out of the job (replicates, the content curve) uses the same workers
+        files = _run_job(cfg, raw, config, out, started, identity)
+    seconds = time.perf_counter() - t0
+    mark_complete(out, identity, files, seconds)
+    print(f"[done] {_job_name()} in {seconds:.1f} s -> {out}")
+
+
+def _run_job(cfg: DictConfig, raw: dict, config, out: Path, started: datetime, identity: str) -> list[str]:
     p, run = config.partnership, config.run
     prov = provenance(raw, list(HydraConfig.get().overrides.task), {}, started, {"config_hash": identity})
     if config.design.method:
@@ -94,23 +103,24 @@ def job(cfg: DictConfig) -> None:
         capture = tuple(w for w in (0, end) if w <= run.weeks) if end and run.figures else ()
         reps = run_replicates(config, groups, capture, run.progress)
         prov["seeds"] = {str(k): v for k, v in reps.seeds.items()}
-        atomic_write_parquet(reps.results, out / "results.parquet")
+        # the tables are written on the job's workers (when it has them) while the report is made
+        writes = [start(atomic_write_parquet, reps.results, out / "results.parquet")]
         files = ["results.parquet"]
         mode = (f"paired ({' + '.join(config.interventions)} vs counterfactual)" if config.interventions
                 else "plain")
         print(f"\n{p.name}: {p.n_leaders} leaders in {p.n_organisations} organisations, "
               f"{run.replicates} replicates x {run.weeks} weeks, {mode} (label {run.label!r})")
         if reps.survey is not None:
-            atomic_write_parquet(reps.survey, out / "survey.parquet")
+            writes.append(start(atomic_write_parquet, reps.survey, out / "survey.parquet"))
             files.append("survey.parquet")
             files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures)
         else:
             print(format_table(summarise(reps.results)))
+        for write in writes:
+            write.result()
     atomic_write_json(prov, out / "provenance.json")
     files.append("provenance.json")
-    seconds = time.perf_counter() - t0
-    mark_complete(out, identity, files, seconds)
-    print(f"[done] {_job_name()} in {seconds:.1f} s -> {out}")
+    return files
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,10 +30,10 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from joblib import Parallel, delayed
 
 from experiments.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.execution import replicate_seed, single_threaded
+from experiments.workers import parallel_map
 from sim import CollaborationModel
 from sim.scenario import ROLES
 from sim.survey import SurveyParams, anchor_cut, constructs
@@ -78,8 +78,8 @@ def cut_for(network: np.ndarray, survey: SurveyParams, agree_share: float) -> fl
 def pooled_baseline(config: CheckedConfig, runs: int, behaviour=None, workers: int = 1,
                     seed: int = REFERENCE_SEED) -> dict[str, np.ndarray]:
     """The eligible leaders' baseline constructs of `runs` independent runs, pooled."""
-    tasks = (delayed(baseline_constructs)(config, replicate_seed(seed, r), behaviour) for r in range(runs))
-    parts = Parallel(n_jobs=workers, backend="loky")(tasks)
+    tasks = ((config, replicate_seed(seed, r), behaviour) for r in range(runs))
+    parts = list(parallel_map(baseline_constructs, tasks, workers))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
