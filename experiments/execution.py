@@ -131,9 +131,13 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
     return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks)
 
 
+class _Bar(tqdm):
+    monitor_interval = 0  # no monitor thread: the job's workers are forked only from a single-threaded process
+
+
 def progress_bar(iterable, total: int, enabled: bool, desc: str):
     """tqdm over an iterable; silent unless enabled and stderr is a terminal."""
-    return tqdm(iterable, total=total, desc=desc, disable=not (enabled and sys.stderr.isatty()), leave=False)
+    return _Bar(iterable, total=total, desc=desc, disable=not (enabled and sys.stderr.isatty()), leave=False)
 
 
 def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), progress: bool = False,

@@ -13,8 +13,9 @@ the project and loads its kernels (joblib's loky workers), which was a quarter
 of the case study's run time. Within `shared_workers()` (a job's whole body)
 every fan-out reuses the same workers, so a later one (the case study's content
 curve after its replicates) finds them started and warm. Elsewhere (not Linux,
-or a daemonic process, which may not have children) the work goes to joblib's
-loky backend as before.
+a daemonic process, which may not have children, or a process running other
+Python threads, such as a notebook's kernel) the work goes to joblib's loky
+backend as before.
 
 A forked worker's first task runs about 0.1 s slower than later ones: on this
 machine kind a page fault costs about 30 µs, and the worker's first writes
@@ -22,8 +23,9 @@ fault on the pages it shares with its parent (measured: about 2,400 faults).
 
 Forking a process that holds threads is safe here: the only other threads are
 the BLAS libraries' idle pool threads, which OpenBLAS shuts down around a fork
-(it installs a `pthread_atfork` handler for this), and the pool's own manager
-thread, which starts after its workers are forked.
+(it installs a `pthread_atfork` handler for this); with any other Python thread
+running, the work goes to loky instead (the pool's own manager thread starts
+after its workers are forked).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,9 +46,11 @@ _SHARED: list[dict] = []  # the open shared_workers() scopes, innermost last
 
 
 def can_fork() -> bool:
-    """Whether this process can start its workers by forking itself."""
+    """Whether this process can start its workers by forking itself: on Linux, not a daemonic
+    process, and no other Python thread running (a thread may hold a lock the child would then
+    wait on for ever; a notebook's kernel or a web server has such threads, a job has none)."""
     return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
-            and not mp.current_process().daemon)
+            and not mp.current_process().daemon and threading.active_count() == 1)
 
 
 @contextlib.contextmanager
@@ -101,12 +106,12 @@ def parallel_map(fn: Callable[..., Any], tasks: Iterable[tuple], workers: int) -
         for task in tasks:
             yield fn(*task)
         return
-    if not can_fork():
+    scope = _SHARED[-1] if _SHARED and _SHARED[-1]["workers"] in (None, workers) else None
+    pool = scope["pool"] if scope is not None else None
+    if pool is None and not can_fork():
         yield from Parallel(n_jobs=workers, backend="loky", return_as="generator")(
             delayed(fn)(*task) for task in tasks)
         return
-    scope = _SHARED[-1] if _SHARED and _SHARED[-1]["workers"] in (None, workers) else None
-    pool = scope["pool"] if scope is not None else None
     tasks = iter(tasks)
     if pool is None:  # the workers are forked now: the first task runs here to load what they need
         first = next(tasks, _NO_TASK)

@@ -55,3 +55,23 @@ def test_start_without_workers_runs_here_and_keeps_its_error_for_result():
     failed = start(fails_on_three, 3)
     with pytest.raises(ValueError, match="task 3 failed"):
         failed.result()
+
+
+def test_with_another_thread_running_the_work_goes_to_fresh_workers_instead():
+    import threading
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not workers.can_fork()  # a forked child could wait for ever on a lock that thread holds
+        results = list(parallel_map(square_with_pid, [(x,) for x in range(6)], 2))
+    finally:
+        stop.set()
+        other.join()
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)  # and its manager thread with it
+    assert workers.can_fork()
+    assert [r for r, _ in results] == [x * x for x in range(6)]
+    assert os.getpid() not in {pid for _, pid in results}  # loky ran them all, none here
