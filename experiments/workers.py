@@ -4,28 +4,26 @@
 results in task order, whatever the worker count, so no output depends on how
 the work was spread (each task carries its own seed).
 
-On Linux the workers are forked from this process when it may have children
-(it is not itself a daemonic worker). The first task runs here, which loads
-whatever the tasks need (the compiled kernels of the processes and
-interventions they use); then the workers fork for the rest and start with all
-of it: about 0.05 s, against about 1.5 s for a fresh interpreter that imports
-the project and loads its kernels (joblib's loky workers), which was a quarter
-of the case study's run time. Within `shared_workers()` (a job's whole body)
-every fan-out reuses the same workers, so a later one (the case study's content
-curve after its replicates) finds them started and warm. Elsewhere (not Linux,
-a daemonic process, which may not have children, or a process running other
-Python threads, such as a notebook's kernel) the work goes to joblib's loky
-backend as before.
+On Linux the workers are forked from this process: the first task runs here,
+which loads whatever the tasks need (the compiled kernels of the processes and
+interventions they use), and the workers then fork for the rest and start with
+all of it, in about 0.05 s, where a fresh interpreter that imports the project
+and loads its kernels (joblib's loky workers) takes about 1.5 s, a quarter of
+the case study's run time. Within `shared_workers()` (a job's whole body) every
+fan-out reuses the same workers, so a later one (the case study's content curve
+after its replicates) finds them started and warm, and `start` hands them
+single tasks (the job's files and figures) while the caller goes on.
 
-A forked worker's first task runs about 0.1 s slower than later ones: on this
-machine kind a page fault costs about 30 µs, and the worker's first writes
-fault on the pages it shares with its parent (measured: about 2,400 faults).
+A process forks only when it may (`can_fork`): on Linux, not a daemonic
+process, and with no other Python thread running, since a thread may hold a
+lock the child would wait on for ever (a notebook's kernel and a web server
+have such threads; a job has none). The BLAS libraries' idle pool threads do
+not count: numpy's OpenBLAS installs a `pthread_atfork` handler that parks them
+around a fork. Otherwise the work goes to joblib's loky backend, as before.
 
-Forking a process that holds threads is safe here: the only other threads are
-the BLAS libraries' idle pool threads, which OpenBLAS shuts down around a fork
-(it installs a `pthread_atfork` handler for this); with any other Python thread
-running, the work goes to loky instead (the pool's own manager thread starts
-after its workers are forked).
+A forked worker's first task runs about 0.1 s slower than its later ones: on
+this machine kind a page fault costs about 30 µs, and the worker's first writes
+fault on the pages it shares with its parent (about 2,400 faults).
 """
 
 from __future__ import annotations
@@ -46,9 +44,7 @@ _SHARED: list[dict] = []  # the open shared_workers() scopes, innermost last
 
 
 def can_fork() -> bool:
-    """Whether this process can start its workers by forking itself: on Linux, not a daemonic
-    process, and no other Python thread running (a thread may hold a lock the child would then
-    wait on for ever; a notebook's kernel or a web server has such threads, a job has none)."""
+    """Whether this process can start its workers by forking itself (see the module's docstring)."""
     return (sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods()
             and not mp.current_process().daemon and threading.active_count() == 1)
 
