@@ -54,9 +54,9 @@ from scipy import stats as sps
 from experiments.analysis import wilson
 from experiments.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
 from experiments.execution import replicate_seed, single_threaded
-from experiments.workers import parallel_map
 from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from experiments.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
+from experiments.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 from sim.schema import ConfigError

@@ -29,8 +29,8 @@ import pandas as pd
 
 from experiments.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.execution import replicate_seed, single_threaded
-from experiments.workers import parallel_map
 from experiments.outputs import atomic_write_bytes
+from experiments.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 

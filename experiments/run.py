@@ -16,7 +16,8 @@ of a sweep skips finished jobs and runs only the missing ones.
 
 The work itself lives in library modules: `experiments.config` (checked
 configuration), `experiments.preflight` (bad input before any file),
-`experiments.execution` (replicates, pairs, designs), `experiments.jobs`
+`experiments.execution` (replicates, pairs, designs), `experiments.workers`
+(the worker processes a job keeps for its whole body), `experiments.jobs`
 (identity and completion) and `experiments.reporting` (tables and figures).
 """
 
@@ -32,7 +33,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import check, register_configs
+from experiments.config import CheckedConfig, check, register_configs
 from experiments.execution import run_design_chunk, run_replicates
 from experiments.jobs import config_hash, is_complete, mark_complete
 from experiments.outputs import atomic_write_json, atomic_write_parquet, provenance
@@ -86,7 +87,9 @@ def job(cfg: DictConfig) -> None:
     print(f"[done] {_job_name()} in {seconds:.1f} s -> {out}")
 
 
-def _run_job(cfg: DictConfig, raw: dict, config, out: Path, started: datetime, identity: str) -> list[str]:
+def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, started: datetime,
+             identity: str) -> list[str]:
+    """The job's work and files (the design chunk, the structural study, or the replicates and report)."""
     p, run = config.partnership, config.run
     prov = provenance(raw, list(HydraConfig.get().overrides.task), {}, started, {"config_hash": identity})
     if config.design.method:
