@@ -40,7 +40,7 @@ from typing import Any
 from joblib import Parallel, delayed
 
 _NO_TASK = object()
-_SHARED: list[dict] = []  # the open shared_workers() scopes, innermost last
+_SCOPES: list[dict] = []  # the open shared_workers() scopes, innermost last
 
 
 def can_fork() -> bool:
@@ -54,11 +54,11 @@ def shared_workers():
     """Keep the forked workers for the whole block: every `parallel_map` inside with the same
     worker count uses them (started at the first, shut down at the end of the block)."""
     scope: dict = {"workers": None, "pool": None}
-    _SHARED.append(scope)
+    _SCOPES.append(scope)
     try:
         yield
     finally:
-        _SHARED.remove(scope)
+        _SCOPES.remove(scope)
         if scope["pool"] is not None:
             scope["pool"].shutdown(wait=True, cancel_futures=True)
 
@@ -76,7 +76,7 @@ def _fork_quietly():
 def start(fn: Callable[..., Any], *args: Any) -> Future:
     """fn(*args) on the shared workers when a `shared_workers()` scope has forked them (the caller
     goes on while they work), otherwise here and now; either way a Future of its result."""
-    pool = _SHARED[-1]["pool"] if _SHARED else None
+    pool = _SCOPES[-1]["pool"] if _SCOPES else None
     if pool is not None:
         return pool.submit(fn, *args)
     done: Future = Future()
@@ -102,7 +102,7 @@ def parallel_map(fn: Callable[..., Any], tasks: Iterable[tuple], workers: int) -
         for task in tasks:
             yield fn(*task)
         return
-    scope = _SHARED[-1] if _SHARED and _SHARED[-1]["workers"] in (None, workers) else None
+    scope = _SCOPES[-1] if _SCOPES and _SCOPES[-1]["workers"] in (None, workers) else None
     pool = scope["pool"] if scope is not None else None
     if pool is None and not can_fork():
         yield from Parallel(n_jobs=workers, backend="loky", return_as="generator")(
@@ -117,8 +117,7 @@ def parallel_map(fn: Callable[..., Any], tasks: Iterable[tuple], workers: int) -
         tasks = list(tasks)
         if not tasks:
             return
-        with _fork_quietly():
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork"))  # forks at its first submit
         if scope is not None:
             scope["workers"], scope["pool"] = workers, pool
     try:
