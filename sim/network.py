@@ -317,6 +317,24 @@ def _embedded_by_bitsets(u, v, count, bits):
 
 
 @njit(cache=True)
+def _refresh_bitsets(u, v, w, count, strong, bits, embedded):
+    """In place: `bits` becomes each leader's strong contacts (`strong_bitsets`), and `embedded`
+    whether the ends of each tie share one (`_embedded_by_bitsets`), in one call."""
+    words = bits.shape[1]
+    one = np.uint64(1)
+    for i in range(bits.shape[0]):
+        for k in range(words):
+            bits[i, k] = 0
+    for r in range(count):
+        if w[r] >= strong:
+            a, b = u[r], v[r]
+            bits[a, b >> 6] |= one << np.uint64(b & 63)
+            bits[b, a >> 6] |= one << np.uint64(a & 63)
+    for r in range(count):
+        embedded[r] = _share_bits(u[r], v[r], bits)
+
+
+@njit(cache=True)
 def _common_counts(u, v, w, count, n, adj, deg, strong, stop_at_one):
     """Per tie, the contacts its ends share through two ties of at least `strong`
     (or 1 as soon as one is found, with `stop_at_one`)."""
@@ -508,9 +526,11 @@ class TieTable:
         """The structure refresh: every tie's embeddedness, and the snapshot of strong contacts
         against which ties created before the next refresh are judged."""
         if self.n <= BITSET_MAX:
-            bits = strong_bitsets(self._u, self._v, self._w, self.count, self.n, float(strong))
-            self.embedded = _embedded_by_bitsets(self._u, self._v, self.count, bits)
-            self._snapshot = (bits, np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
+            bits = self._snapshot[0]
+            if bits.shape != (self.n, (self.n + 63) // 64):
+                bits = np.zeros((self.n, (self.n + 63) // 64), np.uint64)
+                self._snapshot = (bits, np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
+            _refresh_bitsets(self._u, self._v, self._w, self.count, float(strong), bits, self._embedded)
         else:
             self.embedded = self.embedded_now(strong)
             self._snapshot = (np.zeros((0, 0), np.uint64),

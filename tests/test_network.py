@@ -104,6 +104,22 @@ def test_compiled_structure_measures_match_matrix_references(pairs, weights):
     np.testing.assert_allclose(sparse, expected)
 
 
+@given(pairs=pairs_strategy, weights=st.lists(st.floats(0.05, 1.0), min_size=60, max_size=60))
+@settings(max_examples=40, deadline=None)
+def test_structure_refresh_matches_a_fresh_computation_each_time(pairs, weights):
+    """The refresh writes embeddedness and the strong-contact bitsets in place, reusing its buffer:
+    after the ties change, a second refresh equals a fresh computation, with nothing left over."""
+    from sim.network import strong_bitsets
+
+    t = _table(15, pairs, w=weights[:len(pairs)] if pairs else None)
+    for _ in range(2):
+        t.refresh_structure(0.5)
+        strong = t.adjacency(0.5, dense=True)
+        np.testing.assert_array_equal(t.embedded, (strong @ strong)[t.u, t.v] > 0)
+        np.testing.assert_array_equal(t._snapshot[0], strong_bitsets(t._u, t._v, t._w, t.count, t.n, 0.5))
+        t.w = np.where(np.arange(len(t)) % 2 == 0, 0.1, 0.9)  # some strong ties weaken, others strengthen
+
+
 @given(pairs=pairs_strategy, drop=st.lists(st.booleans(), min_size=60, max_size=60))
 @settings(max_examples=60, deadline=None)
 def test_dropping_ties_keeps_both_indexes_right(pairs, drop):
