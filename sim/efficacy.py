@@ -65,8 +65,8 @@ def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, 
 def reach(u, v, w, cross, count, org, n_orgs, strong):
     """Share of the other organisations each leader reaches within two strong-tie steps,
     the first of them a cross-organisation tie. Two passes over the ties with a bitset of
-    organisations per leader: first what each leader's strong contacts belong to, then what a
-    leader sees through each strong cross-organisation tie."""
+    organisations per leader: first what each leader's strong contacts belong to (noting the
+    strong cross-organisation ties), then what a leader sees through each of those."""
     n = org.size
     out = np.zeros(n)
     if n_orgs <= 1:
@@ -76,20 +76,24 @@ def reach(u, v, w, cross, count, org, n_orgs, strong):
     near = np.zeros((n, words), np.uint64)  # own organisation and those of strong contacts
     for i in range(n):
         near[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
+    strong_cross = np.empty(count, np.int64)  # rows of the strong cross-organisation ties
+    n_strong_cross = 0
     for r in range(count):
         if w[r] >= strong:
             a, b = u[r], v[r]
             near[a, org[b] >> 6] |= one << np.uint64(org[b] & 63)
             near[b, org[a] >> 6] |= one << np.uint64(org[a] & 63)
+            if cross[r]:
+                strong_cross[n_strong_cross] = r
+                n_strong_cross += 1
     seen = np.zeros((n, words), np.uint64)
     for i in range(n):
         seen[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
-    for r in range(count):
-        if cross[r] and w[r] >= strong:
-            a, b = u[r], v[r]
-            for k in range(words):
-                seen[a, k] |= near[b, k]
-                seen[b, k] |= near[a, k]
+    for j in range(n_strong_cross):
+        a, b = u[strong_cross[j]], v[strong_cross[j]]
+        for k in range(words):
+            seen[a, k] |= near[b, k]
+            seen[b, k] |= near[a, k]
     for i in range(n):
         c = 0
         for k in range(words):
