@@ -165,6 +165,64 @@ def test_draw_issues_picks_distinct_organisations_and_their_members():
     assert np.all((reps >= start[orgs]) & (reps < start[orgs] + size[orgs]))
 
 
+def _issues_one_by_one(state, params, week, rng, game="stag_hunt"):
+    """The issues process as separate calls (draw, pairs, the tie table's `ensure`, decide): what the
+    process's single compiled call must reproduce."""
+    orgs, leaders, tie_table = state.organisations, state.leaders, state.ties
+    reps, rep_orgs = issues.draw_issues(rng.key, week.clock, params.issue_rate, params.orgs_per_issue, orgs.start,
+                                        orgs.size)
+    conv_a, conv_b = week.conversations
+    observers, partners, all_a, all_b = issues._pairs_after(reps, conv_a, conv_b)
+    rows, cols = tie_table.ensure(all_a, all_b)
+    n_conv = conv_a.size
+    decided = issues.decide(rng.key, week.clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], tie_table._trust,
+                            state.org_trust.trust_pos, state.org_trust.trust_neg, leaders.trust_propensity,
+                            leaders.org, leaders.orientation, leaders.risk_appetite, orgs.anchor,
+                            params.interpersonal_weight, params.issue_threshold, params.system_benefit,
+                            params.contribution_cost, params.logit_beta, game == "public_goods")
+    return reps, observers, partners, rows, cols, decided
+
+
+@pytest.mark.parametrize("room", ["enough", "none"])
+def test_the_issues_process_in_one_call_equals_its_steps_one_by_one(room):
+    """`CollectiveIssues.step` draws, pairs, finds or creates ties and decides in one compiled call;
+    the week record and the tie table are exactly those of the separate calls, also when the tie
+    table has no room for the week's new ties (the process then takes the separate calls itself)."""
+    import copy
+
+    from sim import CollaborationModel
+    from sim.network import TieTable
+    from sim.state import Week
+
+    model = CollaborationModel(rng=5, burn_in_weeks=30, n_weeks=1)
+    state, params = model.state, model.params
+    week = Week(31, 31, params.orgs_per_issue)
+    model.processes[1].step(state, params, week, state.streams["meetings"])  # this week's conversations
+    if room == "none":  # a table holding only the colleagues' ties, at full capacity
+        old = state.ties
+        keep = ~old.cross
+        state.ties = TieTable(n=old.n, org=old.org, capacity=16, propensity=old.propensity)
+        state.ties.add_initial(old.u[keep], old.v[keep], old.w[keep], old.trust_pos[keep, 0], old.trust_neg[keep, 0])
+        assert state.ties.count + week.conversations[0].size > state.ties._u.size
+    other = copy.deepcopy(state)
+    rng = state.streams["issues"]
+    issues.CollectiveIssues().step(state, params, week, rng)
+    reps, observers, partners, rows, cols, decided = _issues_one_by_one(other, params, week, rng)
+    n_conv = week.conversations[0].size
+    np.testing.assert_array_equal(week.representatives, reps)
+    np.testing.assert_array_equal(week.observers, observers)
+    np.testing.assert_array_equal(week.partners, partners)
+    np.testing.assert_array_equal(week.used_rows, rows)
+    np.testing.assert_array_equal(week.conversation_cols, cols[:n_conv])
+    np.testing.assert_array_equal(week.issue_cols, cols[n_conv:])
+    for mine, theirs in zip((week.contributed, week.success, week.contributors, week.contributor_success), decided):
+        np.testing.assert_array_equal(mine, theirs)
+    assert state.ties.count == other.ties.count > 0
+    for name in ("u", "v", "w", "trust", "cross", "embedded"):
+        np.testing.assert_array_equal(getattr(state.ties, name), getattr(other.ties, name))
+    np.testing.assert_array_equal(state.ties._deg, other.ties._deg)
+
+
 def test_outcomes_threshold():
     c = np.array([[1, 1, 0, 0], [1, 1, 1, 0]], bool)
     np.testing.assert_array_equal(issues.outcomes(c, 3), [False, True])
