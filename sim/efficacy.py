@@ -40,7 +40,9 @@ def _efficacy_in_place(efficacy, gain, who, success, rate):
     new = _efficacy_step(efficacy, who, success, rate)
     for i in range(efficacy.size):  # a loop: efficacy[:] = new would compile a shape check
         efficacy[i] = new[i]
-    updates = np.zeros(efficacy.size, np.int64)  # m updates in one week are simultaneous: 1 - m rate
+    updates = np.empty(efficacy.size, np.int64)  # m updates in one week are simultaneous: 1 - m rate
+    for i in range(efficacy.size):  # np.empty and a loop: np.zeros would be one more compilation
+        updates[i] = 0
     for i in range(who.size):
         updates[who[i]] += 1
     for i in range(who.size):
@@ -68,13 +70,18 @@ def reach(u, v, w, cross, count, org, n_orgs, strong):
     organisations per leader: first what each leader's strong contacts belong to (noting the
     strong cross-organisation ties), then what a leader sees through each of those."""
     n = org.size
-    out = np.zeros(n)
+    out = np.empty(n)  # np.empty and loops: each np.zeros signature is one more compilation
+    for i in range(n):
+        out[i] = 0.0
     if n_orgs <= 1:
         return out
     words = (n_orgs + 63) // 64
     one = np.uint64(1)
-    near = np.zeros((n, words), np.uint64)  # own organisation and those of strong contacts
+    near = np.empty((n, words), np.uint64)  # own organisation and those of strong contacts
+    seen = np.empty((n, words), np.uint64)
     for i in range(n):
+        for k in range(words):
+            near[i, k] = seen[i, k] = 0
         near[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
     strong_cross = np.empty(count, np.int64)  # rows of the strong cross-organisation ties
     n_strong_cross = 0
@@ -86,7 +93,6 @@ def reach(u, v, w, cross, count, org, n_orgs, strong):
             if cross[r]:
                 strong_cross[n_strong_cross] = r
                 n_strong_cross += 1
-    seen = np.zeros((n, words), np.uint64)
     for i in range(n):
         seen[i, org[i] >> 6] |= one << np.uint64(org[i] & 63)
     for j in range(n_strong_cross):

@@ -183,8 +183,11 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
     laid out like `ordered_pairs`. Expected partner contribution q_i is the mean over
     partners of omega x interpersonal + (1 - omega) x inter-organisational trust."""
     n_issues, k = reps.shape
-    contributed = np.zeros((n_issues, k), np.bool_)
-    success = np.zeros(n_issues, np.bool_)
+    contributed = np.empty((n_issues, k), np.bool_)  # np.empty and a loop: np.zeros is one more compilation
+    success = np.empty(n_issues, np.bool_)
+    for q in range(n_issues):
+        for i in range(k):
+            contributed[q, i] = False
     contributors = np.empty(n_issues * k, np.int64)
     contributor_success = np.empty(n_issues * k, np.bool_)
     n_contributions = 0

@@ -52,9 +52,12 @@ def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, 
     interorg_trust], group values [2 x 6: orientation, strong_cross_ties, cross_org_trust,
     listening, system_sight, efficacy], group sizes)."""
     n = orientation.size
-    strong_cross = np.zeros(n)
-    trust_sum = np.zeros(n)
-    trust_n = np.zeros(n)
+    # np.empty and loops, not np.zeros: each np.zeros signature is one more compilation (docs/performance.md)
+    strong_cross = np.empty(n)
+    trust_sum = np.empty(n)
+    trust_n = np.empty(n)
+    for i in range(n):
+        strong_cross[i] = trust_sum[i] = trust_n[i] = 0.0
     n_strong = 0
     ext = 0
     bridges = 0
@@ -99,11 +102,15 @@ def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, 
     ties[0] = all_trust / all_n if all_n else mean_propensity
     ties[1], ties[2] = share, 2.0 * share - 1.0 if n_strong else -1.0
     ties[3], ties[4], ties[5], ties[6] = float(bridges), float(n_cross), float(count), interorg
-    groups = np.zeros((2, 6))
-    size = np.zeros(2)
-    t_sum = np.zeros(2)
-    t_n = np.zeros(2)
-    p_sum = np.zeros(2)
+    groups = np.empty((2, 6))
+    size = np.empty(2)
+    t_sum = np.empty(2)
+    t_n = np.empty(2)
+    p_sum = np.empty(2)
+    for g in range(2):
+        size[g] = t_sum[g] = t_n[g] = p_sum[g] = 0.0
+        for c in range(6):
+            groups[g, c] = 0.0
     for i in range(n):
         g = 0 if participant[i] else 1
         size[g] += 1

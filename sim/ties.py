@@ -61,7 +61,9 @@ def refresh_embeddedness(ties, strong_tie: float) -> None:
 def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal):
     """Growth and decay of every tie (in place); returns the mask of ties that stay and whether
     any goes."""
-    used = np.zeros(count, np.bool_)
+    used = np.empty(count, np.bool_)  # np.empty and a loop: np.zeros would be one more compilation
+    for r in range(count):
+        used[r] = False
     for i in range(used_rows.size):
         used[used_rows[i]] = True
     keep = _strength_step(w[:count], used, embedded[:count], growth, bridge_rate, embedded_rate, removal)
@@ -95,7 +97,9 @@ def listening_growth(growth: float, listening_u, listening_v, gain: float, refer
 def _ties_week_listening(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, u, v,
                          listening, gain, reference):
     """As `_ties_week`, with each used tie growing at the rate `listening_growth` gives it."""
-    used = np.zeros(count, np.bool_)
+    used = np.empty(count, np.bool_)  # np.empty and a loop: np.zeros would be one more compilation
+    for r in range(count):
+        used[r] = False
     for i in range(used_rows.size):
         used[used_rows[i]] = True
     keep = np.empty(count, np.bool_)
