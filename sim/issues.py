@@ -241,13 +241,14 @@ def _issues_week(key, clock, rate, k, org_start, org_size, conv_a, conv_b, n, u,
     the same rows. One call instead of three saves the calls' overhead, about 5 microseconds a
     week (docs/performance.md)."""
     reps, rep_orgs = draw_issues(key, clock, rate, k, org_start, org_size)
-    observers, partners, all_a, all_b = _pairs_after(reps, conv_a, conv_b)
+    _, _, all_a, all_b = _pairs_after(reps, conv_a, conv_b)  # observers and partners: views of all_a, all_b
     need = count + all_a.size
     room = need <= u.size and 4 * need <= 3 * index.shape[0]
     rows, cols, done = all_a[:0], all_a[:0], 0
     if room:
-        rows, cols, count, done = _ensure(all_a, all_b, 0, n, u, v, w, pos, neg, trust, cross, embedded, org,
-                                          propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr,
+        # np.int64(0), not 0: a plain constant would make numba compile _ensure a second time
+        rows, cols, count, done = _ensure(all_a, all_b, np.int64(0), n, u, v, w, pos, neg, trust, cross, embedded,
+                                          org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr,
                                           snap_ids)
     return done == all_a.size, reps, rep_orgs, all_a, all_b, rows, cols, count
 

@@ -235,7 +235,7 @@ def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, ad
     """Drop the rows where keep is False: each is filled by the table's last row (swap-remove),
     so only the moved rows' index entries change. Returns (new count, deleted slots)."""
     deleted = 0
-    r = 0
+    r = np.int64(0)  # not a plain 0: numba would first type the row as Literal[int](0) and compile _adj_drop twice
     while r < count:
         if keep[r]:
             r += 1
