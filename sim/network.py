@@ -404,9 +404,9 @@ class TieTable:
         self._cross = np.zeros(capacity, bool)
         self._embedded = np.zeros(capacity, bool)
         self._at = np.zeros((capacity, 2), np.int32)
+        """Where each tie sits in its two ends' adjacency rows (so removing it costs O(1))."""
         self._due = np.full(capacity, -1, np.int64)
         """The next week a tie may be used (its tie-use schedule; -1 until first scheduled)."""
-        """Where each tie sits in its two ends' adjacency rows (so removing it costs O(1))."""
         self._adj = np.zeros((self.n, 16, 2), np.int32)
         self._deg = np.zeros(self.n, np.int64)
         self._snapshot = (np.zeros((0, 0), np.uint64), np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
