@@ -198,7 +198,7 @@ def _ensure(a, b, start, n, u, v, w, pos, neg, trust, cross, embedded, org, prop
             due, snap_bits, snap_indptr, snap_ids):
     """Rows and evidence columns of the pairs (a, b) from `start` on, creating zero-strength
     ties as needed. New ties are embedded if their ends shared a strong contact at the last
-    structure refresh (`snap_bits` from `strong_bitsets` for small networks, else the sorted
+    structure refresh (`snap_bits` from `_refresh_bitsets` for small networks, else the sorted
     lists `snap_*` from `strong_contacts`). Stops early (returning where) when a leader's
     adjacency row is full. Returns (rows, cols, new count, pairs done)."""
     rows = np.empty(a.size, np.int64)
@@ -287,20 +287,6 @@ def _observe(pos, neg, trust, propensity, u, v, rows, cols, perceived, weight, f
 # ------------------------------------------------------------------ structure queries
 
 @njit(cache=True)
-def strong_bitsets(u, v, w, count, n, strong):
-    """Each leader's strong contacts as a bitset of ceil(n / 64) words."""
-    words = (n + 63) // 64
-    bits = np.zeros((n, words), np.uint64)
-    one = np.uint64(1)
-    for r in range(count):
-        if w[r] >= strong:
-            a, b = u[r], v[r]
-            bits[a, b >> 6] |= one << np.uint64(b & 63)
-            bits[b, a >> 6] |= one << np.uint64(a & 63)
-    return bits
-
-
-@njit(cache=True)
 def _share_bits(a, b, bits):
     for k in range(bits.shape[1]):
         if bits[a, k] & bits[b, k]:
@@ -309,17 +295,9 @@ def _share_bits(a, b, bits):
 
 
 @njit(cache=True)
-def _embedded_by_bitsets(u, v, count, bits):
-    out = np.zeros(count, np.bool_)
-    for r in range(count):
-        out[r] = _share_bits(u[r], v[r], bits)
-    return out
-
-
-@njit(cache=True)
 def _refresh_bitsets(u, v, w, count, strong, bits, embedded):
-    """In place: `bits` becomes each leader's strong contacts (`strong_bitsets`), and `embedded`
-    whether the ends of each tie share one (`_embedded_by_bitsets`), in one call."""
+    """In place: `bits` (n x ceil(n / 64) words) becomes each leader's strong contacts (ties of at
+    least `strong`) as a bitset, and `embedded[:count]` whether the ends of each tie share one."""
     words = bits.shape[1]
     one = np.uint64(1)
     for i in range(bits.shape[0]):
@@ -517,8 +495,10 @@ class TieTable:
     def embedded_now(self, min_strength: float) -> np.ndarray:
         """Whether the ends of each tie share a contact through two ties of at least `min_strength`."""
         if self.n <= BITSET_MAX:
-            bits = strong_bitsets(self._u, self._v, self._w, self.count, self.n, float(min_strength))
-            return _embedded_by_bitsets(self._u, self._v, self.count, bits)
+            out = np.empty(self.count, bool)
+            _refresh_bitsets(self._u, self._v, self._w, self.count, float(min_strength),
+                             np.empty((self.n, (self.n + 63) // 64), np.uint64), out)
+            return out
         return _common_counts(self._u, self._v, self._w, self.count, self.n, self._adj, self._deg,
                               float(min_strength), True) > 0
 
@@ -527,8 +507,8 @@ class TieTable:
         against which ties created before the next refresh are judged."""
         if self.n <= BITSET_MAX:
             bits = self._snapshot[0]
-            if bits.shape != (self.n, (self.n + 63) // 64):
-                bits = np.zeros((self.n, (self.n + 63) // 64), np.uint64)
+            if bits.shape != (self.n, (self.n + 63) // 64):  # the first refresh: the buffer it then reuses
+                bits = np.empty((self.n, (self.n + 63) // 64), np.uint64)
                 self._snapshot = (bits, np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
             _refresh_bitsets(self._u, self._v, self._w, self.count, float(strong), bits, self._embedded)
         else:
