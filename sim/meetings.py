@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from sim.state import Process
-from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_from_uniform
+from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_cdf, poisson_from_cdf
 
 # purposes of the draws (each stream has its own key, so purposes need only differ within a stream), as
 # int64: a plain int constant would make numba compile a copy of the callee per value
@@ -95,6 +95,7 @@ def _attendance(key, purpose, clock, groups, offsets, members, attendance, conta
     states = np.empty(total, np.uint64)
     starts = np.empty(total, np.int64)
     first = np.empty(groups.size + 1, np.int64)
+    cdf = poisson_cdf(contacts)
     m = 0
     for gi in range(groups.size):
         g = groups[gi]
@@ -105,7 +106,7 @@ def _attendance(key, purpose, clock, groups, offsets, members, attendance, conta
             if u < attendance[p]:
                 st, u = next_uniform(st)
                 who[m], group_of[m], states[m] = members[p], gi, st
-                starts[m] = poisson_from_uniform(u, contacts)
+                starts[m] = poisson_from_cdf(u, contacts, cdf)
                 m += 1
     first[groups.size] = m
     started = 0

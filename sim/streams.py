@@ -101,6 +101,49 @@ def poisson_from_uniform(u, lam):
 
 
 @njit(cache=True)
+def poisson_cdf(lam):
+    """The cumulative probabilities `poisson_from_uniform` builds for Poisson(lam), by the same
+    recurrence (so the same floating-point values), up to the term after which adding further
+    terms no longer changes them. Entry k is P(K <= k)."""
+    if lam <= 0.0:
+        out = np.empty(1)
+        out[0] = 1.0  # no draw is above it: always 0, as `poisson_from_uniform` returns
+        return out
+    size = 0  # two passes: the first counts the entries, the second writes them
+    out = np.empty(0)
+    for write in (False, True):
+        if write:
+            out = np.empty(size)
+        p = math.exp(-lam)
+        cdf = p
+        k = 0
+        while True:
+            if write:
+                out[k] = cdf
+            k += 1
+            p *= lam / k
+            if k >= 100000 or (cdf + p == cdf and k > lam):  # past the mode: every later term is smaller
+                break
+            cdf += p
+        size = k
+    return out
+
+
+@njit(cache=True)
+def poisson_from_cdf(u, lam, cdf):
+    """`poisson_from_uniform(u, lam)` from its table `poisson_cdf(lam)`, for many draws with one
+    mean: the number of entries below u, counted without a branch per term (the inversion's
+    loop mispredicts its exit and waits on a division every term). A draw above every entry
+    (probability about 1e-16) goes to `poisson_from_uniform` itself."""
+    k = 0
+    for j in range(cdf.size):
+        k += cdf[j] < u
+    if k < cdf.size:
+        return k
+    return poisson_from_uniform(u, lam)
+
+
+@njit(cache=True)
 def uniforms(key, purpose, clock, entity, count):
     """The first `count` uniforms of one entity's sequence (for tests and Python-level use)."""
     state = entity_state(base_state(key, purpose, clock), entity)

@@ -58,6 +58,21 @@ def test_poisson_by_inversion_has_poisson_moments():
         assert k.mean() == pytest.approx(lam, rel=0.03) and k.var() == pytest.approx(lam, rel=0.05)
 
 
+@pytest.mark.parametrize("lam", [0.0, 1e-9, 0.3, 4.0, 7.5, 50.0])
+def test_poisson_from_its_table_equals_the_inversion_draw_for_draw(lam):
+    # the table holds the inversion's own cumulative sums, so counting the entries below a draw
+    # gives the same count, including draws on and next to an entry and the draws nearest 1,
+    # where the table runs out and the inversion itself answers
+    cdf = streams.poisson_cdf(lam)
+    edges = np.concatenate([cdf, np.nextafter(cdf, 0.0), np.nextafter(cdf, 1.0)])
+    u = np.concatenate([streams.uniforms(np.uint64(3), 1, 1, 1, 5000), edges, [0.0, 1.0 - 2.0**-53]])
+    u = u[(u >= 0.0) & (u < 1.0)]
+    table = np.array([streams.poisson_from_cdf(x, lam, cdf) for x in u])
+    inversion = np.array([streams.poisson_from_uniform(x, lam) for x in u])
+    np.testing.assert_array_equal(table, inversion)
+    assert np.all(np.diff(cdf) >= 0.0)  # what makes counting the entries below a draw exact
+
+
 def test_streams_come_from_the_seed_sequence():
     a = streams.Stream.spawn("x", np.random.SeedSequence(1))
     b = streams.Stream.spawn("x", np.random.SeedSequence(1))
