@@ -74,15 +74,6 @@ def _store(index, key, row):
 
 
 @njit(cache=True)
-def _slot_index(index, key):
-    mask = index.shape[0] - 1
-    s = _slot(key, mask)
-    while index[s, 0] != key:
-        s = (s + 1) & mask
-    return s
-
-
-@njit(cache=True)
 def _rehash(index, u, v, count, n):
     index[:, 0] = _EMPTY
     for r in range(count):
@@ -111,21 +102,6 @@ def _adj_add(adj, deg, at, node, other, row, side):
     adj[node, k, 1] = row
     at[row, side] = k
     deg[node] = k + 1
-
-
-@njit(cache=True, inline="always")
-def _adj_drop(adj, deg, at, u, node, row, side):
-    """Remove tie `row` from node's adjacency row: the row's last entry takes its place.
-    Inlined into its caller by numba: as a call, LLVM kept it out of line, and passing its four
-    arrays cost eight atomic reference-count updates per dropped tie end."""
-    k = at[row, side]
-    last = deg[node] - 1
-    if k != last:
-        moved = adj[node, last, 1]
-        adj[node, k, 0] = adj[node, last, 0]
-        adj[node, k, 1] = moved
-        at[moved, 0 if u[moved] == node else 1] = k
-    deg[node] = last
 
 
 @njit(cache=True)
@@ -235,16 +211,33 @@ def _ensure(a, b, start, n, u, v, w, pos, neg, trust, cross, embedded, org, prop
 @njit(cache=True)
 def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, adj, deg, at, due):
     """Drop the rows where keep is False: each is filled by the table's last row (swap-remove),
-    so only the moved rows' index entries change. Returns (new count, deleted slots)."""
+    so only the moved rows' index entries change. Returns (new count, deleted slots).
+
+    The index probes and adjacency-row updates are written out here rather than called as
+    helpers: passing the arrays to a helper inside this loop cost atomic reference-count
+    updates on every dropped tie, which numba could not prune."""
     deleted = 0
-    r = np.int64(0)  # not a plain 0: numba would first type the row as Literal[int](0) and compile _adj_drop twice
+    mask = index.shape[0] - 1
+    r = np.int64(0)
     while r < count:
         if keep[r]:
             r += 1
             continue
-        index[_slot_index(index, u[r] * n + v[r]), 0] = _DELETED
-        _adj_drop(adj, deg, at, u, u[r], r, _U_END)
-        _adj_drop(adj, deg, at, u, v[r], r, _V_END)
+        key = u[r] * n + v[r]
+        s = _slot(key, mask)
+        while index[s, 0] != key:
+            s = (s + 1) & mask
+        index[s, 0] = _DELETED
+        for side in range(2):  # each end's adjacency row: its last entry takes the dropped one's place
+            node = u[r] if side == _U_END else v[r]
+            k = at[r, side]
+            last_entry = deg[node] - 1
+            if k != last_entry:
+                moved = adj[node, last_entry, 1]
+                adj[node, k, 0] = adj[node, last_entry, 0]
+                adj[node, k, 1] = moved
+                at[moved, _U_END if u[moved] == node else _V_END] = k
+            deg[node] = last_entry
         deleted += 1
         last = count - 1
         if last != r:
@@ -254,7 +247,11 @@ def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, ad
                 at[r, c] = at[last, c]
             cross[r], embedded[r], due[r] = cross[last], embedded[last], due[last]
             keep[r] = keep[last]
-            index[_slot_index(index, u[r] * n + v[r]), 1] = r
+            key = u[r] * n + v[r]
+            s = _slot(key, mask)
+            while index[s, 0] != key:
+                s = (s + 1) & mask
+            index[s, 1] = r
             adj[u[r], at[r, 0], 1] = r
             adj[v[r], at[r, 1], 1] = r
         count -= 1
