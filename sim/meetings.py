@@ -164,14 +164,15 @@ def group_conversations(key, purpose, clock, groups, offsets, members, attendanc
 
 
 @njit(cache=True)
-def _geometric(u, rate):
-    """Weeks to the next success of a Bernoulli(rate) process: 1, 2, ... (inversion)."""
+def _geometric(u, rate, log_stay):
+    """Weeks to the next success of a Bernoulli(rate) process: 1, 2, ... (inversion).
+    `log_stay` is log1p(-rate), which the caller computes once for all its draws."""
     if rate >= 1.0:
         return 1
     never = 1 << 40
     if rate <= 0.0:
         return never
-    gap = math.log(1.0 - u) / math.log1p(-rate)
+    gap = math.log(1.0 - u) / log_stay
     return 1 + int(gap) if gap < never else never
 
 
@@ -185,12 +186,13 @@ def _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, rate, n):
     probability w (a keyed thinning draw). Only due ties draw, not every tie every week."""
     base_gap = base_state(key, TIE_USE, clock)
     base_thin = base_state(key, TIE_THINNING, clock)
+    log_stay = math.log1p(-rate) if 0.0 < rate < 1.0 else 0.0  # unused outside (0, 1)
     for r in range(count):
         d = due[r]
         if d < 0:  # first seen: the first candidate week from this one on
             st = entity_state(base_gap, np.uint64(u[r]) * np.uint64(n) + np.uint64(v[r]))
             st, x = next_uniform(st)
-            d = clock - 1 + _geometric(x, rate)
+            d = clock - 1 + _geometric(x, rate, log_stay)
             due[r] = d
         if d != clock:
             continue
@@ -200,7 +202,7 @@ def _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, rate, n):
         st2 = entity_state(base_gap, e)
         st2, _ = next_uniform(st2)  # the first draw of (week, tie) schedules a tie first seen now
         st2, y = next_uniform(st2)
-        due[r] = clock + _geometric(y, rate)
+        due[r] = clock + _geometric(y, rate, log_stay)
         if x < w[r]:
             a[size], b[size], ids[size] = u[r], v[r], st
             size += 1
