@@ -9,7 +9,11 @@ Public API:
     ConfigError         - raised for bad input, with a one-line message
 """
 
-from sim.metrics import METRICS
+from sim.kernel_cache import use_source_keyed_cache
+
+use_source_keyed_cache()  # before any kernel is defined: a cache keyed by the whole package's source
+
+from sim.metrics import METRICS  # noqa: E402 (after the cache is chosen)
 from sim.model import CollaborationModel
 from sim.params import BehaviourParams, parameter_table
 from sim.processes import default_processes, insert_after
