@@ -63,12 +63,27 @@ def scale_run(n_leaders: int, seed: int = 1) -> None:
     CollaborationModel(p, rng=seed).run_for(104)
 
 
+def peak_resident_mb() -> float:
+    """This process's peak resident memory. Linux's VmHWM belongs to the process image, so a
+    child started by `subprocess` reports its own peak; `ru_maxrss` would carry over the
+    parent's resident size at the fork (kept through exec), which after a compile is larger
+    than the child's whole run."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(n_leaders: int, repeats: int) -> None:
     import tracemalloc
 
     scale_run(n_leaders)  # warm-up (imports, compiled kernels)
     seconds = _median_time(lambda: scale_run(n_leaders), repeats)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_resident_mb()
     tracemalloc.start()  # after timing: it slows allocation
     scale_run(n_leaders)
     model_mb = tracemalloc.get_traced_memory()[1] / 2**20
