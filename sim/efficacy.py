@@ -20,7 +20,7 @@ from numba import njit
 from sim.state import Process
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _efficacy_step(efficacy, who, success, rate):
     out = efficacy.copy()
     gain = np.empty(who.size)

@@ -36,7 +36,7 @@ from sim.streams import base_state, entity_state, next_uniform, poisson_from_uni
 COUNT, COMPOSITION, CHOICE = np.int64(1), np.int64(2), np.int64(3)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def draw_issues(key, clock, rate, k, org_start, org_size):
     """This week's issues: (representatives, organisations), each of shape (n_issues, k).
 
@@ -67,7 +67,7 @@ def draw_issues(key, clock, rate, k, org_start, org_size):
     return reps, orgs
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _choose(n, k):
     c = 1.0
     for j in range(1, k + 1):
@@ -75,7 +75,7 @@ def _choose(n, k):
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def binomial_tail(q, n_others, needed):
     """P(at least `needed` of `n_others` contribute), each independently with probability q."""
     if needed <= 0:
@@ -89,7 +89,7 @@ def binomial_tail(q, n_others, needed):
     return min(total, 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def public_goods_gain(q, n_others, threshold, group):
     """Threshold public goods (Pacheco et al. 2009): the expected share of the benefit that
     contributing adds, E[(j + 1) 1{j + 1 >= M} - j 1{j >= M}] / N, with j ~ Binomial(N - 1, q) the
@@ -153,7 +153,7 @@ def ordered_pairs(representatives: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return representatives[:, i_idx].ravel(), representatives[:, j_idx].ravel()
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pairs_after(reps, conv_a, conv_b):
     """(observers, partners) of `ordered_pairs`, and the same appended to this week's
     conversations (so the tie table is asked once for both)."""

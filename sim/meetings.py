@@ -81,7 +81,7 @@ class Forums:
                    np.zeros(0), np.zeros(0))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _attendance(key, purpose, clock, groups, offsets, members, attendance, contacts, n):
     """First pass over the meetings: who attends (a draw each) and how many conversations each
     attendee starts (Poisson, from the next draw). Returns (attendee, its meeting, the rest of
@@ -116,7 +116,7 @@ def _attendance(key, purpose, clock, groups, offsets, members, attendance, conta
     return who[:m], group_of[:m], states[:m], starts[:m], first, started
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_of, states, starts, first):
     """Second pass: each attendee's conversations with uniformly drawn other attendees, written
     from `size` on into buffers with room for them all. Returns the new size."""
@@ -176,7 +176,7 @@ def _geometric(u, rate, log_stay):
     return 1 + int(gap) if gap < never else never
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, rate, n):
     """Ties used this week, written from `size` on; returns the new size.
 
@@ -219,7 +219,7 @@ def tie_use(key, clock, u, v, w, due, count, rate, n):
     return a[:size], b[:size], ids[:size]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _keyed_neighbour(st, node, adj, deg):
     """A uniformly chosen neighbour of `node`: the one with the smallest keyed priority, so the
     choice depends only on the set of neighbours, not on their order (-1 without any)."""
@@ -232,7 +232,7 @@ def _keyed_neighbour(st, node, adj, deg):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _introductions_into(a, b, ids, size, key, clock, adj, deg, rate, org, homophily, n):
     base = base_state(key, INTRODUCTION, clock)
     for i in range(n):
@@ -266,7 +266,7 @@ def introductions(key, clock, adj, deg, rate, org, homophily, n):
     return a[:size], b[:size], ids[:size]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _encounters_into(a, b, ids, size, key, clock, n, rate, org, homophily):
     base = base_state(key, ENCOUNTER, clock)
     for i in range(n):
@@ -296,7 +296,7 @@ def encounters(key, clock, n, rate, org, homophily):
     return a[:size], b[:size], ids[:size]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def forums_meeting(clock, period, phase):
     out = np.empty(period.size, np.int64)
     m = 0

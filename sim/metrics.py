@@ -44,7 +44,7 @@ GROUP_METRICS: dict[str, str] = {
 GROUPS = ("participants", "others")
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, listening, sight, efficacy,
                participant, strong, org_pos, org_neg, org_prior):
     """Tie-level counts, inter-organisational trust, and per-group means: returns
@@ -130,7 +130,7 @@ def _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, 
     return ties, groups, size
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rates(slot, contributed, success, reps, participant, counts, rates):
     """This week's events into the rolling window (slot), then the window rates (in place);
     a rate keeps its last value while its window holds no events."""

@@ -258,7 +258,7 @@ def _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, ad
     return count, deleted
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def add_evidence(pos, neg, rows, cols, perceived, weight, forgetting, loss_aversion, gain):
     """Simultaneous observations into (pos, neg) evidence cells: every observed cell is forgotten
     (x forgetting ** weight, once per sighting), then each sighting adds weight x gain x perceived

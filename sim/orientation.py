@@ -55,7 +55,7 @@ def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: n
                       float(self_weight), pull)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull):
     """The target with W from the tie table: each tie weighs strength x the truster's trust."""
     num = self_weight * orientation + pull
@@ -79,7 +79,7 @@ def step_towards(orientation: np.ndarray, target: np.ndarray, rate: float) -> np
     return orientation + rate * (target - orientation)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _small_wins(orientation, who, success, win, fail):
     o = orientation.copy()
     gain = np.empty(who.size)

@@ -17,7 +17,7 @@ from sim.network import _remove
 from sim.state import Process
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _strength_step(w, used, embedded, growth, bridge_rate, embedded_rate, removal):
     """In place: growth of used ties, decay of the others; returns the mask of ties that stay."""
     keep = np.empty(w.size, np.bool_)
@@ -57,7 +57,7 @@ def refresh_embeddedness(ties, strong_tie: float) -> None:
     ties.refresh_structure(strong_tie)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal):
     """Growth and decay of every tie (in place); returns the mask of ties that stay and whether
     any goes."""
