@@ -81,7 +81,7 @@ class Forums:
                    np.zeros(0), np.zeros(0))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _attendance(key, purpose, clock, groups, offsets, members, attendance, contacts, n):
     """First pass over the meetings: who attends (a draw each) and how many conversations each
     attendee starts (Poisson, from the next draw). Returns (attendee, its meeting, the rest of
@@ -116,7 +116,7 @@ def _attendance(key, purpose, clock, groups, offsets, members, attendance, conta
     return who[:m], group_of[:m], states[:m], starts[:m], first, started
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_of, states, starts, first):
     """Second pass: each attendee's conversations with uniformly drawn other attendees, written
     from `size` on into buffers with room for them all. Returns the new size."""
