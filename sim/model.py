@@ -18,6 +18,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from sim import burn_in
 from sim.agents import Leader
 from sim.initialisation import build_state
 from sim.interventions import build_interventions, check_interventions
@@ -128,8 +129,7 @@ class CollaborationModel(mesa.Model):
         else:
             streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
             self.state = build_state(self.partnership, self.params, streams)
-            for _ in range(self.burn_in_weeks):
-                self._advance(recording=False)
+            self._burn_in(self.burn_in_weeks)
         if keep_burn_in:
             self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot(),
                                         self.mechanisms)
@@ -214,6 +214,16 @@ class CollaborationModel(mesa.Model):
             self.survey.observe(self)
         if week.number >= self.n_weeks:
             self.running = False
+
+    def _burn_in(self, weeks: int) -> None:
+        """The burn-in's weeks: all but the last in one compiled loop when the week is the default
+        processes (`sim.burn_in`, the same state bit for bit), the last stepped as usual so the
+        week-0 observation sees its record."""
+        if weeks > 1 and burn_in.applies(self):
+            burn_in.burn_in_weeks(self, weeks - 1)
+            weeks = 1
+        for _ in range(weeks):
+            self._advance(recording=False)
 
     def _advance(self, recording: bool) -> Week:
         state, params = self.state, self.params

@@ -1,0 +1,181 @@
+"""The burn-in's weeks in one compiled loop, when the week is the default processes.
+
+The burn-in runs processes 1-7 of the ODD (docs/ODD.md, section 3) week after week
+with nothing recorded and no interventions. Stepped from Python, each week makes
+a dozen kernel calls, passes about a hundred arrays and returns about twenty: the
+Python boundary, not the work, is about a quarter of the week
+(docs/performance.md). `burn_in_weeks` runs the same process kernels, in the
+same order and with the same arguments, inside one compiled loop, so the state
+after it is bit for bit the state the processes reach one by one
+(`tests/test_model.py` checks this, including the weeks that leave the loop).
+
+The loop hands a week back to Python when the tie table needs what only Python
+does: more room for the week's new ties (the week then finishes through the
+processes' own steps, which grow the table), or a rebuilt pair index after many
+removals. It applies only when every process is the default one with a rule the
+loop knows (`applies`); otherwise the model steps the processes as usual.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.efficacy import EfficacyAndSight, _efficacy_in_place, _sight_week, reach
+from sim.interventions import Interventions
+from sim.issues import CollectiveIssues, _issues_week, decide
+from sim.meetings import Meetings, weekly_conversations
+from sim.metrics import Metrics
+from sim.network import BITSET_MAX, _refresh_bitsets
+from sim.orientation import Orientation, _ones, _orientation_week
+from sim.perception import Perception, perceive_actions, perceive_conduct
+from sim.state import Week
+from sim.ties import Ties, _ties_week_pruned
+from sim.trust import Trust, _learn
+
+DEFAULT_TYPES = (Interventions, Meetings, CollectiveIssues, Perception, Trust, Orientation, Ties, EfficacyAndSight,
+                 Metrics)
+"""The default week's process classes, in order (`sim.processes.default_processes`)."""
+
+DONE, NEEDS_ROOM, NEEDS_REHASH = 0, 1, 2
+"""How the compiled loop stopped: all weeks run; a week's new ties did not fit (the week's
+meetings are done, the rest is Python's); the pair index holds too many deleted keys."""
+
+
+def applies(model) -> bool:
+    """Whether the compiled loop runs this model's burn-in: the default processes, exactly, with
+    an influence rule it knows (Friedkin-Johnsen or DeGroot), listening acting on perception, and
+    a network small enough for bitset embeddedness."""
+    processes = model.processes
+    if tuple(type(p) for p in processes) != DEFAULT_TYPES:
+        return False
+    by_name = {p.name: p for p in processes}
+    return (by_name["orientation"].influence in ("friedkin_johnsen", "degroot")
+            and by_name["ties"].listening == "perception"
+            and model.state.leaders.n <= BITSET_MAX)
+
+
+@njit(cache=True)
+def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, structured, org, attendance, contacts,
+           homophily, tie_use_rate, triadic_rate, encounter_rate, n, u, v, w, pos, neg, trust, cross, embedded,
+           tie_org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr, snap_ids, deleted, deleted_limit,
+           issue_rate, k, org_start, org_size, org_pos, org_neg, anchor, trust_propensity, orientation, risk_appetite,
+           interpersonal_weight, threshold, benefit, cost, beta, public_goods, listening, nu0, meeting_evidence,
+           forgetting, loss_aversion, listening_gain, lam, self_weight, pull, orientation_rate, win, fail, growth,
+           bridge_rate, embedded_rate, removal, structure_every, strong, n_orgs, sight, sight_bonus, sight_rate,
+           efficacy, efficacy_gain, efficacy_rate, first_sight):
+    """Weeks `first_clock`..`last_clock` of processes 1-7, each step as its process makes it.
+    Returns (how it stopped, the clock it stopped at, tie count, deleted index slots, and the
+    stopping week's conversations when it stopped for room). `first_sight` is False, passed in
+    so that numba types it as the sight process does (a literal would compile `_sight_week` again)."""
+    no_ints = np.empty(0, np.int64)
+    no_floats = np.empty(0)
+    no_ids = np.empty(0, np.uint64)
+    clock = first_clock
+    while clock <= last_clock:
+        # 1 meetings
+        a, b, ids = weekly_conversations(keys[0], clock, offsets, members, period, phase, structured, org,
+                                         attendance, contacts, homophily, u, v, w, due, count, tie_use_rate, adj,
+                                         deg, triadic_rate, encounter_rate, n)
+        # 2 collective issues
+        ok, reps, rep_orgs, all_a, all_b, rows, cols, count = _issues_week(
+            keys[1], clock, issue_rate, k, org_start, org_size, a, b, n, u, v, w, pos, neg, trust, cross, embedded,
+            tie_org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr, snap_ids)
+        if not ok:
+            return NEEDS_ROOM, clock, count, deleted, a, b, ids
+        n_conv = a.size
+        contributed, success, contributors, contributor_success = decide(
+            keys[1], clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], trust, org_pos, org_neg, trust_propensity, org,
+            orientation, risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods)
+        # 3 perception
+        actions = perceive_actions(keys[2], clock, reps, contributed, listening, nu0) if reps.shape[0] else no_floats
+        conduct_partners, conduct_rows, conduct_cols, conduct = no_ints, no_ints, no_ints, no_floats
+        if meeting_evidence > 0 and ids.size:
+            _, conduct_partners, conduct_rows, conduct_cols, conduct = perceive_conduct(
+                keys[2], clock, a, b, ids, rows[:n_conv], cols[:n_conv], org, orientation, listening, nu0)
+        # 4 trust
+        _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, rows[n_conv:], cols[n_conv:],
+               all_a[n_conv:], all_b[n_conv:], actions, conduct_rows, conduct_cols, conduct_partners, conduct,
+               meeting_evidence, forgetting, loss_aversion, listening_gain)
+        # 5 orientation
+        _orientation_week(orientation, lam, org, anchor, u, v, w, trust, count, self_weight, pull, orientation_rate,
+                          contributors, contributor_success, win, fail)
+        # 6 ties
+        count, freed = _ties_week_pruned(rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal,
+                                         (u, v, pos, neg, trust, cross, n, index, adj, deg, at, due))
+        deleted += freed
+        refresh = clock % structure_every == 0
+        if refresh:
+            _refresh_bitsets(u, v, w, count, strong, snap_bits, embedded)
+        # 7 efficacy and sight
+        if refresh:
+            _sight_week(sight, reach(u, v, w, cross, count, org, n_orgs, strong), listening, sight_bonus, nu0,
+                        sight_rate, first_sight)
+        if contributors.size:
+            _efficacy_in_place(efficacy, efficacy_gain, contributors, contributor_success, efficacy_rate)
+        clock += 1
+        if deleted > deleted_limit:
+            return NEEDS_REHASH, clock, count, deleted, no_ints, no_ints, no_ids
+    return DONE, clock, count, deleted, no_ints, no_ints, no_ids
+
+
+def burn_in_weeks(model, weeks: int) -> dict[str, int]:
+    """Run `weeks` burn-in weeks of `model` (for which `applies` holds) through the compiled
+    loop, handing weeks back to the processes when the tie table needs Python. Returns how
+    often it left the loop, by reason (for tests)."""
+    state, params = model.state, model.params
+    ties, leaders, orgs, forums = state.ties, state.leaders, state.organisations, state.forums
+    by_name = {p.name: p for p in model.processes}
+    lam = leaders.susceptibility if by_name["orientation"].influence == "friedkin_johnsen" else _ones(leaders.n)
+    public_goods = by_name["issues"].game == "public_goods"
+    keys = np.array([state.streams[s].key for s in ("meetings", "issues", "perception")], np.uint64)
+    offsets, members = forums.packed()
+    attendance = float(params.forum_attendance)
+    left = {"room": 0, "rehash": 0}
+    clock, last = state.clock + 1, state.clock + weeks
+    while clock <= last:
+        bits = ties._snapshot[0]
+        if bits.shape != (ties.n, (ties.n + 63) // 64):  # no bitsets yet: the processes' own refresh makes them
+            ties.refresh_structure(params.strong_tie)
+            bits = ties._snapshot[0]
+        status, clock, count, deleted, a, b, ids = _weeks(
+            clock, last, keys, offsets, members, forums.period, forums.phase, forums.structured, leaders.org,
+            attendance, params.forum_contacts, params.homophily, params.tie_use_rate, params.triadic_rate,
+            params.random_encounter_rate, leaders.n, ties._u, ties._v, ties._w, ties._pos, ties._neg, ties._trust,
+            ties._cross, ties._embedded, ties.org, ties.propensity, ties.count, ties._index, ties._adj, ties._deg, ties._at,
+            ties._due, bits, *ties._snapshot[1:], ties._deleted, ties._index.shape[0] // 4, params.issue_rate,
+            params.orgs_per_issue, orgs.start, orgs.size, state.org_trust.trust_pos, state.org_trust.trust_neg,
+            orgs.anchor, leaders.trust_propensity, leaders.orientation, leaders.risk_appetite,
+            params.interpersonal_weight,
+            params.issue_threshold, params.system_benefit, params.contribution_cost, params.logit_beta, public_goods,
+            leaders.listening, params.perception_noise, params.meeting_evidence, params.trust_forgetting,
+            params.loss_aversion, params.listening_trust_gain, lam, float(params.self_weight), leaders.system_pull,
+            params.orientation_rate, params.win_reinforcement, params.failure_discouragement, params.tie_growth,
+            params.bridge_decay, params.embedded_decay, params.tie_removal, params.structure_every,
+            params.strong_tie, orgs.n, leaders.system_sight, leaders.sight_bonus, params.sight_rate,
+            leaders.efficacy, leaders.efficacy_gain, params.efficacy_rate, False)  # False: a variable, not a literal
+        ties.count, ties._deleted = count, deleted
+        if status == NEEDS_REHASH:
+            left["rehash"] += 1
+            ties.removed(count, 0)  # the bookkeeping after removals: rebuilds the index
+            state.clock = clock - 1
+        elif status == NEEDS_ROOM:
+            left["room"] += 1
+            state.clock = clock
+            _finish_week(model, clock, a, b, ids)
+            clock += 1
+        else:
+            state.clock = last
+    return left
+
+
+def _finish_week(model, clock: int, a, b, ids) -> None:
+    """The rest of a week whose meetings the loop ran: processes 2-7 from their own steps (the
+    issues step finds the ties the loop made and grows the table for the rest)."""
+    state, params = model.state, model.params
+    week = Week(clock - model.burn_in_weeks, clock, params.orgs_per_issue)
+    week.conversations, week.conversation_ids = (a, b), ids
+    for process in model.processes:
+        if process.during_burn_in and process.name not in ("interventions", "meetings"):
+            process.step(state, params, week, state.streams[process.stream] if process.stream else None)
+    state.last_week = week
