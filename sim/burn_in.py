@@ -43,12 +43,14 @@ meetings are done, the rest is Python's); the pair index holds too many deleted 
 
 
 def applies(model) -> bool:
-    """Whether the compiled loop runs this model's burn-in: the default processes, exactly, with
-    an influence rule it knows (Friedkin-Johnsen or DeGroot), listening acting on perception, and
+    """Whether the compiled loop runs this model's burn-in: the default processes, exactly (their
+    own classes and `step` methods), with an influence rule it knows (Friedkin-Johnsen or DeGroot), listening acting on perception, and
     a network small enough for bitset embeddedness."""
     processes = model.processes
     if tuple(type(p) for p in processes) != DEFAULT_TYPES:
         return False
+    if any(getattr(p.step, "__func__", None) is not type(p).step for p in processes):
+        return False  # a step replaced on the object itself
     by_name = {p.name: p for p in processes}
     return (by_name["orientation"].influence in ("friedkin_johnsen", "degroot")
             and by_name["ties"].listening == "perception"

@@ -62,5 +62,8 @@ def test_the_loop_runs_only_the_default_week_it_knows():
     added = CollaborationModel(rng=1, burn_in_weeks=0,
                                processes=insert_after(default_processes(), "trust", _Louder()))
     assert not burn_in.applies(added)
+    processes = default_processes()
+    processes[5].step = lambda state, params, week, rng: None
+    assert not burn_in.applies(CollaborationModel(rng=1, burn_in_weeks=0, processes=processes))
     for mechanisms in ({"influence": "bounded_confidence"}, {"listening": "relationships"}):
         assert not burn_in.applies(CollaborationModel(rng=1, burn_in_weeks=0, mechanisms=mechanisms))
