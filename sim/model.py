@@ -18,7 +18,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import burn_in
+from sim import compiled_weeks
 from sim.agents import Leader
 from sim.initialisation import build_state
 from sim.interventions import build_interventions, check_interventions
@@ -105,7 +105,8 @@ class CollaborationModel(mesa.Model):
         self.mechanisms = mechanisms_of(mechanisms)
         self.processes = resolve_processes(processes, self.mechanisms)
         self.observe = bool(observe)
-        self._plan = None  # (step, stream name, runs in the burn-in) per process, made once
+        self._plan = None  # (step, stream name, runs in the burn-in, observes) per process, made once
+        self._compiled = None  # whether processes 1-7 run as one compiled call, decided once
         if isinstance(interventions, Mapping):
             interventions = build_interventions(interventions)
         else:
@@ -217,25 +218,38 @@ class CollaborationModel(mesa.Model):
 
     def _burn_in(self, weeks: int) -> None:
         """The burn-in's weeks: all but the last in one compiled loop when the week is the default
-        processes (`sim.burn_in`, the same state bit for bit), the last stepped as usual so the
-        week-0 observation sees its record."""
-        if weeks > 1 and burn_in.applies(self):
-            burn_in.burn_in_weeks(self, weeks - 1)
+        processes (`sim.compiled_weeks`, the same state bit for bit), the last stepped as usual so
+        the week-0 observation sees its record."""
+        if weeks > 1 and self._compiled_week():
+            compiled_weeks.burn_in_weeks(self, weeks - 1)
             weeks = 1
         for _ in range(weeks):
             self._advance(recording=False)
 
+    def _compiled_week(self) -> bool:
+        """Whether processes 1-7 run as one compiled call (`sim.compiled_weeks.applies`)."""
+        if self._compiled is None:
+            self._compiled = compiled_weeks.applies(self)
+        return self._compiled
+
     def _advance(self, recording: bool) -> Week:
         state, params = self.state, self.params
         if self._plan is None:
-            self._plan = [(p.step, p.stream, p.during_burn_in) for p in self.processes
+            self._plan = [(p.step, p.stream, p.during_burn_in, p.observation) for p in self.processes
                           if self.observe or not p.observation]
         state.clock += 1
         week = Week(state.clock - self.burn_in_weeks, state.clock, params.orgs_per_issue)
         streams = state.streams
-        for step, stream, during_burn_in in self._plan:
-            if recording or during_burn_in:
-                step(state, params, week, streams[stream] if stream else None)
+        if recording and not state.interventions and self._compiled_week():
+            # no intervention running: processes 1-7 in one compiled call, then the observation
+            compiled_weeks.run_week(self, week)
+            for step, stream, _, observation in self._plan:
+                if observation:
+                    step(state, params, week, streams[stream] if stream else None)
+        else:
+            for step, stream, during_burn_in, _ in self._plan:
+                if recording or during_burn_in:
+                    step(state, params, week, streams[stream] if stream else None)
         state.last_week = week
         return week
 

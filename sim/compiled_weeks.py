@@ -67,12 +67,19 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
            bridge_rate, embedded_rate, removal, structure_every, strong, n_orgs, sight, sight_bonus, sight_rate,
            efficacy, efficacy_gain, efficacy_rate, first_sight):
     """Weeks `first_clock`..`last_clock` of processes 1-7, each step as its process makes it.
-    Returns (how it stopped, the clock it stopped at, tie count, deleted index slots, and the
-    stopping week's conversations when it stopped for room). `first_sight` is False, passed in
+    Returns (how it stopped, the clock it stopped at, tie count, deleted index slots, the record
+    of the last week it ran: `RECORD`'s fields; of a week it stopped in for room, only the
+    conversations are filled). `first_sight` is False, passed in
     so that numba types it as the sight process does (a literal would compile `_sight_week` again)."""
     no_ints = np.empty(0, np.int64)
     no_floats = np.empty(0)
-    no_ids = np.empty(0, np.uint64)
+    no_flags = np.empty(0, np.bool_)
+    a, b, ids, rows, cols, all_a, all_b = no_ints, no_ints, np.empty(0, np.uint64), no_ints, no_ints, no_ints, no_ints
+    reps = rep_orgs = np.empty((0, k), np.int64)
+    contributed = np.empty((0, k), np.bool_)
+    success, contributors, contributor_success, actions = no_flags, no_ints, no_flags, no_floats
+    conduct_observers, conduct_partners, conduct_rows, conduct_cols, conduct = (no_ints, no_ints, no_ints, no_ints,
+                                                                                 no_floats)
     clock = first_clock
     while clock <= last_clock:
         # 1 meetings
@@ -84,16 +91,20 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
             keys[1], clock, issue_rate, k, org_start, org_size, a, b, n, u, v, w, pos, neg, trust, cross, embedded,
             tie_org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr, snap_ids)
         if not ok:
-            return NEEDS_ROOM, clock, count, deleted, a, b, ids
+            return NEEDS_ROOM, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b,
+                                                       contributed, success, contributors, contributor_success,
+                                                       actions, conduct_observers, conduct_partners, conduct_rows,
+                                                       conduct_cols, conduct)
         n_conv = a.size
         contributed, success, contributors, contributor_success = decide(
             keys[1], clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], trust, org_pos, org_neg, trust_propensity, org,
             orientation, risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods)
         # 3 perception
         actions = perceive_actions(keys[2], clock, reps, contributed, listening, nu0) if reps.shape[0] else no_floats
-        conduct_partners, conduct_rows, conduct_cols, conduct = no_ints, no_ints, no_ints, no_floats
+        conduct_observers, conduct_partners, conduct_rows, conduct_cols, conduct = (no_ints, no_ints, no_ints,
+                                                                                     no_ints, no_floats)
         if meeting_evidence > 0 and ids.size:
-            _, conduct_partners, conduct_rows, conduct_cols, conduct = perceive_conduct(
+            conduct_observers, conduct_partners, conduct_rows, conduct_cols, conduct = perceive_conduct(
                 keys[2], clock, a, b, ids, rows[:n_conv], cols[:n_conv], org, orientation, listening, nu0)
         # 4 trust
         _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, rows[n_conv:], cols[n_conv:],
@@ -117,67 +128,117 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
             _efficacy_in_place(efficacy, efficacy_gain, contributors, contributor_success, efficacy_rate)
         clock += 1
         if deleted > deleted_limit:
-            return NEEDS_REHASH, clock, count, deleted, no_ints, no_ints, no_ids
-    return DONE, clock, count, deleted, no_ints, no_ints, no_ids
+            break
+    status = NEEDS_REHASH if deleted > deleted_limit else DONE
+    return status, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success,
+                                           contributors, contributor_success, actions, conduct_observers,
+                                           conduct_partners, conduct_rows, conduct_cols, conduct)
+
+
+RECORD = ("conversation_a", "conversation_b", "conversation_ids", "rows", "cols", "representatives",
+          "representative_orgs", "pairs_a", "pairs_b", "contributed", "success", "contributors",
+          "contributor_success", "perceived_actions", "conduct_observers", "conduct_partners", "conduct_rows",
+          "conduct_cols", "perceived_conduct")
+"""The week record `_weeks` returns, in order (rows, cols and pairs_a, pairs_b cover the
+conversations, then the co-working pairs, as the issues process lays them out)."""
+
+
+def _call(model, first: int, last: int):
+    """`_weeks` over clocks first..last on the model's state (its arrays as they are now)."""
+    state, params = model.state, model.params
+    ties, leaders, orgs, forums = state.ties, state.leaders, state.organisations, state.forums
+    constants = getattr(model, "_compiled_constants", None)
+    if constants is None or constants[0] is not state:  # made once per state: the keys and the rules' choices
+        by_name = {p.name: p for p in model.processes}
+        constants = model._compiled_constants = (
+            state, np.array([state.streams[s].key for s in ("meetings", "issues", "perception")], np.uint64),
+            by_name["orientation"].influence == "friedkin_johnsen", by_name["issues"].game == "public_goods")
+    _, keys, anchored, public_goods = constants
+    lam = leaders.susceptibility if anchored else _ones(leaders.n)
+    offsets, members = forums.packed()
+    bits = ties._snapshot[0]
+    if bits.shape != (ties.n, (ties.n + 63) // 64):  # no bitsets yet: the processes' own refresh makes them
+        ties.refresh_structure(params.strong_tie)
+        bits = ties._snapshot[0]
+    return _weeks(
+        first, last, keys, offsets, members, forums.period, forums.phase, forums.structured, leaders.org,
+        float(params.forum_attendance), params.forum_contacts, params.homophily, params.tie_use_rate,
+        params.triadic_rate, params.random_encounter_rate, leaders.n, ties._u, ties._v, ties._w, ties._pos, ties._neg,
+        ties._trust, ties._cross, ties._embedded, ties.org, ties.propensity, ties.count, ties._index, ties._adj,
+        ties._deg, ties._at, ties._due, bits, *ties._snapshot[1:], ties._deleted, ties._index.shape[0] // 4,
+        params.issue_rate, params.orgs_per_issue, orgs.start, orgs.size, state.org_trust.trust_pos,
+        state.org_trust.trust_neg, orgs.anchor, leaders.trust_propensity, leaders.orientation, leaders.risk_appetite,
+        params.interpersonal_weight, params.issue_threshold, params.system_benefit, params.contribution_cost,
+        params.logit_beta, public_goods, leaders.listening, params.perception_noise,
+        params.meeting_evidence, params.trust_forgetting, params.loss_aversion, params.listening_trust_gain, lam,
+        float(params.self_weight), leaders.system_pull, params.orientation_rate, params.win_reinforcement,
+        params.failure_discouragement, params.tie_growth, params.bridge_decay, params.embedded_decay,
+        params.tie_removal, params.structure_every, params.strong_tie, orgs.n, leaders.system_sight,
+        leaders.sight_bonus, params.sight_rate, leaders.efficacy, leaders.efficacy_gain, params.efficacy_rate,
+        False)  # False: a variable, not a literal
 
 
 def burn_in_weeks(model, weeks: int) -> dict[str, int]:
     """Run `weeks` burn-in weeks of `model` (for which `applies` holds) through the compiled
     loop, handing weeks back to the processes when the tie table needs Python. Returns how
     often it left the loop, by reason (for tests)."""
-    state, params = model.state, model.params
-    ties, leaders, orgs, forums = state.ties, state.leaders, state.organisations, state.forums
-    by_name = {p.name: p for p in model.processes}
-    lam = leaders.susceptibility if by_name["orientation"].influence == "friedkin_johnsen" else _ones(leaders.n)
-    public_goods = by_name["issues"].game == "public_goods"
-    keys = np.array([state.streams[s].key for s in ("meetings", "issues", "perception")], np.uint64)
-    offsets, members = forums.packed()
-    attendance = float(params.forum_attendance)
+    state, ties = model.state, model.state.ties
     left = {"room": 0, "rehash": 0}
     clock, last = state.clock + 1, state.clock + weeks
     while clock <= last:
-        bits = ties._snapshot[0]
-        if bits.shape != (ties.n, (ties.n + 63) // 64):  # no bitsets yet: the processes' own refresh makes them
-            ties.refresh_structure(params.strong_tie)
-            bits = ties._snapshot[0]
-        status, clock, count, deleted, a, b, ids = _weeks(
-            clock, last, keys, offsets, members, forums.period, forums.phase, forums.structured, leaders.org,
-            attendance, params.forum_contacts, params.homophily, params.tie_use_rate, params.triadic_rate,
-            params.random_encounter_rate, leaders.n, ties._u, ties._v, ties._w, ties._pos, ties._neg, ties._trust,
-            ties._cross, ties._embedded, ties.org, ties.propensity, ties.count, ties._index, ties._adj, ties._deg, ties._at,
-            ties._due, bits, *ties._snapshot[1:], ties._deleted, ties._index.shape[0] // 4, params.issue_rate,
-            params.orgs_per_issue, orgs.start, orgs.size, state.org_trust.trust_pos, state.org_trust.trust_neg,
-            orgs.anchor, leaders.trust_propensity, leaders.orientation, leaders.risk_appetite,
-            params.interpersonal_weight,
-            params.issue_threshold, params.system_benefit, params.contribution_cost, params.logit_beta, public_goods,
-            leaders.listening, params.perception_noise, params.meeting_evidence, params.trust_forgetting,
-            params.loss_aversion, params.listening_trust_gain, lam, float(params.self_weight), leaders.system_pull,
-            params.orientation_rate, params.win_reinforcement, params.failure_discouragement, params.tie_growth,
-            params.bridge_decay, params.embedded_decay, params.tie_removal, params.structure_every,
-            params.strong_tie, orgs.n, leaders.system_sight, leaders.sight_bonus, params.sight_rate,
-            leaders.efficacy, leaders.efficacy_gain, params.efficacy_rate, False)  # False: a variable, not a literal
+        status, clock, count, deleted, record = _call(model, clock, last)
         ties.count, ties._deleted = count, deleted
-        if status == NEEDS_REHASH:
-            left["rehash"] += 1
-            ties.removed(count, 0)  # the bookkeeping after removals: rebuilds the index
-            state.clock = clock - 1
-        elif status == NEEDS_ROOM:
+        if status == NEEDS_ROOM:
             left["room"] += 1
             state.clock = clock
-            _finish_week(model, clock, a, b, ids)
+            week = Week(clock - model.burn_in_weeks, clock, model.params.orgs_per_issue)
+            _finish_week(model, week, record)
+            state.last_week = week
             clock += 1
         else:
-            state.clock = last
+            state.clock = clock - 1
+            if status == NEEDS_REHASH:
+                left["rehash"] += 1
+                ties.removed(count, 0)  # the bookkeeping after removals: rebuilds the index
     return left
 
 
-def _finish_week(model, clock: int, a, b, ids) -> None:
+def run_week(model, week: Week) -> None:
+    """Processes 1-7 of one recorded week (`week`, its clock already set) through the compiled
+    loop, filling the week's record as the processes would. For a model for which `applies`
+    holds and no intervention is running (nothing adds conversations or changes the state
+    between the processes)."""
+    ties = model.state.ties
+    status, _, count, deleted, record = _call(model, week.clock, week.clock)
+    ties.count, ties._deleted = count, deleted
+    if status == NEEDS_ROOM:
+        _finish_week(model, week, record)
+        return
+    if status == NEEDS_REHASH:
+        ties.removed(count, 0)
+    a, b, ids, rows, cols, reps, rep_orgs, pairs_a, pairs_b, contributed, success, contributors, \
+        contributor_success, actions, c_observers, c_partners, c_rows, c_cols, c_seen = record
+    n_conv = a.size
+    week.conversations, week.conversation_ids = (a, b), ids
+    week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
+    week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
+    week.used_rows = rows
+    week.representatives, week.representative_orgs = reps, rep_orgs
+    week.observers, week.partners = pairs_a[n_conv:], pairs_b[n_conv:]
+    week.contributed, week.success, week.contributors, week.contributor_success = (
+        contributed, success, contributors, contributor_success)
+    week.perceived_actions = actions
+    if model.params.meeting_evidence > 0 and ids.size:  # as the perception process sets them
+        week.conduct_observers, week.conduct_partners, week.conduct_rows, week.conduct_cols = (
+            c_observers, c_partners, c_rows, c_cols)
+        week.perceived_conduct = c_seen
+
+
+def _finish_week(model, week: Week, record) -> None:
     """The rest of a week whose meetings the loop ran: processes 2-7 from their own steps (the
     issues step finds the ties the loop made and grows the table for the rest)."""
     state, params = model.state, model.params
-    week = Week(clock - model.burn_in_weeks, clock, params.orgs_per_issue)
-    week.conversations, week.conversation_ids = (a, b), ids
+    week.conversations, week.conversation_ids = (record[0], record[1]), record[2]
     for process in model.processes:
         if process.during_burn_in and process.name not in ("interventions", "meetings"):
             process.step(state, params, week, state.streams[process.stream] if process.stream else None)
-    state.last_week = week

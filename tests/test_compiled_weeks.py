@@ -1,10 +1,11 @@
-"""The burn-in's compiled loop reaches the state the processes reach one by one, bit for bit,
-including the weeks it hands back to Python (`sim.burn_in`)."""
+"""The compiled week reaches the state the processes reach one by one, bit for bit, in the
+burn-in and in recorded weeks, including the weeks it hands back to Python (`sim.compiled_weeks`)."""
 
 import numpy as np
 import pytest
 
-from sim import CollaborationModel, burn_in, default_processes, synthetic_partnership
+from sim import CollaborationModel, compiled_weeks, default_processes, synthetic_partnership
+from sim.state import Week
 from sim.orientation import Orientation
 from sim.processes import insert_after
 
@@ -29,8 +30,8 @@ def test_the_compiled_burn_in_is_the_stepped_burn_in_bit_for_bit(kwargs):
     stepped = CollaborationModel(rng=3, burn_in_weeks=0, **kwargs)
     _stepped(stepped, weeks)
     compiled = CollaborationModel(rng=3, burn_in_weeks=0, **kwargs)
-    assert burn_in.applies(compiled)
-    left = burn_in.burn_in_weeks(compiled, weeks)
+    assert compiled_weeks.applies(compiled)
+    left = compiled_weeks.burn_in_weeks(compiled, weeks)
     for a, b in zip(_state(stepped), _state(compiled)):
         np.testing.assert_array_equal(a, b)
     if not kwargs:  # the default case leaves the loop both ways: the comparison covers the hand-backs
@@ -56,14 +57,50 @@ class _Louder(Orientation):
 
 
 def test_the_loop_runs_only_the_default_week_it_knows():
-    assert burn_in.applies(CollaborationModel(rng=1, burn_in_weeks=0))
+    assert compiled_weeks.applies(CollaborationModel(rng=1, burn_in_weeks=0))
     replaced = CollaborationModel(rng=1, burn_in_weeks=0, processes={"orientation": _Replaced()})
-    assert not burn_in.applies(replaced)
+    assert not compiled_weeks.applies(replaced)
     added = CollaborationModel(rng=1, burn_in_weeks=0,
                                processes=insert_after(default_processes(), "trust", _Louder()))
-    assert not burn_in.applies(added)
+    assert not compiled_weeks.applies(added)
     processes = default_processes()
     processes[5].step = lambda state, params, week, rng: None
-    assert not burn_in.applies(CollaborationModel(rng=1, burn_in_weeks=0, processes=processes))
+    assert not compiled_weeks.applies(CollaborationModel(rng=1, burn_in_weeks=0, processes=processes))
     for mechanisms in ({"influence": "bounded_confidence"}, {"listening": "relationships"}):
-        assert not burn_in.applies(CollaborationModel(rng=1, burn_in_weeks=0, mechanisms=mechanisms))
+        assert not compiled_weeks.applies(CollaborationModel(rng=1, burn_in_weeks=0, mechanisms=mechanisms))
+
+
+def _recorded(model):
+    frame = model.datacollector.get_model_vars_dataframe()
+    return [frame.to_numpy(float), *_state(model)]
+
+
+RECORD_FIELDS = [name for name in vars(Week) if not name.startswith("_") and not callable(getattr(Week, name))]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"mechanisms": {"game": "public_goods"}}])
+def test_recorded_weeks_through_the_compiled_call_are_the_stepped_weeks_bit_for_bit(kwargs):
+    compiled = CollaborationModel(rng=4, burn_in_weeks=20, **kwargs)
+    stepped = CollaborationModel(rng=4, burn_in_weeks=20, **kwargs)
+    stepped._compiled = False  # every recorded week through the processes' own steps
+    for _ in range(60):
+        compiled.step()
+        stepped.step()
+        for name in RECORD_FIELDS + ["representatives", "representative_orgs", "contributed"]:
+            a, b = getattr(compiled.state.last_week, name), getattr(stepped.state.last_week, name)
+            for x, y in (zip(a, b) if isinstance(a, tuple) else [(a, b)]):
+                np.testing.assert_array_equal(x, y, err_msg=name)
+    for a, b in zip(_recorded(stepped), _recorded(compiled)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_running_intervention_keeps_the_stepped_week():
+    model = CollaborationModel(rng=4, burn_in_weeks=10, interventions={"leadership_programme": {}})
+    calls = []
+    original = compiled_weeks.run_week
+    compiled_weeks.run_week = lambda *args: calls.append(args)
+    try:
+        model.step()
+    finally:
+        compiled_weeks.run_week = original
+    assert model.state.interventions and not calls
