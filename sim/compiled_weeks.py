@@ -1,19 +1,21 @@
-"""The burn-in's weeks in one compiled loop, when the week is the default processes.
+"""The default week's processes 1-7 in one compiled call: the burn-in's weeks in one loop, and
+each recorded week while no intervention is running.
 
-The burn-in runs processes 1-7 of the ODD (docs/ODD.md, section 3) week after week
-with nothing recorded and no interventions. Stepped from Python, each week makes
-a dozen kernel calls, passes about a hundred arrays and returns about twenty: the
-Python boundary, not the work, is about a quarter of the week
-(docs/performance.md). `burn_in_weeks` runs the same process kernels, in the
-same order and with the same arguments, inside one compiled loop, so the state
-after it is bit for bit the state the processes reach one by one
-(`tests/test_model.py` checks this, including the weeks that leave the loop).
+Stepped from Python, a week makes a dozen kernel calls, passes about a hundred
+arrays and returns about twenty: the Python boundary, not the work, was about a
+quarter of the week (docs/performance.md). `_weeks` runs the same process
+kernels, in the same order and with the same arguments, inside one compiled
+loop over weeks, so the state it leaves is bit for bit the state the processes
+reach one by one, and it returns the last week's record, which a recorded week
+then holds as the processes would have set it (`tests/test_compiled_weeks.py`
+compares both, including the weeks that leave the loop).
 
 The loop hands a week back to Python when the tie table needs what only Python
 does: more room for the week's new ties (the week then finishes through the
 processes' own steps, which grow the table), or a rebuilt pair index after many
 removals. It applies only when every process is the default one with a rule the
-loop knows (`applies`); otherwise the model steps the processes as usual.
+loop knows (`applies`); otherwise, and in a week in which an intervention runs,
+the model steps the processes as usual.
 """
 
 from __future__ import annotations
