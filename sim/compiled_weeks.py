@@ -28,7 +28,7 @@ from sim.interventions import Interventions
 from sim.issues import CollectiveIssues, _issues_week, decide
 from sim.meetings import Meetings, weekly_conversations
 from sim.metrics import Metrics
-from sim.network import BITSET_MAX, _refresh_bitsets
+from sim.network import BITSET_MAX, _common_counts, _refresh_bitsets, strong_contacts
 from sim.orientation import Orientation, _ones, _orientation_week
 from sim.perception import Perception, perceive_actions, perceive_conduct
 from sim.state import Week
@@ -45,9 +45,9 @@ meetings are done, the rest is Python's); the pair index holds too many deleted 
 
 
 def applies(model) -> bool:
-    """Whether the compiled loop runs this model's burn-in: the default processes, exactly (their
-    own classes and `step` methods), with an influence rule it knows (Friedkin-Johnsen or DeGroot), listening acting on perception, and
-    a network small enough for bitset embeddedness."""
+    """Whether processes 1-7 run as one compiled call: the default processes, exactly (their own
+    classes and `step` methods), with an influence rule it knows (Friedkin-Johnsen or DeGroot)
+    and listening acting on perception."""
     processes = model.processes
     if tuple(type(p) for p in processes) != DEFAULT_TYPES:
         return False
@@ -55,8 +55,7 @@ def applies(model) -> bool:
         return False  # a step replaced on the object itself
     by_name = {p.name: p for p in processes}
     return (by_name["orientation"].influence in ("friedkin_johnsen", "degroot")
-            and by_name["ties"].listening == "perception"
-            and model.state.leaders.n <= BITSET_MAX)
+            and by_name["ties"].listening == "perception")
 
 
 @njit(cache=True)
@@ -71,7 +70,8 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
     """Weeks `first_clock`..`last_clock` of processes 1-7, each step as its process makes it.
     Returns (how it stopped, the clock it stopped at, tie count, deleted index slots, the record
     of the last week it ran: `RECORD`'s fields; of a week it stopped in for room, only the
-    conversations are filled). `first_sight` is False, passed in
+    conversations are filled; and the strong-contact lists, new after a refresh above
+    `BITSET_MAX` leaders). `first_sight` is False, passed in
     so that numba types it as the sight process does (a literal would compile `_sight_week` again)."""
     no_ints = np.empty(0, np.int64)
     no_floats = np.empty(0)
@@ -96,7 +96,7 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
             return NEEDS_ROOM, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b,
                                                        contributed, success, contributors, contributor_success,
                                                        actions, conduct_observers, conduct_partners, conduct_rows,
-                                                       conduct_cols, conduct)
+                                                       conduct_cols, conduct), snap_indptr, snap_ids
         n_conv = a.size
         contributed, success, contributors, contributor_success = decide(
             keys[1], clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], trust, org_pos, org_neg, trust_propensity, org,
@@ -120,8 +120,14 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
                                          (u, v, pos, neg, trust, cross, n, index, adj, deg, at, due))
         deleted += freed
         refresh = clock % structure_every == 0
-        if refresh:
-            _refresh_bitsets(u, v, w, count, strong, snap_bits, embedded)
+        if refresh:  # as `TieTable.refresh_structure`: bitsets for small networks, sorted lists above
+            if snap_bits.shape[0]:
+                _refresh_bitsets(u, v, w, count, strong, snap_bits, embedded)
+            else:
+                shared = _common_counts(u, v, w, count, n, adj, deg, strong, True)
+                for r in range(count):
+                    embedded[r] = shared[r] > 0
+                snap_indptr, snap_ids = strong_contacts(adj, deg, w, n, strong)
         # 7 efficacy and sight
         if refresh:
             _sight_week(sight, reach(u, v, w, cross, count, org, n_orgs, strong), listening, sight_bonus, nu0,
@@ -134,7 +140,7 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
     status = NEEDS_REHASH if deleted > deleted_limit else DONE
     return status, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success,
                                            contributors, contributor_success, actions, conduct_observers,
-                                           conduct_partners, conduct_rows, conduct_cols, conduct)
+                                           conduct_partners, conduct_rows, conduct_cols, conduct), snap_indptr, snap_ids
 
 
 RECORD = ("conversation_a", "conversation_b", "conversation_ids", "rows", "cols", "representatives",
@@ -159,8 +165,8 @@ def _call(model, first: int, last: int):
     lam = leaders.susceptibility if anchored else _ones(leaders.n)
     offsets, members = forums.packed()
     bits = ties._snapshot[0]
-    if bits.shape != (ties.n, (ties.n + 63) // 64):  # no bitsets yet: the processes' own refresh makes them
-        ties.refresh_structure(params.strong_tie)
+    if ties.n <= BITSET_MAX and bits.shape != (ties.n, (ties.n + 63) // 64):  # no bitsets yet: the
+        ties.refresh_structure(params.strong_tie)  # processes' own refresh makes them
         bits = ties._snapshot[0]
     return _weeks(
         first, last, keys, offsets, members, forums.period, forums.phase, forums.structured, leaders.org,
@@ -188,8 +194,8 @@ def burn_in_weeks(model, weeks: int) -> dict[str, int]:
     left = {"room": 0, "rehash": 0}
     clock, last = state.clock + 1, state.clock + weeks
     while clock <= last:
-        status, clock, count, deleted, record = _call(model, clock, last)
-        ties.count, ties._deleted = count, deleted
+        status, clock, count, deleted, record, indptr, ids = _call(model, clock, last)
+        ties.count, ties._deleted, ties._snapshot = count, deleted, (ties._snapshot[0], indptr, ids)
         if status == NEEDS_ROOM:
             left["room"] += 1
             state.clock = clock
@@ -211,8 +217,8 @@ def run_week(model, week: Week) -> None:
     holds and no intervention is running (nothing adds conversations or changes the state
     between the processes)."""
     ties = model.state.ties
-    status, _, count, deleted, record = _call(model, week.clock, week.clock)
-    ties.count, ties._deleted = count, deleted
+    status, _, count, deleted, record, indptr, ids = _call(model, week.clock, week.clock)
+    ties.count, ties._deleted, ties._snapshot = count, deleted, (ties._snapshot[0], indptr, ids)
     if status == NEEDS_ROOM:
         _finish_week(model, week, record)
         return

@@ -24,7 +24,9 @@ def _state(model):
 
 @pytest.mark.parametrize("kwargs", [{}, {"mechanisms": {"influence": "degroot"}},
                                     {"mechanisms": {"game": "public_goods"}},
-                                    {"scenario": synthetic_partnership(n_organisations=8, n_leaders=160)}])
+                                    {"scenario": synthetic_partnership(n_organisations=8, n_leaders=160)},
+                                    # above BITSET_MAX: embeddedness from sorted strong-contact lists
+                                    {"scenario": synthetic_partnership(n_organisations=110, n_leaders=2100)}])
 def test_the_compiled_burn_in_is_the_stepped_burn_in_bit_for_bit(kwargs):
     weeks = 103  # long enough that the default case leaves the loop for room and for a rehash
     stepped = CollaborationModel(rng=3, burn_in_weeks=0, **kwargs)
