@@ -23,12 +23,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.efficacy import EfficacyAndSight, _efficacy_in_place, _sight_week, reach
+from sim.efficacy import EfficacyAndSight, _efficacy_in_place, _sight_week, reach, refresh_sight
 from sim.interventions import Interventions
 from sim.issues import CollectiveIssues, _issues_week, decide
 from sim.meetings import Meetings, weekly_conversations
 from sim.metrics import Metrics
-from sim.network import BITSET_MAX, _common_counts, _refresh_bitsets, strong_contacts
+from sim.network import BITSET_MAX, _refresh_bitsets
 from sim.orientation import Orientation, _ones, _orientation_week
 from sim.perception import Perception, perceive_actions, perceive_conduct
 from sim.state import Week
@@ -39,9 +39,11 @@ DEFAULT_TYPES = (Interventions, Meetings, CollectiveIssues, Perception, Trust, O
                  Metrics)
 """The default week's process classes, in order (`sim.processes.default_processes`)."""
 
-DONE, NEEDS_ROOM, NEEDS_REHASH = 0, 1, 2
+DONE, NEEDS_ROOM, NEEDS_REHASH, NEEDS_REFRESH = 0, 1, 2, 3
 """How the compiled loop stopped: all weeks run; a week's new ties did not fit (the week's
-meetings are done, the rest is Python's); the pair index holds too many deleted keys."""
+meetings are done, the rest is Python's); the pair index holds too many deleted keys; a
+structure refresh above `BITSET_MAX` leaders (processes 1-6 are done, the refresh and
+process 7 are Python's, so the sorted-list kernels are not compiled into the loop)."""
 
 
 def applies(model) -> bool:
@@ -70,8 +72,7 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
     """Weeks `first_clock`..`last_clock` of processes 1-7, each step as its process makes it.
     Returns (how it stopped, the clock it stopped at, tie count, deleted index slots, the record
     of the last week it ran: `RECORD`'s fields; of a week it stopped in for room, only the
-    conversations are filled; and the strong-contact lists, new after a refresh above
-    `BITSET_MAX` leaders). `first_sight` is False, passed in
+    conversations are filled). `first_sight` is False, passed in
     so that numba types it as the sight process does (a literal would compile `_sight_week` again)."""
     no_ints = np.empty(0, np.int64)
     no_floats = np.empty(0)
@@ -96,7 +97,7 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
             return NEEDS_ROOM, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b,
                                                        contributed, success, contributors, contributor_success,
                                                        actions, conduct_observers, conduct_partners, conduct_rows,
-                                                       conduct_cols, conduct), snap_indptr, snap_ids
+                                                       conduct_cols, conduct)
         n_conv = a.size
         contributed, success, contributors, contributor_success = decide(
             keys[1], clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], trust, org_pos, org_neg, trust_propensity, org,
@@ -120,14 +121,14 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
                                          (u, v, pos, neg, trust, cross, n, index, adj, deg, at, due))
         deleted += freed
         refresh = clock % structure_every == 0
-        if refresh:  # as `TieTable.refresh_structure`: bitsets for small networks, sorted lists above
-            if snap_bits.shape[0]:
-                _refresh_bitsets(u, v, w, count, strong, snap_bits, embedded)
-            else:
-                shared = _common_counts(u, v, w, count, n, adj, deg, strong, True)
-                for r in range(count):
-                    embedded[r] = shared[r] > 0
-                snap_indptr, snap_ids = strong_contacts(adj, deg, w, n, strong)
+        if refresh and snap_bits.shape[0] == 0:  # above BITSET_MAX the refresh is Python's, and the rest
+            clock += 1                                # of the week with it (`_finish_refresh`)
+            return NEEDS_REFRESH, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b,
+                                                          contributed, success, contributors, contributor_success,
+                                                          actions, conduct_observers, conduct_partners, conduct_rows,
+                                                          conduct_cols, conduct)
+        if refresh:
+            _refresh_bitsets(u, v, w, count, strong, snap_bits, embedded)
         # 7 efficacy and sight
         if refresh:
             _sight_week(sight, reach(u, v, w, cross, count, org, n_orgs, strong), listening, sight_bonus, nu0,
@@ -140,7 +141,7 @@ def _weeks(first_clock, last_clock, keys, offsets, members, period, phase, struc
     status = NEEDS_REHASH if deleted > deleted_limit else DONE
     return status, clock, count, deleted, (a, b, ids, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success,
                                            contributors, contributor_success, actions, conduct_observers,
-                                           conduct_partners, conduct_rows, conduct_cols, conduct), snap_indptr, snap_ids
+                                           conduct_partners, conduct_rows, conduct_cols, conduct)
 
 
 RECORD = ("conversation_a", "conversation_b", "conversation_ids", "rows", "cols", "representatives",
@@ -191,11 +192,11 @@ def burn_in_weeks(model, weeks: int) -> dict[str, int]:
     loop, handing weeks back to the processes when the tie table needs Python. Returns how
     often it left the loop, by reason (for tests)."""
     state, ties = model.state, model.state.ties
-    left = {"room": 0, "rehash": 0}
+    left = {"room": 0, "rehash": 0, "refresh": 0}
     clock, last = state.clock + 1, state.clock + weeks
     while clock <= last:
-        status, clock, count, deleted, record, indptr, ids = _call(model, clock, last)
-        ties.count, ties._deleted, ties._snapshot = count, deleted, (ties._snapshot[0], indptr, ids)
+        status, clock, count, deleted, record = _call(model, clock, last)
+        ties.count, ties._deleted = count, deleted
         if status == NEEDS_ROOM:
             left["room"] += 1
             state.clock = clock
@@ -205,9 +206,12 @@ def burn_in_weeks(model, weeks: int) -> dict[str, int]:
             clock += 1
         else:
             state.clock = clock - 1
-            if status == NEEDS_REHASH:
+            if deleted > ties._index.shape[0] // 4:
                 left["rehash"] += 1
                 ties.removed(count, 0)  # the bookkeeping after removals: rebuilds the index
+            if status == NEEDS_REFRESH:
+                left["refresh"] += 1
+                _finish_refresh(model, record)
     return left
 
 
@@ -217,13 +221,15 @@ def run_week(model, week: Week) -> None:
     holds and no intervention is running (nothing adds conversations or changes the state
     between the processes)."""
     ties = model.state.ties
-    status, _, count, deleted, record, indptr, ids = _call(model, week.clock, week.clock)
-    ties.count, ties._deleted, ties._snapshot = count, deleted, (ties._snapshot[0], indptr, ids)
+    status, _, count, deleted, record = _call(model, week.clock, week.clock)
+    ties.count, ties._deleted = count, deleted
     if status == NEEDS_ROOM:
         _finish_week(model, week, record)
         return
-    if status == NEEDS_REHASH:
+    if deleted > ties._index.shape[0] // 4:
         ties.removed(count, 0)
+    if status == NEEDS_REFRESH:
+        _finish_refresh(model, record)
     a, b, ids, rows, cols, reps, rep_orgs, pairs_a, pairs_b, contributed, success, contributors, \
         contributor_success, actions, c_observers, c_partners, c_rows, c_cols, c_seen = record
     n_conv = a.size
@@ -250,3 +256,15 @@ def _finish_week(model, week: Week, record) -> None:
     for process in model.processes:
         if process.during_burn_in and process.name not in ("interventions", "meetings"):
             process.step(state, params, week, state.streams[process.stream] if process.stream else None)
+
+
+def _finish_refresh(model, record) -> None:
+    """The end of a structure-refresh week above `BITSET_MAX` leaders, as processes 6 and 7 end it:
+    the refresh, the sight towards its target, then the contributors' efficacy."""
+    state, params = model.state, model.params
+    state.ties.refresh_structure(params.strong_tie)
+    refresh_sight(state, params)
+    contributors, contributor_success = record[11], record[12]
+    if contributors.size:
+        _efficacy_in_place(state.leaders.efficacy, state.leaders.efficacy_gain, contributors, contributor_success,
+                           params.efficacy_rate)
