@@ -25,7 +25,7 @@ from numba import njit
 
 from sim.efficacy import EfficacyAndSight, _efficacy_in_place, _sight_week, reach, refresh_sight
 from sim.interventions import Interventions
-from sim.issues import CollectiveIssues, _issues_week, decide
+from sim.issues import CollectiveIssues, _issues_week, decide, record_issues
 from sim.meetings import Meetings, weekly_conversations
 from sim.metrics import Metrics
 from sim.network import BITSET_MAX, _refresh_bitsets
@@ -232,15 +232,9 @@ def run_week(model, week: Week) -> None:
         _finish_refresh(model, record)
     a, b, ids, rows, cols, reps, rep_orgs, pairs_a, pairs_b, contributed, success, contributors, \
         contributor_success, actions, c_observers, c_partners, c_rows, c_cols, c_seen = record
-    n_conv = a.size
     week.conversations, week.conversation_ids = (a, b), ids
-    week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
-    week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
-    week.used_rows = rows
-    week.representatives, week.representative_orgs = reps, rep_orgs
-    week.observers, week.partners = pairs_a[n_conv:], pairs_b[n_conv:]
-    week.contributed, week.success, week.contributors, week.contributor_success = (
-        contributed, success, contributors, contributor_success)
+    record_issues(week, a.size, rows, cols, reps, rep_orgs, pairs_a, pairs_b, contributed, success, contributors,
+                  contributor_success)
     week.perceived_actions = actions
     if model.params.meeting_evidence > 0 and ids.size:  # as the perception process sets them
         week.conduct_observers, week.conduct_partners, week.conduct_rows, week.conduct_cols = (

@@ -288,10 +288,18 @@ class CollectiveIssues(Process):
             org_trust.trust_pos, org_trust.trust_neg, leaders.trust_propensity, leaders.org, leaders.orientation,
             leaders.risk_appetite, orgs.anchor, params.interpersonal_weight, params.issue_threshold,
             params.system_benefit, params.contribution_cost, params.logit_beta, public_goods)
-        week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
-        week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
-        week.used_rows = rows
-        week.representatives, week.representative_orgs = reps, rep_orgs
-        week.observers, week.partners = all_a[n_conv:], all_b[n_conv:]
-        week.contributed, week.success, week.contributors, week.contributor_success = (
-            contributed, success, contributors, contributor_success)
+        record_issues(week, n_conv, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success, contributors,
+                      contributor_success)
+
+
+def record_issues(week, n_conv: int, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success, contributors,
+                  contributor_success) -> None:
+    """The issues process's part of the week record. `rows`, `cols`, `all_a` and `all_b` cover the
+    week's `n_conv` conversations, then the co-working pairs."""
+    week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
+    week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
+    week.used_rows = rows
+    week.representatives, week.representative_orgs = reps, rep_orgs
+    week.observers, week.partners = all_a[n_conv:], all_b[n_conv:]
+    week.contributed, week.success, week.contributors, week.contributor_success = (
+        contributed, success, contributors, contributor_success)
