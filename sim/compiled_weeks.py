@@ -152,6 +152,11 @@ RECORD = ("conversation_a", "conversation_b", "conversation_ids", "rows", "cols"
 conversations, then the co-working pairs, as the issues process lays them out)."""
 
 
+def _field(record, name: str):
+    """One field of a week record returned by `_weeks`, by its name in `RECORD`."""
+    return record[RECORD.index(name)]
+
+
 def _call(model, first: int, last: int):
     """`_weeks` over clocks first..last on the model's state (its arrays as they are now)."""
     state, params = model.state, model.params
@@ -246,7 +251,8 @@ def _finish_week(model, week: Week, record) -> None:
     """The rest of a week whose meetings the loop ran: processes 2-7 from their own steps (the
     issues step finds the ties the loop made and grows the table for the rest)."""
     state, params = model.state, model.params
-    week.conversations, week.conversation_ids = (record[0], record[1]), record[2]
+    week.conversations = (_field(record, "conversation_a"), _field(record, "conversation_b"))
+    week.conversation_ids = _field(record, "conversation_ids")
     for process in model.processes:
         if process.during_burn_in and process.name not in ("interventions", "meetings"):
             process.step(state, params, week, state.streams[process.stream] if process.stream else None)
@@ -258,7 +264,7 @@ def _finish_refresh(model, record) -> None:
     state, params = model.state, model.params
     state.ties.refresh_structure(params.strong_tie)
     refresh_sight(state, params)
-    contributors, contributor_success = record[11], record[12]
+    contributors, contributor_success = _field(record, "contributors"), _field(record, "contributor_success")
     if contributors.size:
         _efficacy_in_place(state.leaders.efficacy, state.leaders.efficacy_gain, contributors, contributor_success,
                            params.efficacy_rate)
