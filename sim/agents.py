@@ -1,10 +1,13 @@
 """The Mesa agent: each leader's user-facing view of the model's state arrays.
 
-The weekly processes act on arrays (`sim.state.Leaders`, `sim.network.TieTable`),
-so a leader's traits are read from, and written to, those arrays at the
-leader's `index`, under the same names. Besides its traits, a leader answers
-`contacts()` (other Leader agents), `trust_in(other)` and `organisation`, so the
-network and trust can be inspected from agents, as in Mesa's network examples.
+The weekly processes act on arrays (`sim.population.Population`,
+`sim.network.TieTable`), so a leader's traits are read from, and written to,
+those arrays at the leader's slot (`index`), under the same names. An agent is
+a person: it keeps the leader's id (`leader_id`), and once that leader has left
+(`sim.turnover`) it no longer reads anyone's slot. Besides its traits, a leader
+answers `contacts()` (other Leader agents), `trust_in(other)` and
+`organisation`, so the network and trust can be inspected from agents, as in
+Mesa's network examples.
 """
 
 from __future__ import annotations
@@ -28,9 +31,24 @@ def _array_property(name: str, doc: str):
 class Leader(mesa.Agent):
     """A senior leader (chief executive, executive or director) of one organisation."""
 
-    def __init__(self, model, index: int):
+    def __init__(self, model, leader_id: int):
         super().__init__(model)
-        self.index = int(index)
+        self.leader_id = int(leader_id)
+        """The leader's persistent id (`sim.population`)."""
+        self._slot = int(model.state.leaders.slots_of(np.array([leader_id]))[0])
+
+    @property
+    def index(self) -> int:
+        """The leader's slot in the state arrays (an error once the leader has left)."""
+        population = self.model.state.leaders
+        if population.ids[self._slot] != self.leader_id:
+            raise LookupError(f"leader {self.leader_id} has left the partnership")
+        return self._slot
+
+    @property
+    def present(self) -> bool:
+        """Whether the leader is still in the partnership."""
+        return bool(self.model.state.leaders.ids[self._slot] == self.leader_id)
 
     orientation = _array_property("orientation", "System orientation in [0, 1] (1 = system-first).")
     susceptibility = _array_property("susceptibility", "1 - stubbornness towards the organisation's anchor.")
@@ -56,10 +74,9 @@ class Leader(mesa.Agent):
     def contacts(self, strong: bool = False) -> list["Leader"]:
         """The leaders this one has a tie with (only strong ties if `strong`), by index."""
         ties = self.model.state.ties
-        k = ties.degree[self.index]
-        others, rows = ties._adj[self.index, :k, 0], ties._adj[self.index, :k, 1]
+        others, rows = ties.neighbours_of(self.index)
         if strong:
-            others = others[ties._w[rows] >= self.model.params.strong_tie]
+            others = others[ties.w[rows] >= self.model.params.strong_tie]
         agents = self.model.leader_agents
         return [agents[i] for i in np.sort(others)]
 
@@ -78,4 +95,6 @@ class Leader(mesa.Agent):
         return float(ties.trust[row[0], col[0]])
 
     def __repr__(self) -> str:
-        return f"Leader({self.index}, {self.organisation}, {self.role}, orientation={self.orientation:.2f})"
+        if not self.present:
+            return f"Leader({self.leader_id}, left)"
+        return f"Leader({self.leader_id}, {self.organisation}, {self.role}, orientation={self.orientation:.2f})"

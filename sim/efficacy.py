@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels import Kernel
 from sim.state import Process
 
 
@@ -33,7 +34,7 @@ def _efficacy_step(efficacy, who, success, rate):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled inside efficacy_sight_week, its one caller
 def _efficacy_in_place(efficacy, gain, who, success, rate):
     """In place: the smoothing step, and the programme gain still in each updated leader's
     efficacy shrinks by the same factor (e = base + g -> base' + (1 - rate) g)."""
@@ -63,7 +64,7 @@ def update_efficacy(efficacy: np.ndarray, who: np.ndarray, success: np.ndarray, 
                           float(rate))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled inside efficacy_sight_week, its one caller
 def reach(u, v, w, cross, count, org, n_orgs, strong):
     """Share of the other organisations each leader reaches within two strong-tie steps,
     the first of them a cross-organisation tie. Two passes over the ties with a bitset of
@@ -111,7 +112,7 @@ def reach(u, v, w, cross, count, org, n_orgs, strong):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled inside efficacy_sight_week, its one caller
 def _sight_week(sight, reach_, listening, bonus, nu0, rate, first):
     for i in range(sight.size):
         target = min(max(reach_[i] * (1.0 - nu0 * (1.0 - listening[i])) + bonus[i], 0.0), 1.0)
@@ -149,12 +150,30 @@ def update_sight(sight: np.ndarray, target: np.ndarray, rate: float) -> np.ndarr
 
 def refresh_sight(state, params, first: bool = False) -> None:
     """System sight towards (or, at set-up, set to) its target from the current strong ties
-    (`sight_target` and `update_sight`, in one compiled pass)."""
+    (`sight_target` and `update_sight`, in one compiled pass: the process's own kernel, with no
+    contributors and the refresh due)."""
     leaders, ties = state.leaders, state.ties
-    r = reach(ties._u, ties._v, ties._w, ties._cross, ties.count, leaders.org, state.organisations.n,
-              params.strong_tie)
-    _sight_week(leaders.system_sight, r, leaders.listening, leaders.sight_bonus, params.perception_noise,
-                params.sight_rate, first)
+    efficacy_sight_week(0, 1, ties.u, ties.v, ties.w, ties.cross, ties.count, leaders.org, state.organisations.n,
+                        params.strong_tie, leaders.system_sight, leaders.listening, leaders.sight_bonus,
+                        params.perception_noise, params.sight_rate, first, leaders.efficacy, leaders.efficacy_gain,
+                        _NO_CONTRIBUTORS, _NO_SUCCESS, params.efficacy_rate)
+
+
+_NO_CONTRIBUTORS = np.empty(0, np.int64)
+_NO_SUCCESS = np.empty(0, np.bool_)
+
+
+@njit(cache=True)
+def efficacy_sight_week(clock, structure_every, tie_u, tie_v, tie_w, tie_cross, tie_count, org, n_orgs, strong_tie,
+                        system_sight, listening, sight_bonus, perception_noise, sight_rate, first_sight, efficacy,
+                        efficacy_gain, contributors, contributor_success, efficacy_rate):
+    """In place: every `structure_every` weeks sight moves towards its target from the strong ties
+    (`reach`, `_sight_week`); then contributors' efficacy moves towards their issues' outcomes."""
+    if clock % structure_every == 0:
+        _sight_week(system_sight, reach(tie_u, tie_v, tie_w, tie_cross, tie_count, org, n_orgs, strong_tie), listening,
+                    sight_bonus, perception_noise, sight_rate, first_sight)
+    if contributors.size:
+        _efficacy_in_place(efficacy, efficacy_gain, contributors, contributor_success, efficacy_rate)
 
 
 class EfficacyAndSight(Process):
@@ -163,10 +182,7 @@ class EfficacyAndSight(Process):
     moves towards the outcome of their issue."""
 
     name = "efficacy_sight"
-
-    def step(self, state, params, week, rng) -> None:
-        if week.clock % params.structure_every == 0:
-            refresh_sight(state, params)
-        if week.contributors.size:
-            _efficacy_in_place(state.leaders.efficacy, state.leaders.efficacy_gain, week.contributors,
-                               week.contributor_success, params.efficacy_rate)
+    kernel = Kernel(efficacy_sight_week, writes=("system_sight", "efficacy", "efficacy_gain"))
+    kernel_constants = ("first_sight",)
+    first_sight = False
+    """Sight moves towards its target (it is set to it only at set-up, `refresh_sight(first=True)`)."""

@@ -16,13 +16,8 @@ from sim.network import TieTable
 from sim.params import BehaviourParams
 from sim.scenario import ROLES, Partnership
 from sim.schema import ConfigError
-from sim.state import Leaders, ModelState, Organisations, OrgTrust, Week, Windows
-
-
-def beta_draw(rng: np.random.Generator, mean: np.ndarray | float, concentration: float, size: int) -> np.ndarray:
-    """Beta draws with the given mean(s) and concentration a + b."""
-    mean = np.clip(np.broadcast_to(np.asarray(mean, float), (size,)), 1e-3, 1 - 1e-3)
-    return rng.beta(mean * concentration, (1.0 - mean) * concentration)
+from sim.population import TRAITS, Population, Trait
+from sim.state import ModelState, Organisations, OrgTrust, Week, Windows
 
 
 def check_pressure(p: Partnership, pressure_scale: float, key: str = "behaviour.pressure_scale") -> None:
@@ -47,28 +42,14 @@ def build_organisations(p: Partnership, pressure_scale: float = 1.0) -> Organisa
                          anchor=anchor, start=np.cumsum(size) - size, size=size)
 
 
-def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams,
-                  rng: np.random.Generator) -> Leaders:
+def build_leaders(p: Partnership, orgs: Organisations, params: BehaviourParams, rng: np.random.Generator,
+                  traits: tuple[Trait, ...] = TRAITS) -> Population:
+    """The population at set-up: one slot per leader, organisation by organisation and within each
+    by role, every trait drawn from `rng` in `traits` order (`sim.population`)."""
     org = np.repeat(np.arange(orgs.n), orgs.size)
     role = np.concatenate([np.repeat(np.arange(len(ROLES)), [o.leaders[r] for r in ROLES])
                            for o in p.organisations]).astype(np.int64)
-    n = org.size
-    c = params.trait_concentration
-    return Leaders(
-        org=org, role=role,
-        orientation=beta_draw(rng, orgs.anchor[org], c, n),
-        susceptibility=beta_draw(rng, params.susceptibility_mean, c, n),
-        listening=beta_draw(rng, params.listening_mean, c, n),
-        trust_propensity=rng.uniform(params.trust_propensity_low, params.trust_propensity_high, n),
-        risk_appetite=beta_draw(rng, params.risk_appetite_mean, c, n),
-        efficacy=beta_draw(rng, 0.5, c, n),
-        efficacy_gain=np.zeros(n),
-        system_sight=np.zeros(n),
-        sight_bonus=np.zeros(n),
-        system_pull=np.zeros(n),
-        participant=np.zeros(n, bool),
-        engagement=np.zeros(n),
-    )
+    return Population.build(org, role, traits, params, orgs.anchor, rng)
 
 
 def seats(pools: list[np.ndarray], k: int, rng: np.random.Generator) -> np.ndarray:
@@ -85,7 +66,7 @@ def seats(pools: list[np.ndarray], k: int, rng: np.random.Generator) -> np.ndarr
     return np.sort(members[order][rank < k])
 
 
-def build_forums(p: Partnership, orgs: Organisations, leaders: Leaders,
+def build_forums(p: Partnership, orgs: Organisations, leaders: Population,
                  rng: np.random.Generator) -> Forums:
     """Each organisation's own leadership meeting, then the partnership's forums.
 
@@ -135,10 +116,11 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: Forums,
+def initial_ties(p: Partnership, orgs: Organisations, leaders: Population, forums: Forums,
                  params: BehaviourParams, rng: np.random.Generator) -> TieTable:
     """Within-organisation colleagues, forum acquaintances and a few weak cross-boundary ties."""
-    ties = TieTable(n=leaders.n, org=leaders.org, propensity=leaders.trust_propensity)
+    ties = TieTable(n=leaders.n)
+    org, propensity = leaders.org, leaders.trust_propensity
     hist = params.prior_history
     # colleagues: about within_org_degree / 2 pairs per leader, uniform inside each organisation
     pairs_per_org = np.minimum(np.round(orgs.size * p.within_org_degree / 2.0),
@@ -150,7 +132,7 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
     a, b = a[keep], b[keep]
     ties.add_initial(a, b, rng.uniform(*params.colleague_strength, a.size),
                      np.full(a.size, hist * params.within_org_conduct),
-                     np.full(a.size, hist * (1 - params.within_org_conduct)))
+                     np.full(a.size, hist * (1 - params.within_org_conduct)), org, propensity)
     # forum members from different organisations who already know each other
     fa, fb, fw, fr, fs = [], [], [], [], []
     for f, members in enumerate(forums.members):
@@ -167,18 +149,20 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Leaders, forums: 
         fs.append(np.full(a.size, hist * (1 - forums.prior_trust[f])))
     if fa:
         ties.add_initial(np.concatenate(fa), np.concatenate(fb), np.concatenate(fw),
-                         np.concatenate(fr), np.concatenate(fs))
+                         np.concatenate(fr), np.concatenate(fs), org, propensity)
     # weak acquaintances across organisations
     m = int(round(leaders.n * p.cross_org_degree / 2.0))
     a = rng.integers(0, leaders.n, m)
     b = rng.integers(0, leaders.n, m)
     keep = leaders.org[a] != leaders.org[b]
     a, b = a[keep], b[keep]
-    ties.add_initial(a, b, rng.uniform(*params.weak_tie_strength, a.size), np.zeros(a.size), np.zeros(a.size))
+    ties.add_initial(a, b, rng.uniform(*params.weak_tie_strength, a.size), np.zeros(a.size), np.zeros(a.size), org,
+                     propensity)
     return ties
 
 
-def build_state(partnership: Partnership, params: BehaviourParams, streams: dict) -> ModelState:
+def build_state(partnership: Partnership, params: BehaviourParams, streams: dict,
+                traits: tuple[Trait, ...] = TRAITS) -> ModelState:
     """The state at the start of the burn-in: organisations, leaders, forums, the starting
     network (all from the `setup` stream), no trust evidence between organisations yet,
     and embeddedness and system sight computed once."""
@@ -187,7 +171,7 @@ def build_state(partnership: Partnership, params: BehaviourParams, streams: dict
 
     setup = streams["setup"].sequential
     organisations = build_organisations(partnership, params.pressure_scale)
-    leaders = build_leaders(partnership, organisations, params, setup)
+    leaders = build_leaders(partnership, organisations, params, setup, traits)
     forums = build_forums(partnership, organisations, leaders, setup)
     ties = initial_ties(partnership, organisations, leaders, forums, params, setup)
     prior = 0.5 * (params.trust_propensity_low + params.trust_propensity_high)

@@ -242,31 +242,39 @@ class LeadershipProgramme(Settings):
               "risk_appetite": float(leaders.risk_appetite.std()) or 0.1,
               "sight_bonus": float(leaders.system_sight.std()) or 0.1,
               "efficacy": float(leaders.efficacy.std()) or 0.1}
-        sizes = np.array([m.size for m in sets], np.int64)
         mechanisms = getattr(model, "mechanisms", None)
         direct = mechanisms is None or mechanisms.content == "direct"
-        return RunningProgramme(self, cohort, sets, np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
-                                np.concatenate(sets).astype(np.int64) if sets else np.zeros(0, np.int64),
-                                np.searchsorted(cohort, np.concatenate(sets)) if sets else np.zeros(0, np.int64),
-                                sd, {name: np.zeros(cohort.size) for name in sd},
+        return RunningProgramme(self, cohort, leaders.ids[cohort].copy(), sets, sd,
+                                {name: np.zeros(cohort.size) for name in sd},
                                 purpose=PURPOSES_PER_INTERVENTION * len(state.interventions),
                                 direct_content=direct)
 
 
+def _packed(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Groups as (offsets, concatenated members), for the compiled meeting kernel."""
+    sizes = np.array([g.size for g in groups], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    return offsets, (np.concatenate(groups).astype(np.int64) if groups else np.zeros(0, np.int64))
+
+
 @dataclass
 class RunningProgramme:
-    """A programme under way: its cohort, sets and the gains accrued so far."""
+    """A programme under way: its cohort, sets and the gains accrued so far.
+
+    The cohort is a set of people (`cohort_ids`), first seen in the slots `cohort`. A
+    participant who leaves the partnership (`sim.turnover`) leaves the programme: from then on
+    nothing acts on their slot, which a newcomer now holds (`members`)."""
 
     settings: LeadershipProgramme
     cohort: np.ndarray
+    """The participants' slots when the programme started (sorted)."""
+    cohort_ids: np.ndarray
+    """The participants' leader ids, in the order of `cohort`."""
     sets: list[np.ndarray]
-    set_offsets: np.ndarray
-    set_members: np.ndarray
-    """The sets as (offsets, concatenated members), for the compiled meeting kernel."""
-    set_positions: np.ndarray
-    """Each set member's position in the (sorted) cohort."""
+    """The action-learning sets (slots) as formed at the start."""
     baseline_sd: dict[str, float]
     gains: dict[str, np.ndarray]
+    """What the programme has added to each trait of each participant (by position in `cohort`)."""
     purpose: int = 0
     """Offset of this programme's draw purposes in the interventions stream (its position
     among the run's interventions), so two programmes never share draws."""
@@ -275,23 +283,46 @@ class RunningProgramme:
     update (`mechanisms.content`: direct) or acts only through sight, efficacy and risk
     appetite (through_sight)."""
 
+    def __post_init__(self):
+        self._seen = -1  # the population's next id when the members were last looked up
+        self._follow(None)
+
+    def _follow(self, leaders) -> None:
+        """The participants still in the partnership, looked up again only after someone joined."""
+        if leaders is not None and leaders.next_id == self._seen:
+            return
+        present = (np.ones(self.cohort.size, bool) if leaders is None
+                   else leaders.present(self.cohort_ids, self.cohort))
+        self._seen = -1 if leaders is None else leaders.next_id
+        self.present = present
+        everyone = bool(present.all())
+        self.members = self.cohort if everyone else self.cohort[present]
+        """The slots of the participants still in the partnership."""
+        self.positions = self.cohort if everyone else np.where(present, self.cohort, -1)
+        """`cohort` with -1 for each participant who has left (gains are kept by position)."""
+        # a set keeps its place (and so its draws) when members leave, even when none is left
+        kept = self.sets if everyone else [m[np.isin(m, self.members)] for m in self.sets]
+        self.set_offsets, self.set_members = _packed(kept)
+
     def step(self, state, params, week, rng) -> None:
         s = self.settings
         if not s.active or self.cohort.size == 0:
             return
         leaders = state.leaders
-        e = leaders.engagement[self.cohort]
+        self._follow(leaders)
+        members = self.members
+        e = leaders.engagement[members]
         if s.start_week <= week.number <= s.last_week:
             k = week.number - s.start_week
-            if s.workshops and k % s.workshop_every_weeks == 0:
+            if s.workshops and k % s.workshop_every_weeks == 0 and members.size:
                 # attendance with probability e, then conversations (all keyed by participant and week)
                 a, b, ids = group_conversations(rng.key, self.purpose + WORKSHOP, week.clock, _ONE_GROUP,
-                                                np.array([0, self.cohort.size]), self.cohort, e,
+                                                np.array([0, members.size]), members, e,
                                                 np.array([s.mixing]), leaders.org, s.workshop_contacts,
                                                 params.homophily, leaders.n)
                 week.add_conversations(a, b, ids)
             if s.action_learning and k % s.set_every_weeks == s.set_every_weeks // 2:
-                self._meet_sets(state, params, week, rng, e)
+                self._meet_sets(state, params, week, rng)
             per_week = 1.0 / s.duration_weeks
             if s.coaching:
                 self._gain(leaders, "listening", s.coaching_gain_sd, self.baseline_sd["listening"], per_week)
@@ -299,26 +330,29 @@ class RunningProgramme:
                 self._gain(leaders, "sight_bonus", s.sight_content_gain, per_week)
                 self._gain(leaders, "efficacy", s.efficacy_content_gain, per_week)
                 if self.direct_content:
-                    leaders.system_pull[self.cohort] = s.content_influence * e
+                    leaders.system_pull[members] = s.content_influence * e
             if s.governance:
                 self._gain(leaders, "risk_appetite", s.governance_gain, per_week)
         elif week.number > s.last_week:
-            leaders.system_pull[self.cohort] = 0.0
+            leaders.system_pull[members] = 0.0
             alumni = s.follow_on == "alumni_sets"
             if alumni and (week.number - s.last_week - 1) % s.follow_on_every_weeks == 0:
-                self._meet_sets(state, params, week, rng, e)
+                self._meet_sets(state, params, week, rng)
             step = s.skill_decay_sd_per_month * 12.0 / 52.0  # SDs a week
             if alumni:
                 step *= s.follow_on_decay_factor
             for name, sd in self.baseline_sd.items():
                 self._decay(leaders, name, step * sd)
 
-    def _meet_sets(self, state, params, week, rng, e) -> None:
-        n_sets = len(self.sets)
+    def _meet_sets(self, state, params, week, rng) -> None:
+        n_sets = self.set_offsets.size - 1
+        if n_sets < 1:
+            return
         a, b, ids = group_conversations(rng.key, self.purpose + SETS, week.clock, np.arange(n_sets),
-                                        self.set_offsets, self.set_members, e[self.set_positions],
-                                        np.ones(n_sets, bool), state.leaders.org, self.settings.set_contacts,
-                                        params.homophily, state.leaders.n)
+                                        self.set_offsets, self.set_members,
+                                        state.leaders.engagement[self.set_members], np.ones(n_sets, bool),
+                                        state.leaders.org, self.settings.set_contacts, params.homophily,
+                                        state.leaders.n)
         week.add_conversations(a, b, ids)
 
     def _gain(self, leaders, name: str, *factors: float) -> None:
@@ -326,7 +360,7 @@ class RunningProgramme:
         [0, 1]; what was added is remembered (`gains`, and for efficacy `efficacy_gain`)."""
         also = leaders.efficacy_gain if name == "efficacy" else _NOTHING
         first, second, third = (*factors, 1.0, 1.0)[:3]  # x 1.0 is exact
-        _add_gain(getattr(leaders, name), self.cohort, leaders.engagement, first, second, third,
+        _add_gain(getattr(leaders, name), self.positions, leaders.engagement, first, second, third,
                   self.gains[name], also)
 
     def _decay(self, leaders, name: str, amount: float) -> None:
@@ -334,7 +368,7 @@ class RunningProgramme:
         also updated by experience, which wears the gain away (`leaders.efficacy_gain`): only
         what is left of it can decay, so participants never end below their untreated selves."""
         left = leaders.efficacy_gain if name == "efficacy" else _NOTHING
-        _take_back(getattr(leaders, name), self.cohort, self.gains[name], amount, left)
+        _take_back(getattr(leaders, name), self.positions, self.gains[name], amount, left)
 
 
 _NOTHING = np.zeros(0)
@@ -344,10 +378,12 @@ _NOTHING = np.zeros(0)
 @njit(cache=True)
 def _add_gain(values, cohort, engagement, first, second, third, gains, efficacy_gain):
     """values[i] += engagement[i] x first x second x third (multiplied in that order) for each
-    participant i (the cohort: sorted, unique leader ids), capped to [0, 1]; what was added goes
+    participant i (the cohort: sorted, unique slots; -1 for one who has left), capped to [0, 1]; what was added goes
     to `gains` (by position in the cohort) and, if `efficacy_gain` is not empty, to it (by leader)."""
     for j in range(cohort.size):
         i = cohort[j]
+        if i < 0:  # a participant who has left
+            continue
         before = values[i]
         after = min(max(before + engagement[i] * first * second * third, 0.0), 1.0)
         values[i] = after
@@ -363,6 +399,8 @@ def _take_back(values, cohort, gains, amount, efficacy_gain):
     no more than what experience has left of it, `efficacy_gain`, which loses the same)."""
     for j in range(cohort.size):
         i = cohort[j]
+        if i < 0:  # a participant who has left
+            continue
         if efficacy_gain.size:
             drop = min(min(gains[j], efficacy_gain[i]), amount)
             efficacy_gain[i] = efficacy_gain[i] - drop
@@ -420,6 +458,9 @@ class Interventions(Process):
     name = "interventions"
     stream = "interventions"
     during_burn_in = False
+
+    def idle(self, state, params) -> bool:
+        return not state.interventions
 
     def step(self, state, params, week, rng) -> None:
         for running in state.interventions:
@@ -508,6 +549,6 @@ def programme_end(interventions: Mapping[str, Any] | Sequence[Any]) -> int | Non
 
 
 def cohort_of(running: Sequence[Any]) -> np.ndarray:
-    """Union of the cohorts of running interventions."""
-    cohorts = [r.cohort for r in running if getattr(r, "cohort", None) is not None]
+    """Union of the cohorts of running interventions (their participants still in the partnership)."""
+    cohorts = [getattr(r, "members", r.cohort) for r in running if getattr(r, "cohort", None) is not None]
     return np.unique(np.concatenate(cohorts)) if cohorts else np.zeros(0, np.int64)

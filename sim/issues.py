@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 from sim.network import _ensure
+from sim.kernels import Kernel
 from sim.state import Process
 from sim.streams import base_state, entity_state, next_uniform, poisson_from_uniform
 
@@ -230,27 +231,49 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
     return contributed, success, contributors[:n_contributions], contributor_success[:n_contributions]
 
 
+NEEDS_ROOM = 1
+"""The issues kernel's status when the tie table has no room for the week's new ties (or a leader's
+adjacency row is full): `CollectiveIssues.finish` makes room and the kernel runs again."""
+
+
 @njit(cache=True)
-def _issues_week(key, clock, rate, k, org_start, org_size, conv_a, conv_b, n, u, v, w, pos, neg, trust, cross,
-                 embedded, org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr, snap_ids):
-    """The week's issues and the tie table's rows in one call: `draw_issues`, `_pairs_after`, then
-    the rows of every conversation and co-working pair (`sim.network._ensure`, creating ties).
-    Returns (ok, reps, rep_orgs, all_a, all_b, rows, cols, new count). Not ok when the table has no
-    room for every pair (nothing created) or a leader's adjacency row filled up (the ties made so
-    far stay): the caller then finishes with `TieTable.ensure`, which grows the table and gives
-    the same rows. One call instead of three saves the calls' overhead, about 5 microseconds a
-    week (docs/performance.md)."""
-    reps, rep_orgs = draw_issues(key, clock, rate, k, org_start, org_size)
-    _, _, all_a, all_b = _pairs_after(reps, conv_a, conv_b)  # observers and partners: views of all_a, all_b
-    need = count + all_a.size
-    room = need <= u.size and 4 * need <= 3 * index.shape[0]
-    rows, cols, done = all_a[:0], all_a[:0], 0
-    if room:
+def issues_week(key, clock, issue_rate, orgs_per_issue, org_start, org_size, conversation_a, conversation_b,
+                n_leaders, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross, tie_embedded, org,
+                trust_propensity, tie_count, tie_index, tie_adj, tie_degree, tie_at, tie_due, tie_snap_bits,
+                tie_snap_indptr, tie_snap_ids, org_trust_pos, org_trust_neg, orientation, risk_appetite, anchor,
+                interpersonal_weight, issue_threshold, system_benefit, contribution_cost, logit_beta, public_goods):
+    """The week's issues: `draw_issues`, the ordered pairs of representatives (`_pairs_after`), the
+    tie-table rows of every conversation and pair (`sim.network._ensure`, creating ties), then each
+    representative's choice and each issue's outcome (`decide`). Returns (status, tie count, then
+    the record: representatives, representative_orgs, observers, partners, used_rows, used_cols,
+    contributed, success, contributors, contributor_success). Status `NEEDS_ROOM` when the table has no room for every
+    pair (nothing created) or a leader's adjacency row filled up (the ties made so far stay): the
+    process then makes room, and this kernel, run again, finds the ties made and goes on."""
+    reps, rep_orgs = draw_issues(key, clock, issue_rate, orgs_per_issue, org_start, org_size)
+    observers, partners, all_a, all_b = _pairs_after(reps, conversation_a, conversation_b)
+    n_conv = conversation_a.size
+    need = tie_count + all_a.size
+    done = 0
+    rows, cols = all_a[:0], all_a[:0]
+    if need <= tie_u.size and 4 * need <= 3 * tie_index.shape[0]:
         # np.int64(0), not 0: a plain constant would make numba compile _ensure a second time
-        rows, cols, count, done = _ensure(all_a, all_b, np.int64(0), n, u, v, w, pos, neg, trust, cross, embedded,
-                                          org, propensity, count, index, adj, deg, at, due, snap_bits, snap_indptr,
-                                          snap_ids)
-    return done == all_a.size, reps, rep_orgs, all_a, all_b, rows, cols, count
+        rows, cols, tie_count, done = _ensure(all_a, all_b, np.int64(0), n_leaders, tie_u, tie_v, tie_w,
+                                              tie_trust_pos, tie_trust_neg, tie_trust, tie_cross, tie_embedded, org,
+                                              trust_propensity, tie_count, tie_index, tie_adj, tie_degree, tie_at,
+                                              tie_due, tie_snap_bits, tie_snap_indptr, tie_snap_ids)
+    status = 0
+    if done < all_a.size:  # the rows and choices stay empty: the kernel runs again once there is room
+        status = NEEDS_ROOM
+        rows, cols, n_conv = all_a[:0], all_a[:0], 0
+        reps_decided = reps[:0]
+    else:
+        reps_decided = reps
+    contributed, success, contributors, contributor_success = decide(
+        key, clock, reps_decided, rep_orgs, rows[n_conv:], cols[n_conv:], tie_trust, org_trust_pos, org_trust_neg,
+        trust_propensity, org, orientation, risk_appetite, anchor, interpersonal_weight, issue_threshold,
+        system_benefit, contribution_cost, logit_beta, public_goods)
+    return (status, tie_count, reps, rep_orgs, observers, partners, rows, cols, contributed, success, contributors,
+            contributor_success)
 
 
 class CollectiveIssues(Process):
@@ -262,44 +285,24 @@ class CollectiveIssues(Process):
 
     name = "issues"
     stream = "issues"
+    kernel = Kernel(issues_week, returns=("status", "tie_count", "representatives", "representative_orgs",
+                                          "observers", "partners", "used_rows", "used_cols", "contributed",
+                                          "success", "contributors", "contributor_success"),
+                    writes=("tie_u", "tie_v", "tie_w", "tie_trust_pos", "tie_trust_neg", "tie_trust", "tie_cross",
+                            "tie_embedded", "tie_index", "tie_adj", "tie_degree", "tie_at", "tie_due"))
+    kernel_constants = ("public_goods",)
 
     def __init__(self, game: str = "stag_hunt"):
         self.game = game
 
+    @property
+    def public_goods(self) -> bool:
+        return self.game == "public_goods"
+
     def __repr__(self) -> str:
         return f"CollectiveIssues(game={self.game!r})"
 
-    def step(self, state, params, week, rng) -> None:
-        orgs, leaders, ties = state.organisations, state.leaders, state.ties
-        k = params.orgs_per_issue
-        conv_a, conv_b = week.conversations
-        n_conv = conv_a.size
-        org_trust = state.org_trust
-        public_goods = self.game == "public_goods"
-        ok, reps, rep_orgs, all_a, all_b, rows, cols, count = _issues_week(
-            rng.key, week.clock, params.issue_rate, k, orgs.start, orgs.size, conv_a, conv_b, ties.n, ties._u,
-            ties._v, ties._w, ties._pos, ties._neg, ties._trust, ties._cross, ties._embedded, ties.org,
-            ties.propensity, ties.count, ties._index, ties._adj, ties._deg, ties._at, ties._due, *ties._snapshot)
-        ties.count = count
-        if not ok:  # the tie table needs more room: the rest of the pairs through its own method
-            rows, cols = ties.ensure(all_a, all_b)
-        contributed, success, contributors, contributor_success = decide(
-            rng.key, week.clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], ties._trust,
-            org_trust.trust_pos, org_trust.trust_neg, leaders.trust_propensity, leaders.org, leaders.orientation,
-            leaders.risk_appetite, orgs.anchor, params.interpersonal_weight, params.issue_threshold,
-            params.system_benefit, params.contribution_cost, params.logit_beta, public_goods)
-        record_issues(week, n_conv, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success, contributors,
-                      contributor_success)
-
-
-def record_issues(week, n_conv: int, rows, cols, reps, rep_orgs, all_a, all_b, contributed, success, contributors,
-                  contributor_success) -> None:
-    """The issues process's part of the week record. `rows`, `cols`, `all_a` and `all_b` cover the
-    week's `n_conv` conversations, then the co-working pairs."""
-    week.conversation_rows, week.conversation_cols = rows[:n_conv], cols[:n_conv]
-    week.issue_rows, week.issue_cols = rows[n_conv:], cols[n_conv:]
-    week.used_rows = rows
-    week.representatives, week.representative_orgs = reps, rep_orgs
-    week.observers, week.partners = all_a[n_conv:], all_b[n_conv:]
-    week.contributed, week.success, week.contributors, week.contributor_success = (
-        contributed, success, contributors, contributor_success)
+    def finish(self, state, params, week, status) -> bool:
+        """The tie table needs room for this week's new ties: make it, then run the kernel again."""
+        state.ties.make_room(week.conversation_a.size + week.observers.size)
+        return True

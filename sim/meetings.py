@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.kernels import Kernel
 from sim.state import Process
 from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_cdf, poisson_from_cdf
 
@@ -74,6 +75,20 @@ class Forums:
             flat = np.concatenate(self.members).astype(np.int64) if self.members else np.zeros(0, np.int64)
             self._packed = (offsets, flat)
         return self._packed
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """Where each forum's members start in `flat_members` (and, last, where they end)."""
+        return self.packed()[0]
+
+    @property
+    def flat_members(self) -> np.ndarray:
+        """Every forum's members (leader slots), one forum after another."""
+        return self.packed()[1]
+
+    def kernel_fields(self) -> dict[str, str]:
+        return {"forum_offsets": "offsets", "forum_members": "flat_members", "forum_period": "period",
+                "forum_phase": "phase", "forum_structured": "structured"}
 
     @classmethod
     def empty(cls) -> "Forums":
@@ -308,21 +323,28 @@ def forums_meeting(clock, period, phase):
 
 
 @njit(cache=True)
-def weekly_conversations(key, clock, offsets, members, period, phase, structured, org, attendance, contacts,
-                         homophily, u, v, w, due, count, tie_use_rate, adj, deg, triadic_rate, encounter_rate, n):
-    """All four channels of one week, in one buffer: forums, tie use, introductions, encounters."""
-    groups = forums_meeting(clock, period, phase)
-    att = np.full(members.size, attendance)
-    who, group_of, states, starts, first, started = _attendance(key, FORUM, clock, groups, offsets, members, att,
-                                                                contacts, n)
-    capacity = started + count + 2 * n
+def meetings_week(key, clock, forum_offsets, forum_members, forum_period, forum_phase, forum_structured, org,
+                  forum_attendance, forum_contacts, homophily, tie_u, tie_v, tie_w, tie_due, tie_count, tie_use_rate,
+                  tie_adj, tie_degree, triadic_rate, random_encounter_rate, n_leaders, added_a, added_b, added_ids):
+    """The week's conversations in one buffer: the forums meeting this week, tie use, introductions,
+    chance encounters, then the conversations interventions added (`Week.add_conversations`)."""
+    groups = forums_meeting(clock, forum_period, forum_phase)
+    att = np.full(forum_members.size, forum_attendance)
+    who, group_of, states, starts, first, started = _attendance(key, FORUM, clock, groups, forum_offsets,
+                                                                forum_members, att, forum_contacts, n_leaders)
+    capacity = started + tie_count + 2 * n_leaders + added_a.size
     a = np.empty(capacity, np.int64)
     b = np.empty(capacity, np.int64)
     ids = np.empty(capacity, np.uint64)
-    size = _group_into(a, b, ids, 0, groups, structured, org, homophily, who, group_of, states, starts, first)
-    size = _tie_use_into(a, b, ids, size, key, clock, u, v, w, due, count, tie_use_rate, n)
-    size = _introductions_into(a, b, ids, size, key, clock, adj, deg, triadic_rate, org, homophily, n)
-    size = _encounters_into(a, b, ids, size, key, clock, n, encounter_rate, org, homophily)
+    size = _group_into(a, b, ids, 0, groups, forum_structured, org, homophily, who, group_of, states, starts, first)
+    size = _tie_use_into(a, b, ids, size, key, clock, tie_u, tie_v, tie_w, tie_due, tie_count, tie_use_rate,
+                         n_leaders)
+    size = _introductions_into(a, b, ids, size, key, clock, tie_adj, tie_degree, triadic_rate, org, homophily,
+                               n_leaders)
+    size = _encounters_into(a, b, ids, size, key, clock, n_leaders, random_encounter_rate, org, homophily)
+    for i in range(added_a.size):  # a loop: a slice assignment's shape check costs compile time
+        a[size], b[size], ids[size] = added_a[i], added_b[i], added_ids[i]
+        size += 1
     return a[:size], b[:size], ids[:size]
 
 
@@ -332,19 +354,5 @@ class Meetings(Process):
 
     name = "meetings"
     stream = "meetings"
-
-    def step(self, state, params, week, rng) -> None:
-        ties, forums = state.ties, state.forums
-        offsets, members = forums.packed()
-        a, b, ids = weekly_conversations(rng.key, week.clock, offsets, members, forums.period, forums.phase,
-                                         forums.structured, state.leaders.org, params.forum_attendance,
-                                         params.forum_contacts, params.homophily, ties._u, ties._v, ties._w,
-                                         ties._due, ties.count, params.tie_use_rate, ties._adj, ties._deg,
-                                         params.triadic_rate,
-                                         params.random_encounter_rate, state.leaders.n)
-        if week.added_conversations:
-            a = np.concatenate([a, *(x[0] for x in week.added_conversations)])
-            b = np.concatenate([b, *(x[1] for x in week.added_conversations)])
-            ids = np.concatenate([ids, *(x[2] for x in week.added_conversations)])
-        week.conversations = (a, b)
-        week.conversation_ids = ids
+    kernel = Kernel(meetings_week, returns=("conversation_a", "conversation_b", "conversation_ids"),
+                    writes=("tie_due",))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels import Kernel
 from sim.state import WINDOW, Process
 
 METRICS: dict[str, str] = {
@@ -163,12 +164,16 @@ def _rates(slot, contributed, success, reps, participant, counts, rates):
 
 
 @njit(cache=True)
-def _observe(slot, contributed, success, reps, participant, counts, rates, u, v, w, trust, cross, embedded, count,
-             propensity, orientation, listening, sight, efficacy, strong, org_pos, org_neg, org_prior):
-    """Every metric of the week, in the order of `ALL_NAMES`."""
-    _rates(slot, contributed, success, reps, participant, counts, rates)
-    ties, groups, size = _summaries(u, v, w, trust, cross, embedded, count, propensity, orientation, listening,
-                                    sight, efficacy, participant, strong, org_pos, org_neg, org_prior)
+def metrics_week(week_number, contributed, success, representatives, participant, window_counts, window_rates, tie_u,
+                 tie_v, tie_w, tie_trust, tie_cross, tie_embedded, tie_count, trust_propensity, orientation, listening,
+                 system_sight, efficacy, strong_tie, org_trust_pos, org_trust_neg, org_trust_prior):
+    """Every metric of the week, in the order of `ALL_NAMES` (the week's events go into the
+    rolling windows first)."""
+    _rates(week_number % WINDOW, contributed, success, representatives, participant, window_counts, window_rates)
+    ties, groups, size = _summaries(tie_u, tie_v, tie_w, tie_trust, tie_cross, tie_embedded, tie_count,
+                                    trust_propensity, orientation, listening, system_sight, efficacy, participant,
+                                    strong_tie, org_trust_pos, org_trust_neg, org_trust_prior)
+    rates = window_rates
     total = max(size[0] + size[1], 1.0)
     everyone = np.empty(6)
     for c in range(6):
@@ -209,19 +214,16 @@ def initial_metrics() -> dict[str, float]:
 
 
 class Metrics(Process):
-    """8. Observation: the week's model-level metrics (`METRICS`, and `GROUP_METRICS` by
+    """9. Observation: the week's model-level metrics (`METRICS`, and `GROUP_METRICS` by
     group once an intervention has marked a cohort), which Mesa's DataCollector records."""
 
     name = "metrics"
     during_burn_in = False
     observation = True
+    kernel = Kernel(metrics_week, returns=("metric_values",), writes=("window_counts", "window_rates"))
 
-    def step(self, state, params, week, rng) -> None:
-        leaders, ties, windows = state.leaders, state.ties, state.windows
-        values = _observe(week.number % WINDOW, week.contributed, week.success, week.representatives,
-                          leaders.participant, windows.counts, windows.rates, ties._u, ties._v, ties._w, ties._trust,
-                          ties._cross, ties._embedded, ties.count, leaders.trust_propensity, leaders.orientation,
-                          leaders.listening, leaders.system_sight, leaders.efficacy, params.strong_tie,
-                          state.org_trust.trust_pos, state.org_trust.trust_neg, state.org_trust.prior).tolist()
-        has_cohort = bool(leaders.participant.any())
+    def after(self, state, params, week) -> None:
+        """The metrics the kernel computed, by name (`state.metrics`)."""
+        values = week.metric_values.tolist()
+        has_cohort = bool(state.leaders.participant.any())
         state.metrics.update(zip(ALL_NAMES if has_cohort else ALL_NAMES[:13], values))

@@ -10,6 +10,7 @@ the user's window on that state.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +26,16 @@ from sim.interventions import build_interventions, check_interventions
 from sim.mechanisms import Mechanisms, mechanisms_of
 from sim.metrics import GROUP_METRICS, GROUPS, METRICS
 from sim.params import BehaviourParams
+from sim.population import TRAITS
 from sim.processes import resolve_processes
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError
 from sim.state import STREAMS, ModelState, Process, Week
 from sim.streams import Stream
 from sim.survey import Survey, SurveyParams
+
+
+log = logging.getLogger(__name__)
 
 
 def _snake(name: str) -> str:
@@ -80,6 +85,9 @@ class CollaborationModel(mesa.Model):
             metrics are recorded, and nothing else changes (the other processes, their
             random draws and the survey are the same). For callers that read only the
             survey or the state, such as the calibration's simulator.
+        compiled: False runs every week through the processes' own steps instead of the
+            compiled week (`sim.compiled_weeks`); the results are the same, bit for bit
+            (for tests, and for stepping through a rule in a debugger).
     """
 
     def __init__(self, scenario: str | Path | dict | Partnership = "bnssg", *, n_weeks: int = 104,
@@ -89,7 +97,7 @@ class CollaborationModel(mesa.Model):
                  rng: Any = None, start_state: BurnIn | None = None, keep_burn_in: bool = False,
                  processes: Mapping[str, Process] | Sequence[Process] | None = None,
                  mechanisms: Mechanisms | Mapping[str, Any] | None = None, observe: bool = True,
-                 **params: Any):
+                 compiled: bool = True, **params: Any):
         super().__init__(rng=rng)
         base = behaviour.to_dict() if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
         self.params = BehaviourParams.from_dict({**base, **params})
@@ -105,8 +113,10 @@ class CollaborationModel(mesa.Model):
         self.mechanisms = mechanisms_of(mechanisms)
         self.processes = resolve_processes(processes, self.mechanisms)
         self.observe = bool(observe)
-        self._plan = None  # (step, stream name, runs in the burn-in, observes) per process, made once
-        self._compiled = None  # whether processes 1-7 run as one compiled call, decided once
+        self.compiled = bool(compiled)
+        self._stepped_plan = None  # (process, step, stream name, runs in the burn-in), made once
+        self._may_idle = None  # the processes whose `idle` is their own, found once
+        self._prepared: dict = {}  # (recording, idle flags) -> (processes, compiled loop), or None: stepped
         if isinstance(interventions, Mapping):
             interventions = build_interventions(interventions)
         else:
@@ -129,7 +139,8 @@ class CollaborationModel(mesa.Model):
             self.state = self._restore(start_state)
         else:
             streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
-            self.state = build_state(self.partnership, self.params, streams)
+            traits = TRAITS + tuple(t for p in self.processes for t in getattr(p, "traits", ()))
+            self.state = build_state(self.partnership, self.params, streams, traits)
             self._burn_in(self.burn_in_weeks)
         if keep_burn_in:
             self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot(),
@@ -147,6 +158,7 @@ class CollaborationModel(mesa.Model):
             self.survey.setup(self)
 
         self._leader_agents: list[Leader] | None = None  # created when first asked for
+        self._agents_seen = -1  # the population's next id when the agents were last made
         names = list(METRICS)
         if self.has_cohort:
             names += [f"{m}_{g}" for g in GROUPS for m in GROUP_METRICS]
@@ -161,11 +173,18 @@ class CollaborationModel(mesa.Model):
     # ------------------------------------------------------------------ the agents
     @property
     def leader_agents(self) -> list[Leader]:
-        """The Leader agents, in leader-index order. They are views of the state, made the first
-        time anyone asks for them (a run that only records metrics never needs them)."""
-        if self._leader_agents is None:
-            n = self.state.leaders.n
-            self._leader_agents = list(Leader.create_agents(self, n, index=np.arange(n)))
+        """The Leader agents, in slot order: the leaders now in the partnership. They are views of
+        the state, made the first time anyone asks for them (a run that only records metrics never
+        needs them); after turnover, leavers' agents are removed and newcomers' added."""
+        population = self.state.leaders
+        if self._leader_agents is None or self._agents_seen != population.next_id:
+            known = {a.leader_id: a for a in (self._leader_agents or ())}
+            current = set(population.ids.tolist())
+            for leader_id, agent in known.items():
+                if leader_id not in current:
+                    agent.remove()
+            self._leader_agents = [known.get(int(i)) or Leader(self, int(i)) for i in population.ids]
+            self._agents_seen = population.next_id
         return self._leader_agents
 
     @property
@@ -217,41 +236,53 @@ class CollaborationModel(mesa.Model):
             self.running = False
 
     def _burn_in(self, weeks: int) -> None:
-        """The burn-in's weeks: all but the last in one compiled loop when the week is the default
-        processes (`sim.compiled_weeks`, the same state bit for bit), the last stepped as usual so
-        the week-0 observation sees its record."""
-        if weeks > 1 and self._compiled_week():
-            compiled_weeks.burn_in_weeks(self, weeks - 1)
-            weeks = 1
-        for _ in range(weeks):
-            self._advance(recording=False)
-
-    def _compiled_week(self) -> bool:
-        """Whether processes 1-7 run as one compiled call (`sim.compiled_weeks.applies`)."""
-        if self._compiled is None:
-            self._compiled = compiled_weeks.applies(self)
-        return self._compiled
+        """The burn-in's weeks: through the compiled week when every process of the week has a
+        kernel (`sim.compiled_weeks`, the same state bit for bit), else stepped; the last week's
+        record stays for the week-0 observation."""
+        if weeks > 0:
+            self._weeks(weeks, recording=False)
 
     def _advance(self, recording: bool) -> Week:
+        """One week of the processes, the observation included in a recorded week."""
+        return self._weeks(1, recording)
+
+    def _weeks(self, weeks: int, recording: bool) -> Week:
+        """Run `weeks` weeks: compiled when every process that acts in them can be
+        (`_compiled_week`), else each process's own step, in order."""
+        prepared = self._compiled_week(recording) if self.compiled else None
+        if prepared is not None:
+            return compiled_weeks.run_weeks(self, *prepared, weeks)
         state, params = self.state, self.params
-        if self._plan is None:
-            self._plan = [(p.step, p.stream, p.during_burn_in, p.observation) for p in self.processes
-                          if self.observe or not p.observation]
-        state.clock += 1
-        week = Week(state.clock - self.burn_in_weeks, state.clock, params.orgs_per_issue)
+        if self._stepped_plan is None:
+            self._stepped_plan = [(p, p.step, p.stream, p.during_burn_in, p.observation) for p in self.processes
+                                  if self.observe or not p.observation]
         streams = state.streams
-        if recording and not state.interventions and self._compiled_week():
-            # no intervention running: processes 1-7 in one compiled call, then the observation
-            compiled_weeks.run_week(self, week)
-            for step, stream, _, observation in self._plan:
-                if observation:
+        for _ in range(weeks):
+            state.clock += 1
+            week = Week(state.clock - self.burn_in_weeks, state.clock, params.orgs_per_issue)
+            for process, step, stream, during_burn_in, observation in self._stepped_plan:
+                if (recording or (during_burn_in and not observation)) and not process.idle(state, params):
                     step(state, params, week, streams[stream] if stream else None)
-        else:
-            for step, stream, during_burn_in, _ in self._plan:
-                if recording or during_burn_in:
-                    step(state, params, week, streams[stream] if stream else None)
-        state.last_week = week
+            state.last_week = week
         return week
+
+    def _compiled_week(self, recording: bool):
+        """(processes, compiled loop) for this week, or None when a process that acts this week
+        cannot run compiled (the reason logged once). Made once per set of idle processes."""
+        state, params = self.state, self.params
+        if self._may_idle is None:  # the processes that can be idle: the others never are
+            self._may_idle = [p for p in self.processes if type(p).idle is not Process.idle]
+        key = (recording, *[p.idle(state, params) for p in self._may_idle])
+        prepared = self._prepared.get(key, False)
+        if prepared is False:
+            processes, why = compiled_weeks.plan(self, recording)
+            if processes is None:
+                log.info("the week runs stepped, not compiled: %s", why)
+                prepared = None
+            else:
+                prepared = (processes, compiled_weeks.loop_for(processes, state))
+            self._prepared[key] = prepared
+        return prepared
 
     def _restore(self, start: BurnIn) -> ModelState:
         for key in ("params", "partnership", "burn_in_weeks", "mechanisms"):

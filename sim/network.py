@@ -364,11 +364,8 @@ class TieTable:
 
     _ARRAYS = ("_u", "_v", "_w", "_pos", "_neg", "_trust", "_cross", "_embedded", "_at", "_due")
 
-    def __init__(self, n: int, org: np.ndarray, capacity: int = 64, propensity: np.ndarray | None = None):
+    def __init__(self, n: int, capacity: int = 64):
         self.n = int(n)
-        self.org = np.asarray(org, np.int64)
-        self.propensity = np.full(self.n, 0.5) if propensity is None else np.asarray(propensity, float)
-        """Each leader's trust propensity: the trust of a direction without evidence."""
         self.count = 0
         self._deleted = 0
         capacity = max(int(capacity), 16)
@@ -386,10 +383,31 @@ class TieTable:
         """The next week a tie may be used (its tie-use schedule; -1 until first scheduled)."""
         self._adj = np.zeros((self.n, 16, 2), np.int32)
         self._deg = np.zeros(self.n, np.int64)
-        self._snapshot = (np.zeros((0, 0), np.uint64), np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
+        self._snap_bits = np.zeros((0, 0), np.uint64)
+        self._snap_indptr = np.zeros(self.n + 1, np.int64)
+        self._snap_ids = np.zeros(0, np.int64)
         """Each leader's strong contacts at the last structure refresh: bitsets (small networks)
-        or sorted lists (CSR)."""
+        or sorted lists (CSR: indptr, ids)."""
         self._rehash_all()
+
+    def kernel_fields(self) -> dict[str, str]:
+        """The table's arrays and numbers as the process kernels name them (`sim.kernels`): the
+        one place outside this module that reaches them."""
+        return {"tie_u": "_u", "tie_v": "_v", "tie_w": "_w", "tie_trust_pos": "_pos", "tie_trust_neg": "_neg",
+                "tie_trust": "_trust", "tie_cross": "_cross", "tie_embedded": "_embedded", "tie_at": "_at",
+                "tie_due": "_due", "tie_adj": "_adj", "tie_degree": "_deg", "tie_index": "_index",
+                "tie_count": "count", "tie_deleted": "_deleted", "tie_deleted_limit": "deleted_limit",
+                "tie_snap_bits": "_snap_bits", "tie_snap_indptr": "_snap_indptr", "tie_snap_ids": "_snap_ids"}
+
+    @property
+    def deleted_limit(self) -> int:
+        """Deleted keys the pair index may hold before it is rebuilt (a quarter of its slots)."""
+        return self._index.shape[0] // 4
+
+    @property
+    def capacity(self) -> int:
+        """Ties the arrays have room for before they grow."""
+        return int(self._u.size)
 
     def _rehash_all(self, entries: int | None = None) -> None:
         self._deleted = 0
@@ -415,6 +433,19 @@ class TieTable:
         adj = np.zeros((self.n, 2 * self._adj.shape[1], 2), np.int32)
         adj[:, :self._adj.shape[1]] = self._adj
         self._adj = adj
+
+    def make_room(self, extra: int) -> None:
+        """After a kernel found no room to create up to `extra` ties: grow the arrays and the index
+        if they are too small for them, else widen the adjacency rows (a leader's was full)."""
+        need = self.count + extra
+        if need > self._u.size or 4 * need > 3 * self._index.shape[0]:
+            self._reserve(extra)
+        else:
+            self._widen_adjacency()
+
+    def rehash(self) -> None:
+        """Rebuild the pair index (deleted keys lengthen its probes)."""
+        self._rehash_all()
 
     # ------------------------------------------------------------------ views of the live rows
     def __len__(self) -> int:
@@ -476,6 +507,11 @@ class TieTable:
         """Row of each pair (a, b) (-1 if there is no tie) and the column of a's evidence about b."""
         return find_rows(np.asarray(a, np.int64), np.asarray(b, np.int64), self.n, self._index)
 
+    def neighbours_of(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Leader i's contacts and the rows of the ties to them (copies, in adjacency order)."""
+        k = self._deg[i]
+        return self._adj[i, :k, 0].astype(np.int64), self._adj[i, :k, 1].astype(np.int64)
+
     def csr(self):
         """Neighbour lists as CSR: (indptr, neighbour ids, tie rows) (built on demand)."""
         return _csr(self._adj, self._deg, self.n)
@@ -505,15 +541,12 @@ class TieTable:
         """The structure refresh: every tie's embeddedness, and the snapshot of strong contacts
         against which ties created before the next refresh are judged."""
         if self.n <= BITSET_MAX:
-            bits = self._snapshot[0]
-            if bits.shape != (self.n, (self.n + 63) // 64):  # the first refresh: the buffer it then reuses
-                bits = np.empty((self.n, (self.n + 63) // 64), np.uint64)
-                self._snapshot = (bits, np.zeros(self.n + 1, np.int64), np.zeros(0, np.int64))
-            _refresh_bitsets(self._u, self._v, self._w, self.count, float(strong), bits, self._embedded)
+            if self._snap_bits.shape != (self.n, (self.n + 63) // 64):  # the first refresh: the buffer it reuses
+                self._snap_bits = np.empty((self.n, (self.n + 63) // 64), np.uint64)
+            _refresh_bitsets(self._u, self._v, self._w, self.count, float(strong), self._snap_bits, self._embedded)
         else:
             self.embedded = self.embedded_now(strong)
-            self._snapshot = (np.zeros((0, 0), np.uint64),
-                              *strong_contacts(self._adj, self._deg, self._w, self.n, float(strong)))
+            self._snap_indptr, self._snap_ids = strong_contacts(self._adj, self._deg, self._w, self.n, float(strong))
 
     def have_common_neighbour(self, a, b, min_strength: float = 0.0) -> np.ndarray:
         """For each pair, whether a and b share a neighbour through two ties of at least `min_strength`."""
@@ -521,51 +554,57 @@ class TieTable:
                             float(min_strength), self.n)
 
     # ------------------------------------------------------------------ mutation
-    def ensure(self, a, b):
-        """Rows and evidence columns of the pairs (a, b), creating zero-strength ties as needed.
+    def ensure(self, a, b, org, propensity):
+        """Rows and evidence columns of the pairs (a, b), creating zero-strength ties as needed
+        (`org`, `propensity`: each leader's organisation and trust propensity, which a new tie's
+        flags and trust start from).
 
         New ties are marked embedded if their ends shared a strong contact at the last structure
         refresh (`refresh_structure`). Self-pairs must be removed by the caller; duplicate pairs
         are fine."""
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+        org, propensity = np.asarray(org, np.int64), np.asarray(propensity, float)
         self._reserve(a.size)
         rows, cols, self.count, done = _ensure(
             a, b, 0, self.n, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
-            self._embedded, self.org, self.propensity, self.count, self._index, self._adj, self._deg, self._at,
-            self._due, *self._snapshot)
+            self._embedded, org, propensity, self.count, self._index, self._adj, self._deg, self._at,
+            self._due, self._snap_bits, self._snap_indptr, self._snap_ids)
         while done < a.size:  # a leader's adjacency row was full: widen and go on
             self._widen_adjacency()
             r, c, self.count, upto = _ensure(
                 a, b, done, self.n, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
-                self._embedded, self.org, self.propensity, self.count, self._index, self._adj, self._deg, self._at,
-                self._due, *self._snapshot)
+                self._embedded, org, propensity, self.count, self._index, self._adj, self._deg, self._at,
+                self._due, self._snap_bits, self._snap_indptr, self._snap_ids)
             rows[done:upto], cols[done:upto] = r[done:upto], c[done:upto]
             done = upto
         return rows, cols
 
-    def add_initial(self, a, b, w, trust_pos, trust_neg) -> None:
-        """Add ties at set-up with given strength and evidence (the same for both directions).
+    def add_initial(self, a, b, w, trust_pos, trust_neg, org, propensity) -> None:
+        """Add ties at set-up with given strength and evidence (the same for both directions);
+        `org` and `propensity` as for `ensure`.
 
         A pair listed twice, or already present, keeps its first (existing) tie."""
         a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
         before = self.count
-        rows, _ = self.ensure(a, b)
+        rows, _ = self.ensure(a, b, org, propensity)
         created, first = np.unique(rows, return_index=True)
         first = first[created >= before]
         created = created[created >= before]
         self._w[created] = np.asarray(w, float)[first]
         self._pos[created] = np.asarray(trust_pos, float)[first, None]
         self._neg[created] = np.asarray(trust_neg, float)[first, None]
-        prop = np.column_stack([self.propensity[self._u[created]], self.propensity[self._v[created]]])
+        propensity = np.asarray(propensity, float)
+        prop = np.column_stack([propensity[self._u[created]], propensity[self._v[created]]])
         self._trust[created] = (self._pos[created] + 2 * prop) / (self._pos[created] + self._neg[created] + 2)
         self._embedded[created] = False
 
-    def observe(self, rows, cols, perceived, weight: float, forgetting: float, loss_aversion: float,
+    def observe(self, rows, cols, perceived, weight: float, forgetting: float, loss_aversion: float, propensity,
                 gain=1.0) -> None:
-        """Trust evidence from simultaneous observations on (rows, cols); `trust` follows."""
+        """Trust evidence from simultaneous observations on (rows, cols); `trust` follows (each
+        direction's from its truster's `propensity`)."""
         rows = np.asarray(rows, np.int64)
         gain = np.broadcast_to(np.asarray(gain, float), rows.shape).astype(float)
-        _observe(self._pos, self._neg, self._trust, self.propensity, self._u, self._v, rows,
+        _observe(self._pos, self._neg, self._trust, np.asarray(propensity, float), self._u, self._v, rows,
                  np.asarray(cols, np.int64), np.asarray(perceived, float), float(weight), float(forgetting),
                  float(loss_aversion), gain)
 
@@ -575,12 +614,6 @@ class TieTable:
         self.removed(*_remove(keep, self._u, self._v, self._w, self._pos, self._neg, self._trust, self._cross,
                               self._embedded, self.count, self.n, self._index, self._adj, self._deg, self._at,
                               self._due))
-
-    def removal_arrays(self) -> tuple:
-        """The arrays a compiled process passes to `_remove` besides the keep mask, strength and
-        embeddedness (which it holds already), in its order; then it calls `removed`."""
-        return (self._u, self._v, self._pos, self._neg, self._trust, self._cross, self.n, self._index, self._adj,
-                self._deg, self._at, self._due)
 
     def removed(self, count: int, freed: int) -> None:
         """Bookkeeping after `_remove` (called here or inside a process's kernel): `count` rows

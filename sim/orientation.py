@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels import Kernel
 from sim.state import Process
 
 
@@ -56,8 +57,9 @@ def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: n
 
 
 @njit(cache=True, inline="always")
-def _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull):
-    """The target with W from the tie table: each tie weighs strength x the truster's trust."""
+def _fj_target_ties(orientation, susceptibility, anchored, org, org_anchor, u, v, w, trust, count, self_weight, pull):
+    """The target with W from the tie table: each tie weighs strength x the truster's trust;
+    lambda_i is the leader's susceptibility when `anchored` (Friedkin-Johnsen), else 1 (DeGroot)."""
     num = self_weight * orientation + pull
     den = self_weight + pull
     for r in range(count):
@@ -70,7 +72,8 @@ def _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, se
     out = np.empty(orientation.size)
     for i in range(orientation.size):
         social = num[i] / den[i] if den[i] > 0 else orientation[i]
-        out[i] = lam[i] * social + (1.0 - lam[i]) * org_anchor[org[i]]
+        lam = susceptibility[i] if anchored else 1.0
+        out[i] = lam * social + (1.0 - lam) * org_anchor[org[i]]
     return out
 
 
@@ -101,14 +104,17 @@ def small_wins(orientation: np.ndarray, who: np.ndarray, success: np.ndarray, wi
 
 
 @njit(cache=True)
-def _orientation_week(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull, rate, who, won,
-                      win, fail):
-    """In place: one Friedkin-Johnsen step towards the target, then small wins and failures."""
-    target = _fj_target_ties(orientation, lam, org, org_anchor, u, v, w, trust, count, self_weight, pull)
+def orientation_week(orientation, susceptibility, anchored, org, anchor, tie_u, tie_v, tie_w, tie_trust, tie_count,
+                     self_weight, system_pull, orientation_rate, contributors, contributor_success, win_reinforcement,
+                     failure_discouragement):
+    """In place: one Friedkin-Johnsen step towards the target (DeGroot's when not `anchored`),
+    then small wins and failures."""
+    target = _fj_target_ties(orientation, susceptibility, anchored, org, anchor, tie_u, tie_v, tie_w, tie_trust,
+                             tie_count, self_weight, system_pull)
     for i in range(orientation.size):
-        orientation[i] += rate * (target[i] - orientation[i])
-    if who.size:
-        moved = _small_wins(orientation, who, won, win, fail)
+        orientation[i] += orientation_rate * (target[i] - orientation[i])
+    if contributors.size:
+        moved = _small_wins(orientation, contributors, contributor_success, win_reinforcement, failure_discouragement)
         for i in range(orientation.size):  # a loop, not orientation[:] = moved (see sim.efficacy)
             orientation[i] = moved[i]
 
@@ -126,18 +132,24 @@ def deffuant_step(orientation, a, b, bound, rate):
 
 
 @njit(cache=True)
-def _bounded_week(orientation, a, b, bound, rate, self_weight, pull, who, won, win, fail):
+def bounded_week(orientation, conversation_a, conversation_b, confidence_bound, orientation_rate, self_weight,
+                 system_pull, contributors, contributor_success, win_reinforcement, failure_discouragement):
     """In place: the week's conversations under bounded confidence, then the programme's message (a
-    source at orientation 1, weighed like a partner of weight `pull` against `self_weight`, heard
-    only within the bound), then small wins and failures."""
-    deffuant_step(orientation, a, b, bound, rate)
+    source at orientation 1, weighed like a partner of weight `system_pull` against `self_weight`,
+    heard only within the bound), then small wins and failures."""
+    deffuant_step(orientation, conversation_a, conversation_b, confidence_bound, orientation_rate)
     for i in range(orientation.size):
-        if pull[i] > 0 and 1.0 - orientation[i] < bound:
-            orientation[i] += rate * pull[i] / (self_weight + pull[i]) * (1.0 - orientation[i])
-    if who.size:
-        moved = _small_wins(orientation, who, won, win, fail)
+        if system_pull[i] > 0 and 1.0 - orientation[i] < confidence_bound:
+            orientation[i] += (orientation_rate * system_pull[i] / (self_weight + system_pull[i])
+                               * (1.0 - orientation[i]))
+    if contributors.size:
+        moved = _small_wins(orientation, contributors, contributor_success, win_reinforcement, failure_discouragement)
         for i in range(orientation.size):  # a loop, not orientation[:] = moved (see sim.efficacy)
             orientation[i] = moved[i]
+
+
+_ANCHORED = Kernel(orientation_week, writes=("orientation",))
+_BOUNDED = Kernel(bounded_week, writes=("orientation",))
 
 
 class Orientation(Process):
@@ -149,37 +161,23 @@ class Orientation(Process):
     `bounded_confidence`, Deffuant-Weisbuch moves between the leaders who talked this week."""
 
     name = "orientation"
+    kernel_constants = ("anchored", "confidence_bound")
 
     def __init__(self, influence: str = "friedkin_johnsen", confidence_bound: float = 0.3):
         self.influence = influence
         self.confidence_bound = float(confidence_bound)
 
+    @property
+    def kernel(self) -> Kernel:
+        return _BOUNDED if self.influence == "bounded_confidence" else _ANCHORED
+
+    @property
+    def anchored(self) -> bool:
+        """Whether the organisation's anchor holds leaders back (Friedkin-Johnsen; not DeGroot)."""
+        return self.influence == "friedkin_johnsen"
+
     def __repr__(self) -> str:
         return f"Orientation(influence={self.influence!r})"
-
-    def step(self, state, params, week, rng) -> None:
-        leaders, ties = state.leaders, state.ties
-        if self.influence == "bounded_confidence":
-            a, b = week.conversations
-            _bounded_week(leaders.orientation, a, b, self.confidence_bound, params.orientation_rate,
-                          float(params.self_weight), leaders.system_pull, week.contributors,
-                          week.contributor_success, params.win_reinforcement, params.failure_discouragement)
-            return
-        lam = leaders.susceptibility if self.influence == "friedkin_johnsen" else _ones(leaders.n)
-        _orientation_week(leaders.orientation, lam, leaders.org, state.organisations.anchor,
-                          ties._u, ties._v, ties._w, ties._trust, ties.count, float(params.self_weight),
-                          leaders.system_pull, params.orientation_rate,
-                          week.contributors, week.contributor_success, params.win_reinforcement,
-                          params.failure_discouragement)
-
-
-_ONES: dict[int, np.ndarray] = {}
-
-
-def _ones(n: int) -> np.ndarray:
-    if n not in _ONES:
-        _ONES[n] = np.ones(n)
-    return _ONES[n]
 
 
 def opinion_clusters(opinions: np.ndarray, gap: float = 0.01, min_share: float = 0.02) -> int:

@@ -148,6 +148,13 @@ class BehaviourParams(Settings):
         4, 1, 52, "weeks between recomputations of embeddedness and reach", "assumed (monthly)",
         integer=True)
 
+    # --- turnover --------------------------------------------------------------------------
+    turnover_rate: float = number(
+        0.0, 0.0, 1.0, "weekly probability that a leader leaves (a newcomer takes the slot)",
+        "0: none (the case's six months); NHS senior leaders 0.0043 (sim.turnover.NHS_SENIOR_LEADERS: about a "
+        "fifth of board directors appointed within a year, chief executives' median tenure about three years; "
+        "Anandaciva et al. 2018)")
+
     def check_together(self, prefix: str = "behaviour") -> None:
         if self.trust_propensity_low > self.trust_propensity_high:
             raise ConfigError(

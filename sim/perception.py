@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels import Kernel
 from sim.state import Process
 from sim.streams import base_state, entity_state, next_normal, next_normal_pair
 
@@ -29,7 +30,7 @@ def perceive(actual: np.ndarray, observer_listening: np.ndarray, nu0: float, noi
     return np.clip(np.asarray(actual, float) + noise_scale(observer_listening, nu0) * noise, 0.0, 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled inside perception_week, its one caller
 def perceive_actions(key, clock, reps, contributed, listening, nu0):
     """Each representative's perception of each partner's choice, pairs laid out like
     `sim.issues.ordered_pairs` (row-major over issues, observer, partner)."""
@@ -51,7 +52,7 @@ def perceive_actions(key, clock, reps, contributed, listening, nu0):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # compiled inside perception_week, its one caller
 def perceive_conduct(key, clock, a, b, ids, conv_rows, conv_cols, org, orientation, listening, nu0):
     """Cross-organisation conversations: each side perceives the other's conduct
     (1 + orientation) / 2. Returns (observer, partner, tie row, evidence column, perceived),
@@ -82,6 +83,27 @@ def perceive_conduct(key, clock, a, b, ids, conv_rows, conv_cols, org, orientati
     return observer, partner, rows, cols, seen
 
 
+@njit(cache=True)
+def perception_week(key, clock, representatives, contributed, listening, perception_noise, meeting_evidence,
+                    conversation_a, conversation_b, conversation_ids, used_rows, used_cols, org,
+                    orientation):
+    """The week's perceptions: every representative's view of each partner's choice
+    (`perceive_actions`), and, when conversations count as evidence, each side's view of the
+    other's conduct in cross-organisation conversations (`perceive_conduct`). Returns the record's
+    perceived_actions, conduct_observers, conduct_partners, conduct_rows, conduct_cols and
+    perceived_conduct (empty where there is nothing to perceive)."""
+    actions = np.empty(0)
+    if representatives.shape[0]:
+        actions = perceive_actions(key, clock, representatives, contributed, listening, perception_noise)
+    no_ints = conversation_a[:0]
+    observers, partners, rows, cols, seen = no_ints, no_ints, no_ints, no_ints, np.empty(0)
+    if meeting_evidence > 0 and conversation_ids.size:
+        observers, partners, rows, cols, seen = perceive_conduct(
+            key, clock, conversation_a, conversation_b, conversation_ids, used_rows, used_cols, org,
+            orientation, listening, perception_noise)
+    return actions, observers, partners, rows, cols, seen
+
+
 class Perception(Process):
     """3. Perception: each issue representative sees each partner's choice, and each side
     of a cross-organisation conversation sees the other's conduct (1 + orientation) / 2
@@ -90,17 +112,5 @@ class Perception(Process):
 
     name = "perception"
     stream = "perception"
-
-    def step(self, state, params, week, rng) -> None:
-        leaders = state.leaders
-        # a week without issues gets a fresh (writable) empty array: a read-only one would make numba
-        # compile the trust kernel a second time
-        week.perceived_actions = (perceive_actions(rng.key, week.clock, week.representatives, week.contributed,
-                                                   leaders.listening, params.perception_noise)
-                                  if week.representatives.size else np.zeros(0))
-        if params.meeting_evidence > 0 and week.conversation_ids.size:
-            a, b = week.conversations
-            (week.conduct_observers, week.conduct_partners, week.conduct_rows, week.conduct_cols,
-             week.perceived_conduct) = perceive_conduct(
-                rng.key, week.clock, a, b, week.conversation_ids, week.conversation_rows, week.conversation_cols,
-                leaders.org, leaders.orientation, leaders.listening, params.perception_noise)
+    kernel = Kernel(perception_week, returns=("perceived_actions", "conduct_observers", "conduct_partners",
+                                              "conduct_rows", "conduct_cols", "perceived_conduct"))

@@ -8,11 +8,14 @@
     5 orientation      sim.orientation.Orientation
     6 ties             sim.ties.Ties
     7 efficacy_sight   sim.efficacy.EfficacyAndSight
-    8 metrics          sim.metrics.Metrics (observation)
+    8 turnover         sim.turnover.Turnover
+    9 metrics          sim.metrics.Metrics (observation)
 
 Each process is an object with `name`, `stream` and `step(state, params, week,
-rng)` (`sim.state.Process`). A researcher replaces a rule by giving the model
-another process for its slot, or adds one by giving a whole sequence:
+rng)` (`sim.state.Process`); processes 1-8 declare their compiled kernel
+(`sim.kernels`), from which the compiled week is made (`sim.compiled_weeks`). A
+researcher replaces a rule by giving the model another process for its slot, or
+adds one by giving a whole sequence (CONTRIBUTING.md):
 
     CollaborationModel(processes={"orientation": MyOrientation()})
     CollaborationModel(processes=insert_after(default_processes(), "trust", MyRule()))
@@ -34,6 +37,7 @@ from sim.schema import ConfigError
 from sim.state import STREAMS, Process
 from sim.ties import Ties
 from sim.trust import Trust
+from sim.turnover import Turnover
 
 
 def default_processes(mechanisms: Mechanisms | None = None) -> tuple[Process, ...]:
@@ -42,7 +46,8 @@ def default_processes(mechanisms: Mechanisms | None = None) -> tuple[Process, ..
     m = mechanisms or Mechanisms()
     return (Interventions(), Meetings(), CollectiveIssues(game=m.game), Perception(), Trust(),
             Orientation(influence=m.influence, confidence_bound=m.confidence_bound),
-            Ties(listening=m.listening, listening_tie_gain=m.listening_tie_gain), EfficacyAndSight(), Metrics())
+            Ties(listening=m.listening, listening_tie_gain=m.listening_tie_gain), EfficacyAndSight(), Turnover(),
+            Metrics())
 
 
 PROCESS_NAMES = tuple(p.name for p in default_processes())

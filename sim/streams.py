@@ -192,3 +192,34 @@ class Stream:
 
     def __repr__(self) -> str:
         return f"Stream({self.name!r})"
+
+
+@njit(cache=True)
+def next_gamma(state, shape):
+    """(new state, a Gamma(shape, 1) draw): Marsaglia & Tsang (2000)'s squeeze method from keyed
+    normals and uniforms; for shape < 1, Gamma(shape + 1) x U^(1 / shape) (their section 6)."""
+    boost = 1.0
+    if shape < 1.0:
+        state, u = next_uniform(state)
+        boost = (1.0 - u) ** (1.0 / shape)  # 1 - u: in (0, 1], never 0
+        shape += 1.0
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        state, x = next_normal(state)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        state, u = next_uniform(state)
+        u = 1.0 - u  # in (0, 1]: its logarithm is finite
+        if u < 1.0 - 0.0331 * x ** 4 or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+            return state, d * v * boost
+
+
+@njit(cache=True)
+def next_beta(state, a, b):
+    """(new state, a Beta(a, b) draw): X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b)."""
+    state, x = next_gamma(state, a)
+    state, y = next_gamma(state, b)
+    return state, x / (x + y)

@@ -225,7 +225,13 @@ class Survey:
             size = p.comparison_size
         self.comparison = np.sort(rng.choice(pool, size, replace=False))
         self.respondents = np.concatenate([self.cohort, self.comparison])
+        """The respondents' slots at set-up."""
+        self.respondent_ids = leaders.ids[self.respondents].copy()
+        """Their leader ids: the survey follows people, not slots (`sim.population`)."""
         self.group = np.array(["participant"] * self.cohort.size + ["comparison"] * self.comparison.size)
+        self.left: dict[int, int] = {}
+        """Respondents who had left the partnership by each wave (`sim.turnover`), by week; they drop
+        out of that wave and every later one, and so out of paired comparisons between waves."""
         self.sight0 = leaders.system_sight.copy()
         self.network_cut = p.network_agree_cut
         if p.baseline_agree_network is not None:
@@ -284,16 +290,22 @@ class Survey:
         if model.week in self.waves and model.week > 0:
             self.record(model, model.week)
 
+    def present(self, leaders) -> np.ndarray:
+        """Which respondents are still in the partnership (in their slot)."""
+        return leaders.present(self.respondent_ids, self.respondents)
+
     def record(self, model, week: int) -> None:
         p, state = self.params, model.state
         rng = state.streams["survey"].sequential
-        who = self.respondents
+        here = self.present(state.leaders)
+        self.left[week] = int(here.size - np.count_nonzero(here))
+        who, ids, group = self.respondents[here], self.respondent_ids[here], self.group[here]
         responds = rng.random(who.size) < p.response_rate
-        who, group = who[responds], self.group[responds]
+        who, ids, group = who[responds], ids[responds], group[responds]
         for item, (real, shift) in self.latent_means(state, who, group, week).items():
             noise = rng.standard_normal(who.size)
             cuts = self.network_cuts if item == "network" else p.symmetric_cuts
-            self.rows.append((week, who, group, item, answer(noise, real + shift, cuts), answer(noise, real, cuts)))
+            self.rows.append((week, ids, group, item, answer(noise, real + shift, cuts), answer(noise, real, cuts)))
 
     def statistics(self, week: int, group: str = "participant", without_shift: bool = False) -> dict[str, float]:
         """The case's statistics (`STATISTICS`) of one wave and respondent group, straight from
@@ -312,7 +324,7 @@ class Survey:
         return out
 
     def frame(self) -> pd.DataFrame:
-        """One row per respondent, item and wave: week, leader, group, item, response (as reported),
+        """One row per respondent, item and wave: week, leader (id), group, item, response (as reported),
         response_without_shift (the same latent noise, without the response-shift terms)."""
         columns = ["week", "leader", "group", "item", "response", "response_without_shift"]
         if not self.rows:
@@ -364,8 +376,10 @@ def shares(frame: pd.DataFrame, by=("week", "group"), response: str = "response"
 def expected_shares(survey: Survey, model, without_shift: bool = False) -> dict[str, float]:
     """The case's statistics among the whole cohort now, as expected values (no respondent
     sampling): the closed form of the ordered probit, for live displays."""
-    who = survey.cohort if survey.cohort.size else survey.comparison
-    group = np.where(np.isin(who, survey.cohort), "participant", "comparison")
+    here = survey.present(model.state.leaders)
+    participants = here & (survey.group == "participant")
+    chosen = participants if participants.any() else here & (survey.group == "comparison")
+    who, group = survey.respondents[chosen], survey.group[chosen]
     means = survey.latent_means(model.state, who, group, model.week)
     p = survey.params
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.network import _remove
+from sim.kernels import Kernel
+from sim.network import _refresh_bitsets, _remove
 from sim.state import Process
 
 
@@ -75,15 +76,42 @@ def _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate
     return keep, dropped
 
 
+REHASH, REFRESH = 1, 2
+"""Bits of the ties kernel's status: the pair index holds too many deleted keys (the tie table
+rebuilds it), and a structure refresh is due in a network too large for bitsets (the tie table
+refreshes from sorted lists in Python). `Ties.finish` does both."""
+
+
+@njit(cache=True, inline="always")
+def _prune_and_refresh(clock, keep, dropped, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross,
+                       tie_embedded, tie_count, n_leaders, tie_index, tie_adj, tie_degree, tie_at, tie_due, tie_deleted,
+                       tie_deleted_limit, structure_every, strong_tie, tie_snap_bits):
+    """The end of the ties process: dropped ties leave the table, then the structure refresh when
+    it is due (bitsets: here; sorted lists: asked of Python). Returns (status, count, deleted)."""
+    if dropped:
+        tie_count, freed = _remove(keep, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross,
+                                   tie_embedded, tie_count, n_leaders, tie_index, tie_adj, tie_degree, tie_at, tie_due)
+        tie_deleted += freed
+    status = REHASH if tie_deleted > tie_deleted_limit else 0
+    if clock % structure_every == 0:
+        if tie_snap_bits.shape[0]:
+            _refresh_bitsets(tie_u, tie_v, tie_w, tie_count, strong_tie, tie_snap_bits, tie_embedded)
+        else:
+            status |= REFRESH
+    return status, tie_count, tie_deleted
+
+
 @njit(cache=True)
-def _ties_week_pruned(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, table):
-    """`_ties_week`, then the dropped ties leave the table in the same call (`table`:
-    `TieTable.removal_arrays()`). Returns (new count, index slots freed), for `TieTable.removed`."""
-    keep, dropped = _ties_week(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal)
-    if not dropped:
-        return count, 0
-    u, v, pos, neg, trust, cross, n, index, adj, deg, at, due = table
-    return _remove(keep, u, v, w, pos, neg, trust, cross, embedded, count, n, index, adj, deg, at, due)
+def ties_week(clock, used_rows, tie_w, tie_embedded, tie_count, tie_growth, bridge_decay, embedded_decay, tie_removal,
+              tie_u, tie_v, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross, n_leaders, tie_index, tie_adj,
+              tie_degree, tie_at, tie_due, tie_deleted, tie_deleted_limit, structure_every, strong_tie, tie_snap_bits):
+    """Growth and decay of every tie (`_ties_week`), the dropped ties out of the table, and the
+    structure refresh when due. Returns (status, tie count, deleted index slots)."""
+    keep, dropped = _ties_week(used_rows, tie_w, tie_embedded, tie_count, tie_growth, bridge_decay, embedded_decay,
+                               tie_removal)
+    return _prune_and_refresh(clock, keep, dropped, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust,
+                              tie_cross, tie_embedded, tie_count, n_leaders, tie_index, tie_adj, tie_degree, tie_at,
+                              tie_due, tie_deleted, tie_deleted_limit, structure_every, strong_tie, tie_snap_bits)
 
 
 def listening_growth(growth: float, listening_u, listening_v, gain: float, reference: float) -> np.ndarray:
@@ -94,26 +122,37 @@ def listening_growth(growth: float, listening_u, listening_v, gain: float, refer
 
 
 @njit(cache=True)
-def _ties_week_listening(used_rows, w, embedded, count, growth, bridge_rate, embedded_rate, removal, u, v,
-                         listening, gain, reference):
-    """As `_ties_week`, with each used tie growing at the rate `listening_growth` gives it."""
-    used = np.empty(count, np.bool_)  # np.empty and a loop: np.zeros would be one more compilation
-    for r in range(count):
+def ties_week_listening(clock, used_rows, tie_w, tie_embedded, tie_count, tie_growth, bridge_decay, embedded_decay,
+                        tie_removal, tie_u, tie_v, listening, listening_tie_gain, listening_mean, tie_trust_pos,
+                        tie_trust_neg, tie_trust, tie_cross, n_leaders, tie_index, tie_adj, tie_degree, tie_at, tie_due,
+                        tie_deleted, tie_deleted_limit, structure_every, strong_tie, tie_snap_bits):
+    """As `ties_week`, with each used tie growing at the rate `listening_growth` gives it."""
+    used = np.empty(tie_count, np.bool_)  # np.empty and a loop: np.zeros would be one more compilation
+    for r in range(tie_count):
         used[r] = False
     for i in range(used_rows.size):
         used[used_rows[i]] = True
-    keep = np.empty(count, np.bool_)
+    keep = np.empty(tie_count, np.bool_)
     dropped = False
-    for r in range(count):
+    for r in range(tie_count):
         if used[r]:
-            g = growth * max(0.0, 1.0 + gain * (0.5 * (listening[u[r]] + listening[v[r]]) - reference))
-            w[r] = min(w[r] + g * (1.0 - w[r]), 1.0)
+            g = tie_growth * max(0.0, 1.0 + listening_tie_gain * (0.5 * (listening[tie_u[r]] + listening[tie_v[r]])
+                                                                  - listening_mean))
+            tie_w[r] = min(tie_w[r] + g * (1.0 - tie_w[r]), 1.0)
         else:
-            w[r] = w[r] * (1.0 - (embedded_rate if embedded[r] else bridge_rate))
-        keep[r] = w[r] >= removal
+            tie_w[r] = tie_w[r] * (1.0 - (embedded_decay if tie_embedded[r] else bridge_decay))
+        keep[r] = tie_w[r] >= tie_removal
         if not keep[r]:
             dropped = True
-    return keep, dropped
+    return _prune_and_refresh(clock, keep, dropped, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust,
+                              tie_cross, tie_embedded, tie_count, n_leaders, tie_index, tie_adj, tie_degree, tie_at,
+                              tie_due, tie_deleted, tie_deleted_limit, structure_every, strong_tie, tie_snap_bits)
+
+
+_TIE_TABLE = ("tie_u", "tie_v", "tie_w", "tie_trust_pos", "tie_trust_neg", "tie_trust", "tie_cross", "tie_embedded",
+              "tie_index", "tie_adj", "tie_degree", "tie_at", "tie_due", "tie_snap_bits")
+_STRENGTH = Kernel(ties_week, returns=("status", "tie_count", "tie_deleted"), writes=_TIE_TABLE)
+_LISTENING = Kernel(ties_week_listening, returns=("status", "tie_count", "tie_deleted"), writes=_TIE_TABLE)
 
 
 class Ties(Process):
@@ -124,26 +163,24 @@ class Ties(Process):
     leaders listen (`listening_growth`)."""
 
     name = "ties"
+    kernel_constants = ("listening_tie_gain",)
 
     def __init__(self, listening: str = "perception", listening_tie_gain: float = 1.5):
         self.listening = listening
         self.listening_tie_gain = float(listening_tie_gain)
 
+    @property
+    def kernel(self) -> Kernel:
+        return _LISTENING if self.listening == "relationships" else _STRENGTH
+
     def __repr__(self) -> str:
         return f"Ties(listening={self.listening!r})"
 
-    def step(self, state, params, week, rng) -> None:
-        ties = state.ties
-        if self.listening == "relationships":
-            keep, dropped = _ties_week_listening(week.used_rows, ties._w, ties._embedded, ties.count,
-                                                 params.tie_growth, params.bridge_decay, params.embedded_decay,
-                                                 params.tie_removal, ties._u, ties._v, state.leaders.listening,
-                                                 self.listening_tie_gain, params.listening_mean)
-            if dropped:
-                ties.keep(keep)
-        else:
-            ties.removed(*_ties_week_pruned(week.used_rows, ties._w, ties._embedded, ties.count, params.tie_growth,
-                                            params.bridge_decay, params.embedded_decay, params.tie_removal,
-                                            ties.removal_arrays()))
-        if week.clock % params.structure_every == 0:
-            refresh_embeddedness(ties, params.strong_tie)
+    def finish(self, state, params, week, status) -> bool:
+        """Rebuild the pair index and, in a network too large for bitsets, refresh the structure
+        from sorted lists (`TieTable.refresh_structure`)."""
+        if status & REHASH:
+            state.ties.rehash()
+        if status & REFRESH:
+            state.ties.refresh_structure(params.strong_tie)
+        return False

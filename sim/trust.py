@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit
 
 from sim.network import _observe, add_evidence
+from sim.kernels import Kernel
 from sim.state import Process
 
 
@@ -65,17 +66,19 @@ def listening_gain(partner_listening: np.ndarray, gamma: float) -> np.ndarray:
 
 
 @njit(cache=True)
-def _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, issue_rows, issue_cols, observers,
-           partners, actions, conduct_rows, conduct_cols, conduct_partners, conduct, meeting_evidence, forgetting,
-           loss_aversion, listening_gain_rate):
+def trust_week(tie_trust_pos, tie_trust_neg, tie_trust, trust_propensity, tie_u, tie_v, org_trust_pos, org_trust_neg,
+               org, listening, conversation_a, used_rows, used_cols, observers, partners, perceived_actions,
+               conduct_rows, conduct_cols, conduct_partners, perceived_conduct, meeting_evidence, trust_forgetting,
+               loss_aversion, listening_trust_gain):
     """This week's evidence: issue observations (weight 1) on ties and between organisations,
     then conduct seen in cross-organisation conversations (weight `meeting_evidence`)."""
+    issue_rows, issue_cols = used_rows[conversation_a.size:], used_cols[conversation_a.size:]
     n = issue_rows.size
     gain = np.empty(n)
     for i in range(n):
-        gain[i] = 1.0 + listening_gain_rate * listening[partners[i]]
-    _observe(pos, neg, trust, propensity, u, v, issue_rows, issue_cols, actions, 1.0, forgetting, loss_aversion,
-             gain)
+        gain[i] = 1.0 + listening_trust_gain * listening[partners[i]]
+    _observe(tie_trust_pos, tie_trust_neg, tie_trust, trust_propensity, tie_u, tie_v, issue_rows, issue_cols,
+             perceived_actions, 1.0, trust_forgetting, loss_aversion, gain)
     ones = np.empty(n)
     for i in range(n):
         ones[i] = 1.0
@@ -83,14 +86,14 @@ def _learn(pos, neg, trust, propensity, u, v, org_pos, org_neg, org, listening, 
     ob = np.empty(n, np.int64)
     for i in range(n):
         oa[i], ob[i] = org[observers[i]], org[partners[i]]
-    add_evidence(org_pos, org_neg, oa, ob, actions, 1.0, forgetting, loss_aversion, ones)
+    add_evidence(org_trust_pos, org_trust_neg, oa, ob, perceived_actions, 1.0, trust_forgetting, loss_aversion, ones)
     m = conduct_rows.size
     if m:
         gain = np.empty(m)
         for i in range(m):
-            gain[i] = 1.0 + listening_gain_rate * listening[conduct_partners[i]]
-        _observe(pos, neg, trust, propensity, u, v, conduct_rows, conduct_cols, conduct, meeting_evidence,
-                 forgetting, loss_aversion, gain)
+            gain[i] = 1.0 + listening_trust_gain * listening[conduct_partners[i]]
+        _observe(tie_trust_pos, tie_trust_neg, tie_trust, trust_propensity, tie_u, tie_v, conduct_rows, conduct_cols,
+                 perceived_conduct, meeting_evidence, trust_forgetting, loss_aversion, gain)
 
 
 class Trust(Process):
@@ -98,12 +101,5 @@ class Trust(Process):
     and inter-organisational (K x K), with the partner's listening raising the gain."""
 
     name = "trust"
-
-    def step(self, state, params, week, rng) -> None:
-        ties, leaders = state.ties, state.leaders
-        _learn(ties._pos, ties._neg, ties._trust, ties.propensity, ties._u, ties._v, state.org_trust.trust_pos,
-               state.org_trust.trust_neg, leaders.org,
-               leaders.listening, week.issue_rows, week.issue_cols, week.observers, week.partners,
-               week.perceived_actions, week.conduct_rows, week.conduct_cols, week.conduct_partners,
-               week.perceived_conduct, params.meeting_evidence, params.trust_forgetting, params.loss_aversion,
-               params.listening_trust_gain)
+    kernel = Kernel(trust_week, writes=("tie_trust_pos", "tie_trust_neg", "tie_trust", "org_trust_pos",
+                                        "org_trust_neg"))

@@ -11,7 +11,7 @@ from sim.state import STREAMS
 REPO = Path(__file__).resolve().parents[1]
 ODD = (REPO / "docs" / "ODD.md").read_text()
 SUPPORT = {"__init__", "model", "agents", "params", "scenario", "network", "initialisation", "schema", "state",
-           "processes", "streams", "kernel_cache", "compiled_weeks"}
+           "processes", "streams", "kernel_cache", "compiled_weeks", "kernels", "population"}
 
 
 def test_parameter_tables_are_generated_from_the_schema():

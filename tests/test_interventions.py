@@ -194,9 +194,12 @@ def test_bad_intervention_settings(spec, message):
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
 
 
-def test_users_can_register_their_own_intervention():
+def test_users_can_register_their_own_intervention(monkeypatch):
     """A retreat of all chief executives in one week: settings, a running part, and its
     conversations go through the model's rules like any meeting."""
+    from sim import interventions
+
+    monkeypatch.setattr(interventions, "INTERVENTIONS", dict(interventions.INTERVENTIONS))  # registered for this test
     class RunningRetreat:
         def __init__(self, week):
             self.week, self.applied = week, 0

@@ -8,12 +8,15 @@ from hypothesis import strategies as st
 from sim.network import TieTable
 
 
+ORG = np.arange(15) % 3
+PROPENSITY = np.full(15, 0.5)
+
+
 def _table(n, pairs, w=None):
-    org = np.arange(n) % 3
-    t = TieTable(n=n, org=org)
+    t = TieTable(n=n)
     a, b = (np.array(x, np.int64) for x in zip(*pairs)) if pairs else (np.zeros(0, np.int64),) * 2
     w = np.full(a.size, 0.5) if w is None else np.asarray(w)
-    t.add_initial(a, b, w, np.zeros(a.size), np.zeros(a.size))
+    t.add_initial(a, b, w, np.zeros(a.size), np.zeros(a.size), ORG[:n], PROPENSITY[:n])
     return t
 
 
@@ -35,14 +38,14 @@ def test_find_and_ensure_agree_with_a_set(pairs, queries):
             if row >= 0:
                 assert {int(t.u[row]), int(t.v[row])} == {x, y}
                 assert col == (0 if x == t.u[row] else 1)
-        rows, cols = t.ensure(a, b)
+        rows, cols = t.ensure(a, b, ORG, PROPENSITY)
         assert len(t) == len(present | {frozenset(q) for q in queries})
         assert np.all(rows >= 0)
         for (x, y), row, col in zip(queries, rows, cols):
             assert {int(t.u[row]), int(t.v[row])} == {x, y}
             assert (x < y) == (col == 0)
     assert np.all(t.u < t.v)
-    np.testing.assert_array_equal(t.cross, t.org[t.u] != t.org[t.v])
+    np.testing.assert_array_equal(t.cross, ORG[t.u] != ORG[t.v])
 
 
 @given(pairs=pairs_strategy)
@@ -98,9 +101,9 @@ def test_compiled_structure_measures_match_matrix_references(pairs, weights):
     np.testing.assert_array_equal(t.embedded_now(0.5), counts > 0)
     by_lists = _common_counts(t._u, t._v, t._w, t.count, t.n, t._adj, t._deg, 0.5, True) > 0
     np.testing.assert_array_equal(by_lists, counts > 0)
-    expected = organisation_reach(strong, t.adjacency(0.5, True, dense=True), t.org, 3)
-    np.testing.assert_allclose(reach(t._u, t._v, t._w, t._cross, t.count, t.org, 3, 0.5), expected)
-    sparse = organisation_reach(t.adjacency(0.5, dense=False), t.adjacency(0.5, True, dense=False), t.org, 3)
+    expected = organisation_reach(strong, t.adjacency(0.5, True, dense=True), ORG, 3)
+    np.testing.assert_allclose(reach(t.u, t.v, t.w, t.cross, t.count, ORG, 3, 0.5), expected)
+    sparse = organisation_reach(t.adjacency(0.5, dense=False), t.adjacency(0.5, True, dense=False), ORG, 3)
     np.testing.assert_allclose(sparse, expected)
 
 
@@ -118,7 +121,7 @@ def test_structure_refresh_matches_a_fresh_computation_each_time(pairs, weights)
         padded = np.zeros((t.n, 64), bool)
         padded[:, :t.n] = strong > 0
         expected = np.packbits(padded, axis=1, bitorder="little").view("<u8")
-        np.testing.assert_array_equal(t._snapshot[0], expected)
+        np.testing.assert_array_equal(t._snap_bits, expected)
         t.w = np.where(np.arange(len(t)) % 2 == 0, 0.1, 0.9)  # some strong ties weaken, others strengthen
 
 
@@ -135,3 +138,24 @@ def test_dropping_ties_keeps_both_indexes_right(pairs, drop):
     adj = {(int(i), int(t._adj[i, k, 0]), int(t._adj[i, k, 1])) for i in range(t.n) for k in range(t._deg[i])}
     expected = {(int(a), int(b), r) for r in range(len(t)) for a, b in ((t.u[r], t.v[r]), (t.v[r], t.u[r]))}
     assert adj == expected
+
+
+def test_no_module_reads_the_tie_tables_private_fields():
+    """The tie table's arrays are reached through its interface (`kernel_fields` for kernels, the
+    live-row views and queries for Python): no module in sim/ or experiments/ outside
+    sim/network.py names one of its private fields."""
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    private = sorted(name for name in vars(TieTable(n=4)) if name.startswith("_"))
+    assert {"_u", "_w", "_adj", "_index"} <= set(private)
+    pattern = re.compile(r"\.(" + "|".join(map(re.escape, private)) + r")\b")
+    offenders = []
+    for path in sorted([*(repo / "sim").rglob("*.py"), *(repo / "experiments").rglob("*.py")]):
+        if path.name == "network.py" and path.parent.name == "sim" or "__pycache__" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(repo)}:{number}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

@@ -173,9 +173,9 @@ def _issues_one_by_one(state, params, week, rng, game="stag_hunt"):
                                         orgs.size)
     conv_a, conv_b = week.conversations
     observers, partners, all_a, all_b = issues._pairs_after(reps, conv_a, conv_b)
-    rows, cols = tie_table.ensure(all_a, all_b)
+    rows, cols = tie_table.ensure(all_a, all_b, leaders.org, leaders.trust_propensity)
     n_conv = conv_a.size
-    decided = issues.decide(rng.key, week.clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], tie_table._trust,
+    decided = issues.decide(rng.key, week.clock, reps, rep_orgs, rows[n_conv:], cols[n_conv:], tie_table.trust,
                             state.org_trust.trust_pos, state.org_trust.trust_neg, leaders.trust_propensity,
                             leaders.org, leaders.orientation, leaders.risk_appetite, orgs.anchor,
                             params.interpersonal_weight, params.issue_threshold, params.system_benefit,
@@ -201,9 +201,10 @@ def test_the_issues_process_in_one_call_equals_its_steps_one_by_one(room):
     if room == "none":  # a table holding only the colleagues' ties, at full capacity
         old = state.ties
         keep = ~old.cross
-        state.ties = TieTable(n=old.n, org=old.org, capacity=16, propensity=old.propensity)
-        state.ties.add_initial(old.u[keep], old.v[keep], old.w[keep], old.trust_pos[keep, 0], old.trust_neg[keep, 0])
-        assert state.ties.count + week.conversations[0].size > state.ties._u.size
+        state.ties = TieTable(n=old.n, capacity=16)
+        state.ties.add_initial(old.u[keep], old.v[keep], old.w[keep], old.trust_pos[keep, 0], old.trust_neg[keep, 0],
+                               state.leaders.org, state.leaders.trust_propensity)
+        assert state.ties.count + week.conversations[0].size > state.ties.capacity
     other = copy.deepcopy(state)
     rng = state.streams["issues"]
     issues.CollectiveIssues().step(state, params, week, rng)
