@@ -1,7 +1,7 @@
 """Process 8, turnover: leaders leave and newcomers take their slots.
 
 Each week each leader leaves with probability `turnover_rate` (a keyed draw by
-week and leader id, so both arms of a paired comparison see the same leavers
+week and leader id: the uniform of the leader's starting point, `uniform_of`, so both arms of a paired comparison see the same leavers
 wherever their people agree). A leaver takes their ties with them (every tie
 with them is removed, and with it the trust others had built in them); a
 newcomer takes the slot, with the same organisation, role and forum seats, a
@@ -31,7 +31,7 @@ from sim.kernels import Kernel
 from sim.network import _remove
 from sim.population import BETA, BETA_BY_ORGANISATION, UNIFORM
 from sim.state import Process
-from sim.streams import base_state, entity_state, next_beta, next_uniform
+from sim.streams import base_state, entity_state, next_beta, next_uniform, uniform_of
 
 NHS_SENIOR_LEADERS = round(-math.log(0.8) / 52, 4)
 """Weekly leaving probability of NHS senior leaders (0.0043): a fifth leaving a year
@@ -65,20 +65,22 @@ def turnover_week(key, clock, turnover_rate, leader_ids, next_leader_id, org, an
     drawn from their initialisers. Returns (status, tie count, deleted index slots, next id)."""
     leaving = np.empty(n_leaders, np.bool_)
     any_leaving = False
+    dropped = False
     base = base_state(key, LEAVE, clock)
     for i in range(n_leaders):
-        st = entity_state(base, leader_ids[i])
-        st, u = next_uniform(st)
-        leaving[i] = u < turnover_rate
+        leaving[i] = uniform_of(entity_state(base, leader_ids[i])) < turnover_rate
         any_leaving = any_leaving or leaving[i]
+        dropped = dropped or (leaving[i] and tie_degree[i] > 0)
     if not any_leaving:
         return 0, tie_count, tie_deleted, next_leader_id
-    keep = np.empty(tie_count, np.bool_)
-    dropped = False
-    for r in range(tie_count):
-        keep[r] = not (leaving[tie_u[r]] or leaving[tie_v[r]])
-        dropped = dropped or not keep[r]
-    if dropped:
+    if dropped:  # the leavers' ties, found from their adjacency rows
+        keep = np.empty(tie_count, np.bool_)
+        for r in range(tie_count):
+            keep[r] = True
+        for i in range(n_leaders):
+            if leaving[i]:
+                for k in range(tie_degree[i]):
+                    keep[tie_adj[i, k, 1]] = False
         tie_count, freed = _remove(keep, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross,
                                    tie_embedded, tie_count, n_leaders, tie_index, tie_adj, tie_degree, tie_at, tie_due)
         tie_deleted += freed
