@@ -110,7 +110,7 @@ def test_a_participant_who_leaves_leaves_the_programme():
         if leaders.ids[slot] == newcomer:
             assert leaders.listening[slot] == listening
     left = np.count_nonzero(leaders.ids[cohort] != programme.cohort_ids)
-    assert programme.present.sum() == cohort.size - left == leaders.participant.sum()
+    assert leaders.present(programme.cohort_ids, cohort).sum() == cohort.size - left == leaders.participant.sum()
 
 
 def test_respondents_who_leave_drop_out_and_are_counted():
