@@ -22,17 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments import analysis
+from experiments import analysis, design
+from experiments.jobs import complete_jobs
 from experiments.outputs import atomic_write_bytes, atomic_write_parquet
 from sim.interventions import build_interventions, programme_end
 
 KEY_OUTCOMES = ("orientation_participants", "orientation_others", "strong_cross_ties_participants",
                 "strong_cross_ties_others", "system_first_participants", "issue_success_rate",
                 "cross_org_trust_participants")
-
-
-def complete_jobs(root: Path) -> list[Path]:
-    return sorted(p.parent for p in Path(root).rglob("complete.json"))
 
 
 def _job_config(job: Path) -> dict:
@@ -48,24 +45,18 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
     """Aggregate the complete jobs below `root`; returns the files written."""
     root = Path(root)
     jobs = complete_jobs(root)
-    if not jobs:
-        raise SystemExit(f"error: {root}: no complete jobs found (no complete.json below it)")
     if any((j / "conclusions.csv").is_file() for j in jobs):  # a structural study
         from experiments.structural import robustness
 
         return robustness(root, quiet=quiet)
     written: dict[str, Path] = {}
     configs = {j: _job_config(j) for j in jobs}
-    design_jobs = [j for j in jobs if (j / "design_rows.parquet").is_file()]
-    if design_jobs:
-        rows = pd.concat([pd.read_parquet(j / "design_rows.parquet").assign(job=j.name) for j in design_jobs],
-                         ignore_index=True).sort_values("row").reset_index(drop=True)
-        path = root / "sweep_results.parquet"
-        atomic_write_parquet(rows, path)
+    collected = design.collect_rows(root, jobs)
+    if collected is not None:
+        rows, path, cfg = collected
         written["results"] = path
-        cfg = configs[design_jobs[0]]
         d = cfg["design"]
-        from experiments import design, plots
+        from experiments import plots
 
         n_expected = len(design.from_settings(d))
         if len(rows) < n_expected:

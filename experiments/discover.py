@@ -54,9 +54,9 @@ def load(root: Path) -> tuple[pd.DataFrame, dict]:
     root = Path(root)
     path = root / "sweep_results.parquet"
     if not path.is_file():
-        from experiments.aggregate import aggregate
+        from experiments import design
 
-        aggregate(root, quiet=True)
+        design.collect_rows(root)
     if not path.is_file():
         raise SystemExit(f"error: {root}: no sweep_results.parquet (is it a finished deep_uncertainty sweep?)")
     rows = pd.read_parquet(path)

@@ -51,6 +51,15 @@ def is_complete(out: Path, identity: str) -> bool:
     return True
 
 
+def complete_jobs(root: Path) -> list[Path]:
+    """The directories of the complete jobs below a sweep's directory (those with complete.json), in
+    order; exits with one line if there are none."""
+    jobs = sorted(p.parent for p in Path(root).rglob(COMPLETE))
+    if not jobs:
+        raise SystemExit(f"error: {root}: no complete jobs found (no {COMPLETE} below it)")
+    return jobs
+
+
 def mark_complete(out: Path, identity: str, files: list[str], seconds: float) -> None:
     atomic_write_json({"config_hash": identity, "seconds": round(seconds, 3),
                        "files": {f: (out / f).stat().st_size for f in files}}, out / COMPLETE)
