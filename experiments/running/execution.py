@@ -22,9 +22,9 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
-from experiments.config import CheckedConfig, apply_overrides
-from experiments.outputs import tidy
-from experiments.workers import parallel_map
+from experiments.running.config import CheckedConfig, apply_overrides
+from experiments.outputs.files import tidy
+from experiments.running.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 
@@ -163,7 +163,7 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
 def run_design_row(config: CheckedConfig, values: dict) -> dict:
     """One design row: the configuration with the row's values, its paired replicates
     (in this process), and the row's key outputs."""
-    from experiments import analysis, design
+    from experiments.analysis import design
 
     row = apply_overrides(config, values, prefix="design.parameters", round_integers=True)
     reps = run_replicates(row, {}, workers=1)
@@ -180,7 +180,7 @@ def _plain(value):
 def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFrame:
     """The job's chunk of design rows, each a paired run over run.replicates (common seeds),
     followed to the programme's end."""
-    from experiments import design
+    from experiments.analysis import design
 
     d = config.design
     full = design.from_settings(d)

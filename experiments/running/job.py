@@ -14,16 +14,16 @@ job runs its chunk of design rows and writes design_rows.parquet. All files are
 written atomically; complete.json, written last, marks a job as done, so a rerun
 of a sweep skips finished jobs and runs only the missing ones.
 
-The work itself lives in library modules: `experiments.config` (checked
-configuration), `experiments.preflight` (bad input before any file),
-`experiments.execution` (replicates, pairs, designs), `experiments.workers`
-(the worker processes a job keeps for its whole body), `experiments.jobs`
-(identity and completion) and `experiments.reporting` (tables and figures).
+This module is the Hydra job; `python -m experiments.run` (experiments/run.py)
+calls its `main`. The work itself lives in library modules beside it:
+`config` (checked configuration), `preflight` (bad input before any file),
+`execution` (replicates, pairs, designs), `workers` (the worker processes a job
+keeps for its whole body) and `jobs` (identity and completion), with the tables
+and figures in `experiments.outputs.tables`.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 import time
@@ -34,13 +34,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import CheckedConfig, check, register_configs
-from experiments.execution import run_design_chunk, run_replicates
-from experiments.jobs import config_hash, is_complete, mark_complete
-from experiments.outputs import atomic_write_json, atomic_write_parquet, provenance
-from experiments.preflight import preflight
-from experiments.reporting import format_table, report_paired, summarise
-from experiments.workers import shared_workers, start
+from experiments.running.config import CONF_DIR, CheckedConfig, check, register_configs
+from experiments.running.execution import run_design_chunk, run_replicates
+from experiments.running.jobs import config_hash, is_complete, mark_complete
+from experiments.outputs.files import atomic_write_json, atomic_write_parquet, provenance
+from experiments.running.preflight import preflight
+from experiments.outputs.tables import format_table, report_paired, summarise
+from experiments.running.workers import shared_workers, start
 from sim import ConfigError
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _swept(cfg: DictConfig) -> dict[str, object]:
     return out
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def job(cfg: DictConfig) -> None:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
@@ -98,7 +98,7 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
         atomic_write_parquet(rows, out / "design_rows.parquet")
         files = ["design_rows.parquet"]
     elif config.structural.enabled:
-        from experiments.structural import run_job
+        from experiments.inference.structural import run_job
 
         files = run_job(config, out)
     else:
@@ -137,11 +137,3 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(2)
     sys.argv = [sys.argv[0], *argv]
     job()
-
-
-if __name__ == "__main__":
-    main()
-    # Everything is written and closed. The interpreter's exit would otherwise collect its million
-    # objects (pandas, numba, matplotlib) several times over: about 0.4 s of `make run`. Frozen, they
-    # are released without those passes (Python never promised __del__ at exit for what is still alive).
-    gc.freeze()

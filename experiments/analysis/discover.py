@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.outputs import atomic_write_bytes
+from experiments.outputs.files import atomic_write_bytes
 
 QUESTIONS = {
     "fails": "the programme fails to raise collective-issue success",
@@ -54,7 +54,7 @@ def load(root: Path) -> tuple[pd.DataFrame, dict]:
     root = Path(root)
     path = root / "sweep_results.parquet"
     if not path.is_file():
-        from experiments import design
+        from experiments.analysis import design
 
         design.collect_rows(root)
     if not path.is_file():
@@ -125,7 +125,7 @@ def regret(rows: pd.DataFrame, levers: list[str], outcome: str = "issue_success_
 
 
 def figure(trajectories: dict[str, tuple[pd.DataFrame, int]]):
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots._style()
     import matplotlib.pyplot as plt
@@ -200,7 +200,7 @@ def discover(root: Path, fail_below: float = 0.005, fade_share: float = 0.25, mi
     atomic_write_bytes(root / "discovery.md", ("\n".join(lines) + "\n").encode())
     written["discovery.md"] = root / "discovery.md"
     if trajectories:
-        from experiments import plots
+        from experiments.outputs import plots
 
         written["discovery.png"] = plots.save(figure(trajectories), root / "discovery.png")
     if not quiet:

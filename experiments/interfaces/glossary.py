@@ -3,8 +3,8 @@
 Each plain setting has a name an organisational development lead would use, the
 configuration key it sets, what it means, and a converter from the plain value
 (months, "best-connected brokers", yes/no) to the configuration's value. The
-notebook API (`experiments.explore`) and the explorer (`experiments.app`) both
-use `to_overrides`, then `experiments.config.apply_overrides`.
+notebook API (`experiments.interfaces.explore`) and the explorer (`experiments.interfaces.app`)
+both use `to_overrides`, then `experiments.running.config.apply_overrides`.
 """
 
 from __future__ import annotations

@@ -11,22 +11,22 @@ from omegaconf import DictConfig
 
 class AggregateOnMultirunEnd(Callback):
     """Saves a sweep's design (if any) before the first job, and runs
-    `experiments.aggregate` on the sweep directory after the last one."""
+    `experiments.analysis.aggregate` on the sweep directory after the last one."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         if not config.get("design") or not config.design.method:
             return
         from omegaconf import OmegaConf
 
-        from experiments import design
-        from experiments.outputs import atomic_write_parquet
+        from experiments.analysis import design
+        from experiments.outputs.files import atomic_write_parquet
 
         d = config.design
         full = design.from_settings(OmegaConf.to_container(d, resolve=True))
         atomic_write_parquet(full, Path(config.hydra.sweep.dir) / "design.parquet")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from experiments.aggregate import aggregate
+        from experiments.analysis.aggregate import aggregate
 
         root = Path(config.hydra.sweep.dir)
         if root.is_dir():

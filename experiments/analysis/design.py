@@ -183,7 +183,7 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     """The key outputs of one design row, one row per paired replicate (programme minus
     counterfactual for effects; participants' survey shares in the programme arm); with
     `follow_up`, the same network item and ties at that later week too."""
-    from experiments.analysis import survey_statistics
+    from experiments.analysis.effects import survey_statistics
     from sim.survey import shares
 
     wide = results[results["metric"].isin(["system_first_share", "strong_cross_ties_participants",
@@ -238,8 +238,8 @@ def collect_rows(root: Path, jobs: list[Path] | None = None) -> tuple[pd.DataFra
     None if no job wrote design rows. Aggregation and scenario discovery both start here."""
     import json
 
-    from experiments.jobs import complete_jobs
-    from experiments.outputs import atomic_write_parquet
+    from experiments.running.jobs import complete_jobs
+    from experiments.outputs.files import atomic_write_parquet
 
     root = Path(root)
     jobs = complete_jobs(root) if jobs is None else jobs

@@ -32,7 +32,7 @@ from sim.schema import ConfigError, Settings, choice, flag, mapping, number, tex
 from sim.survey import SurveyParams
 from sim.mechanisms import Mechanisms
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 METHODS = ("morris", "sobol", "lhs")
 
 
@@ -90,8 +90,8 @@ class DesignSettings(Settings):
 
 @dataclass
 class StructuralSettings(Settings):
-    """A structural-uncertainty job (experiment=structural, experiments.structural): calibrate the
-    rule set like experiments.calibrate, then answer the main questions."""
+    """A structural-uncertainty job (experiment=structural, experiments.inference.structural): calibrate
+    the rule set like experiments.inference.calibrate, then answer the main questions."""
 
     enabled: bool = flag(False, "run this job as one rule set of the structural study", "user's choice")
     calibrate: bool = flag(True, "calibrate the rule set to the case first (false: use the configured values)",
@@ -230,7 +230,7 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
 
 
 def check_design(config: CheckedConfig) -> None:
-    from experiments import design as design_mod
+    from experiments.analysis import design as design_mod
 
     d = config.design
     if not config.interventions:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import analysis
+from experiments.analysis.effects import mean_interval, paired_differences, survey_statistics
 
 OUTPUTS = {  # (metric, week, kind)
     "orientation effect, participants": ("orientation_participants", 26, "effect"),
@@ -27,11 +27,11 @@ OUTPUTS = {  # (metric, week, kind)
 
 
 def table(results: pd.DataFrame, survey: pd.DataFrame, end: int = 26) -> pd.DataFrame:
-    stats_ = analysis.survey_statistics(survey, end)
+    stats_ = survey_statistics(survey, end)
     series = {}
     for name, (metric, week, kind) in OUTPUTS.items():
         if kind == "effect":
-            d = analysis.paired_differences(results, metric, [week]).sort_values("replicate")
+            d = paired_differences(results, metric, [week]).sort_values("replicate")
             series[name] = d["effect"].to_numpy()
         else:
             s = stats_[stats_["arm"] == "intervention"].sort_values("replicate")
@@ -42,7 +42,7 @@ def table(results: pd.DataFrame, survey: pd.DataFrame, end: int = 26) -> pd.Data
         row = {"replicates": r}
         for name, v in series.items():
             x = v[:r]
-            mean, lo, hi = analysis.mean_interval(x)
+            mean, lo, hi = mean_interval(x)
             row[f"{name}: CV"] = x.std(ddof=1) / abs(mean) if mean else np.nan
             row[f"{name}: half-width / mean"] = (hi - lo) / 2 / abs(mean) if mean else np.nan
         rows.append(row)

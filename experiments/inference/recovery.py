@@ -5,7 +5,7 @@
     python -m experiments.recovery --quick                 # seconds, for CI
 
 For each of --sets parameter sets drawn from the calibration's priors
-(experiments.calibrate.PARAMETERS), the script simulates the case's figures with
+(experiments.inference.calibrate.PARAMETERS), the script simulates the case's figures with
 its respondent sampling (about 50 responding participants), recalibrates with
 the same ABC-SMC as the real calibration, and compares the posterior with the
 truth:
@@ -37,10 +37,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import calibrate as cal
-from experiments.config import compose_checked
-from experiments.outputs import atomic_write_bytes, atomic_write_json
-from experiments.workers import parallel_map
+from experiments.inference import calibrate as cal
+from experiments.running.config import compose_checked
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json
+from experiments.running.workers import parallel_map
 
 
 def draw_truths(n: int, seed: int) -> list[dict]:
@@ -137,7 +137,7 @@ def correlation_summary(corrs: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure(rec: pd.DataFrame, shares: pd.DataFrame):
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots._style()
     import matplotlib.pyplot as plt
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, frame in (("recovery", rec), ("shares", shares), ("correlations", corrs), ("summary", summary),
                         ("correlation_summary", pairs)):
         atomic_write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode())
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots.save(figure(rec, shares), out / "recovery.png")
     if (out / "db").exists() and not any((out / "db").iterdir()):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.outputs import atomic_write_bytes
+from experiments.outputs.files import atomic_write_bytes
 
 CSS = """
 body { font-family: Georgia, 'Times New Roman', serif; max-width: 58em; margin: 2em auto; padding: 0 1em;

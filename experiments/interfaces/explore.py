@@ -1,6 +1,6 @@
 """A small, plain-language API for notebooks: run a programme, compare designs, load a sweep.
 
-    from experiments.explore import run_programme, compare, load_sweep, glossary
+    from experiments.interfaces.explore import run_programme, compare, load_sweep, glossary
 
     result = run_programme(people_on_programme=60, who_we_pick="at random")
     result.headline()           # a few sentences in plain words
@@ -24,11 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import analysis, plots
-from experiments.config import CheckedConfig, apply_overrides, compose_checked
-from experiments.execution import run_replicates
-from experiments.glossary import (GLOSSARY, WHO_WE_PICK, SettingError, glossary, plain_error,  # noqa: F401
-                                 to_overrides)
+from experiments.analysis.effects import effect_table, survey_effects, survey_statistics, survey_table
+from experiments.outputs import plots
+from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
+from experiments.running.execution import run_replicates
+from experiments.interfaces.glossary import (GLOSSARY, WHO_WE_PICK, SettingError, glossary, plain_error,
+                                             to_overrides)
+
+__all__ = ["run_programme", "compare", "describe_comparison", "plot_comparison", "load_sweep", "configure",
+           "case_study", "Result", "COMPARED", "glossary", "GLOSSARY", "WHO_WE_PICK", "SettingError", "plain_error"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,14 +92,14 @@ class Result:
         """Write this result as a run's output directory (the files `make run` writes)."""
         from datetime import datetime, timezone
 
-        from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_write_parquet, provenance
+        from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, provenance
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         atomic_write_parquet(self.results, d / "results.parquet")
         atomic_write_parquet(self.survey, d / "survey.parquet")
-        stats_ = analysis.survey_statistics(self.survey, self.end_week)
-        summary = pd.concat([self.effects, analysis.survey_effects(stats_, self.end_week)], ignore_index=True)
+        stats_ = survey_statistics(self.survey, self.end_week)
+        summary = pd.concat([self.effects, survey_effects(stats_, self.end_week)], ignore_index=True)
         atomic_write_bytes(d / "summary.csv", summary.to_csv(index=False).encode())
         atomic_write_bytes(d / "survey_summary.csv", self.survey_table.to_csv(index=False).encode())
         now = datetime.now(timezone.utc)
@@ -109,10 +113,10 @@ class Result:
         return d
 
     def report(self, path: str | Path = "report.html") -> Path:
-        """A shareable, self-contained HTML report of this result (experiments.report)."""
+        """A shareable, self-contained HTML report of this result (experiments.outputs.report)."""
         import tempfile
 
-        from experiments import report
+        from experiments.outputs import report
 
         with tempfile.TemporaryDirectory() as tmp:
             self.save(tmp)
@@ -120,7 +124,7 @@ class Result:
 
     def survey_view(self) -> pd.DataFrame:
         """The survey table for reading: the questions quoted, shares as percentages."""
-        from experiments.plots import QUESTIONS
+        from experiments.outputs.plots import QUESTIONS
 
         rows = []
         for _, r in self.survey_table.iterrows():
@@ -219,9 +223,9 @@ def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 2026
     end = config.programme_end
     reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers)
     follow = [w for w in (end, 52, 104) if w <= config.run.weeks]
-    effects = analysis.effect_table(reps.results, follow)
+    effects = effect_table(reps.results, follow)
     observed = (config.case or {}).get("observed") or {}
-    table = analysis.survey_table(analysis.survey_statistics(reps.survey, end), observed,
+    table = survey_table(survey_statistics(reps.survey, end), observed,
                                   (config.case or {}).get("fitted"))
     return Result(settings, reps.results, reps.survey, effects, table, reps.networks, end,
                   config.behaviour.strong_tie, config)
@@ -324,7 +328,7 @@ def plot_comparison(table: pd.DataFrame, column: str = "orientation shift, other
 
 def load_sweep(directory: str | Path) -> dict[str, pd.DataFrame]:
     """A finished sweep's tables (aggregating it first if needed)."""
-    from experiments.aggregate import aggregate
+    from experiments.analysis.aggregate import aggregate
 
     d = Path(directory)
     if not (d / "sweep_results.parquet").is_file():

@@ -26,10 +26,10 @@ from matplotlib.lines import Line2D
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from experiments.config import apply_overrides
-from experiments.explore import case_study
-from experiments.glossary import WHO_WE_PICK, to_overrides
-from experiments.plots import organisation_layout
+from experiments.running.config import apply_overrides
+from experiments.interfaces.explore import case_study
+from experiments.interfaces.glossary import WHO_WE_PICK, to_overrides
+from experiments.outputs.plots import organisation_layout
 from sim import CollaborationModel
 from sim.survey import expected_shares
 

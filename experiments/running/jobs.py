@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from experiments.outputs import atomic_write_json
+from experiments.outputs.files import atomic_write_json
 
 COMPLETE = "complete.json"
 NOT_RESULTS = ("workers", "progress", "figures", "resume")

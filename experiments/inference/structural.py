@@ -5,7 +5,7 @@
     python -m experiments.structural --select                     # which rule set do the figures favour?
 
 One job is one rule set (`mechanisms.*`, docs/ODD.md 7.11). It calibrates the
-rule set to the case with the same procedure as `experiments.calibrate` (the
+rule set to the case with the same procedure as `experiments.inference.calibrate` (the
 same priors, figures and held-out item; a smaller ABC population), then runs
 the main questions at the posterior medians, each as paired replicates with
 common random numbers (`run.replicates`) followed to week 52:
@@ -39,10 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import analysis
-from experiments.config import CheckedConfig, apply_overrides
-from experiments.execution import run_replicates
-from experiments.outputs import atomic_write_bytes, atomic_write_json
+from experiments.analysis.effects import mean_interval, paired_differences
+from experiments.running.config import CheckedConfig, apply_overrides
+from experiments.running.execution import run_replicates
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json
 from sim.mechanisms import Mechanisms
 
 P = "intervention.leadership_programme."
@@ -68,9 +68,9 @@ OUTCOMES = ("orientation_participants", "orientation_others", "strong_cross_ties
 
 def calibrate_variant(config: CheckedConfig, population: int, generations: int, max_simulations: int,
                       seed: int, workers: int, db: Path) -> tuple[CheckedConfig, dict]:
-    """The rule set calibrated as experiments.calibrate does (same priors, figures, held-out item):
+    """The rule set calibrated as experiments.inference.calibrate does (same priors, figures, held-out item):
     the configuration at the posterior medians, and a record of the fit."""
-    from experiments import calibrate as cal
+    from experiments.inference import calibrate as cal
 
     observed = cal.observed_figures(config)
     low, high = cal.BY_NAME["tie_growth"].prior[1:3]
@@ -102,9 +102,9 @@ def answer_questions(config: CheckedConfig, workers: int) -> pd.DataFrame:
         reps = run_replicates(c, {}, workers=workers)
         end = c.programme_end
         for metric in OUTCOMES:
-            d = analysis.paired_differences(reps.results, metric, [end, 52])
+            d = paired_differences(reps.results, metric, [end, 52])
             frames.append(d.assign(point=name, metric=metric))
-        d = analysis.paired_differences(reps.results, "issue_success_rate", range(1, end + 1))
+        d = paired_differences(reps.results, "issue_success_rate", range(1, end + 1))
         d = d.groupby("replicate", as_index=False)["effect"].mean().assign(week=end)
         frames.append(d.assign(point=name, metric="issue_success_over_programme"))
     return pd.concat(frames, ignore_index=True)[["point", "metric", "week", "replicate", "effect"]]
@@ -114,7 +114,7 @@ def summarise(per_replicate: pd.DataFrame) -> pd.DataFrame:
     """Mean effect and 95% t-interval per design point, metric and week."""
     rows = []
     for (point, metric, week), d in per_replicate.groupby(["point", "metric", "week"], sort=False):
-        mean, lo, hi = analysis.mean_interval(d["effect"].to_numpy())
+        mean, lo, hi = mean_interval(d["effect"].to_numpy())
         rows.append({"point": point, "metric": metric, "week": int(week), "effect": mean, "low": lo, "high": hi,
                      "replicates": len(d)})
     return pd.DataFrame(rows)
@@ -144,7 +144,7 @@ def conclusions(per_replicate: pd.DataFrame, end: int) -> pd.DataFrame:
     rows = []
 
     def add(name, quantity: pd.Series, detail: str):
-        mean, lo, hi = analysis.mean_interval(quantity.to_numpy())
+        mean, lo, hi = mean_interval(quantity.to_numpy())
         rows.append({"conclusion": name, "verdict": verdict(lo, hi), "value": mean, "low": lo, "high": hi,
                      "detail": detail})
 
@@ -284,8 +284,8 @@ def select(config: CheckedConfig, population: int, generations: int, max_simulat
     set with the calibration's priors and its own network cut table."""
     import pyabc
 
-    from experiments import calibrate as cal
-    from experiments.abc_sampler import SeededBatchSampler
+    from experiments.inference import calibrate as cal
+    from experiments.inference.abc_sampler import SeededBatchSampler
 
     observed = cal.observed_figures(config)
     low, high = cal.BY_NAME["tie_growth"].prior[1:3]
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("overrides", nargs="*", help="Hydra overrides of the case study (with --select)")
     args = ap.parse_args(argv)
     if args.select:
-        from experiments.config import compose_checked
+        from experiments.running.config import compose_checked
 
         config = compose_checked(["experiment=case_study", *args.overrides])
         out = Path(args.out)

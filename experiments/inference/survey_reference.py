@@ -20,7 +20,7 @@ instrument once (docs/ODD.md 7.9):
   (`case.observed.network_agree_start`, 44%) of the reference population agrees
   with the network item.
 
-The calibration (experiments.calibrate) sets the cut for every parameter set it
+The calibration (experiments.inference.calibrate) sets the cut for every parameter set it
 tries (`CutTable`) and writes the cut at the posterior median with the
 calibrated defaults.
 """
@@ -31,9 +31,9 @@ import argparse
 
 import numpy as np
 
-from experiments.config import CheckedConfig, apply_overrides, compose_checked
-from experiments.execution import replicate_seed, single_threaded
-from experiments.workers import parallel_map
+from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
+from experiments.running.execution import replicate_seed, single_threaded
+from experiments.running.workers import parallel_map
 from sim import CollaborationModel
 from sim.scenario import ROLES
 from sim.survey import SurveyParams, anchor_cut, constructs

@@ -3,7 +3,7 @@
     python -m experiments.aggregate multirun/cohort_size
 
 Runs by itself at the end of every multirun (the Hydra callback in
-experiments/callbacks.py). It reads every complete job below the directory
+experiments/running/callbacks.py). It reads every complete job below the directory
 (those with complete.json) and writes, atomically, in the directory:
 
 - sweep_results.parquet: all jobs' results (or design rows), with a `job` column;
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments import analysis, design
-from experiments.jobs import complete_jobs
-from experiments.outputs import atomic_write_bytes, atomic_write_parquet
+from experiments.analysis.effects import effect_table
+from experiments.analysis import design
+from experiments.running.jobs import complete_jobs
+from experiments.outputs.files import atomic_write_bytes, atomic_write_parquet
 from sim.interventions import build_interventions, programme_end
 
 KEY_OUTCOMES = ("orientation_participants", "orientation_others", "strong_cross_ties_participants",
@@ -46,7 +47,7 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
     root = Path(root)
     jobs = complete_jobs(root)
     if any((j / "conclusions.csv").is_file() for j in jobs):  # a structural study
-        from experiments.structural import robustness
+        from experiments.inference.structural import robustness
 
         return robustness(root, quiet=quiet)
     written: dict[str, Path] = {}
@@ -56,7 +57,7 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
         rows, path, cfg = collected
         written["results"] = path
         d = cfg["design"]
-        from experiments import plots
+        from experiments.outputs import plots
 
         n_expected = len(design.from_settings(d))
         if len(rows) < n_expected:
@@ -64,7 +65,7 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
                 print(f"aggregate: {len(rows)} of {n_expected} design rows complete; the analysis needs them all")
             return written
         if d["method"] == "lhs":  # scenario discovery, not sensitivity indices
-            from experiments.discover import discover
+            from experiments.analysis.discover import discover
 
             written.update(discover(root, quiet=quiet))
             if not quiet:
@@ -108,7 +109,7 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
             settings = configs[jobs[0]].get("sweep") or {}
             fig = sweep_figure(summary, results, settings)
             if fig is not None:
-                from experiments import plots
+                from experiments.outputs import plots
 
                 written["figure"] = plots.save(fig, root / "sweep.png")
     if not quiet:
@@ -126,7 +127,7 @@ def sweep_summary(results: pd.DataFrame, configs: dict) -> pd.DataFrame:
     for job, d in results.groupby("job", sort=False):
         end = ends[job] or int(d["week"].max())
         weeks = [w for w in (end, 52, 104) if w <= d["week"].max()]
-        e = analysis.effect_table(d, weeks)
+        e = effect_table(d, weeks)
         for c in swept:
             e[c] = d[c].iloc[0]
         e["job"] = job
@@ -136,7 +137,7 @@ def sweep_summary(results: pd.DataFrame, configs: dict) -> pd.DataFrame:
 
 
 def sweep_figure(summary: pd.DataFrame, results: pd.DataFrame, settings: dict):
-    from experiments import plots
+    from experiments.outputs import plots
 
     kind = settings.get("figure")
     x = settings.get("x")

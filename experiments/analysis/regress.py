@@ -43,13 +43,13 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from experiments import analysis
-from experiments.config import apply_overrides, compose_checked
-from experiments.execution import run_replicates
-from experiments.outputs import atomic_write_bytes, atomic_write_json
+from experiments.analysis.effects import paired_differences, survey_statistics
+from experiments.running.config import apply_overrides, compose_checked
+from experiments.running.execution import run_replicates
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json
 from sim.schema import ConfigError
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "regression"
+REFERENCE_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "regression"
 P = "intervention.leadership_programme."
 CASES = {  # name: (composition overrides, value overrides, replicates, quick)
     "case_study": (["experiment=case_study"], {"run.weeks": 52, "run.assumption_curve": False}, 20, True),
@@ -94,9 +94,9 @@ def run_case(name: str, workers: int, extra: dict | None = None, seed: int = SEE
     if config.interventions:
         end = min(config.programme_end, last)
         for metric in EFFECTS:
-            d = analysis.paired_differences(reps.results, metric, [end]).sort_values("replicate")
+            d = paired_differences(reps.results, metric, [end]).sort_values("replicate")
             outcomes[f"effect:{metric}"] = d["effect"].tolist()
-        s = analysis.survey_statistics(reps.survey, end)
+        s = survey_statistics(reps.survey, end)
         s = s[s["arm"] == "intervention"].sort_values("replicate")
         for key in SURVEY:
             outcomes[f"survey:{key}"] = s[key].astype(float).tolist()

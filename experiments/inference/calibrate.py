@@ -23,7 +23,7 @@ What is fitted, and what is not (docs/ODD.md 7.9 and 9):
   change from response shift, so these priors, not the data, decide the split.
   The posterior summary reports each parameter's contraction
   (1 - posterior variance / prior variance); the recovery study
-  (experiments.recovery) says what the figures can identify.
+  (experiments.inference.recovery) says what the figures can identify.
 
 Outputs (in --out, atomically): abc.db (pyabc history; makes the run resumable),
 cut_table.csv, posterior.parquet, posterior_summary.csv, correlations.csv,
@@ -32,7 +32,7 @@ calibration.json (settings, generations, simulations, predictions), and
 conf/behaviour/calibrated.yaml (posterior medians and the network cut at the
 median tie growth, with the command, date and seed that produced them).
 
-The run is a function of --seed alone, whatever --workers (experiments.abc_sampler).
+The run is a function of --seed alone, whatever --workers (experiments.inference.abc_sampler).
 """
 
 from __future__ import annotations
@@ -51,12 +51,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from experiments.analysis import wilson
-from experiments.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
-from experiments.execution import replicate_seed, single_threaded
-from experiments.outputs import atomic_write_bytes, atomic_write_json, atomic_write_parquet
-from experiments.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
-from experiments.workers import parallel_map
+from experiments.analysis.effects import wilson
+from experiments.running.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
+from experiments.running.execution import replicate_seed, single_threaded
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet
+from experiments.inference.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
+from experiments.running.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 from sim.schema import ConfigError
@@ -254,7 +254,7 @@ def fit(config: CheckedConfig, observed: dict, fitted: tuple[str, ...], cuts: Cu
 
     logging.getLogger("pyabc").setLevel(logging.WARNING if quiet else logging.INFO)
     logging.getLogger("ABC").setLevel(logging.WARNING if quiet else logging.INFO)
-    from experiments.abc_sampler import SeededBatchSampler
+    from experiments.inference.abc_sampler import SeededBatchSampler
 
     def model(theta):
         theta = {p.name: float(theta[p.name]) for p in PARAMETERS}
@@ -356,7 +356,7 @@ def predictions(ppc: pd.DataFrame, observed: dict, fitted: tuple[str, ...]) -> p
 
 
 def ppc_figure(ppc: pd.DataFrame, observed: dict, fitted: tuple[str, ...]):
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots._style()
     import matplotlib.pyplot as plt
@@ -385,7 +385,7 @@ def write_calibrated(summary: pd.DataFrame, cut: float, preds: pd.DataFrame, fit
     s = summary.set_index("parameter")
     lines = ["# @package _global_",
              "# Calibrated by ABC-SMC (pyabc) to the case's end-of-programme survey figures",
-             "# (experiments/calibrate.py; docs/ODD.md 9; docs/calibration/).",
+             "# (experiments/inference/calibrate.py; docs/ODD.md 9; docs/calibration/).",
              f"# Command: {command}",
              f"# Date: {date.today().isoformat()}; seed: {seed}. Values are posterior medians.",
              "# Contraction (1 - posterior/prior variance): "
@@ -435,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
                     "or OUT/calibrated.yaml with --survey, so your own survey never overwrites the case's)")
     ap.add_argument("--fit", action="append", choices=STATS[1:], default=None,
                     help=f"a figure to fit (repeatable; default: {', '.join(FITTED)}); the others are predicted")
-    ap.add_argument("--survey", help="your own survey's answers (CSV; experiments/own_survey.py): calibrate to "
+    ap.add_argument("--survey", help="your own survey's answers (CSV; experiments/inference/own_survey.py): calibrate to "
                     "them instead of the case's figures")
     ap.add_argument("--scenario-file", help="your own partnership (YAML), the same as scenario_file=...")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides for the case study")
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         config = compose_checked(["experiment=case_study", *overrides])
         if args.survey:
-            from experiments import own_survey
+            from experiments.inference import own_survey
 
             answers = own_survey.read_answers(args.survey)
             observed = own_survey.observed_for_calibration(answers)
@@ -494,7 +494,7 @@ def main(argv: list[str] | None = None) -> None:
     atomic_write_bytes(out / "ppc.csv", ppc.to_csv(index=False).encode())
     preds = predictions(ppc, observed, fitted)
     atomic_write_bytes(out / "predictions.csv", preds.to_csv(index=False).encode())
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots.save(ppc_figure(ppc, observed, fitted), out / "ppc.png")
     command = "python -m experiments.calibrate " + " ".join(sys.argv[1:] if argv is None else argv)

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.config import CheckedConfig, apply_overrides, compose_checked
-from experiments.execution import replicate_seed, single_threaded
-from experiments.outputs import atomic_write_bytes
-from experiments.workers import parallel_map
+from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
+from experiments.running.execution import replicate_seed, single_threaded
+from experiments.outputs.files import atomic_write_bytes
+from experiments.running.workers import parallel_map
 from sim import CollaborationModel
 from sim.interventions import counterfactual
 
@@ -87,7 +87,7 @@ def curve(config: CheckedConfig, values=GRID, replicates: int = 20, weeks: tuple
           workers: int = 1, base_seed: int | None = None) -> pd.DataFrame:
     """Per content_influence value (same seeds for every value): mean effects with 95% intervals,
     participants' effect in baseline SDs, at the programme's end and at later weeks."""
-    from experiments.analysis import mean_interval
+    from experiments.analysis.effects import mean_interval
 
     end = config.programme_end
     if end is None:
@@ -124,7 +124,7 @@ def value_for(table: pd.DataFrame, target_sd: float, week: int) -> float:
 
 
 def figure(table: pd.DataFrame, end: int, current: float | None = None):
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots._style()
     import matplotlib.pyplot as plt
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / "curve.csv", table.to_csv(index=False).encode())
     current = config.interventions["leadership_programme"].content_influence
-    from experiments import plots
+    from experiments.outputs import plots
 
     plots.save(figure(table, config.programme_end, current), out / "curve.png")
     print(format_table(table, current))
