@@ -5,7 +5,8 @@
   classes (`sim.schema`), so Hydra refuses unknown keys and wrong types.
 - `check(raw)` turns a composed configuration (as a plain mapping) into a
   `CheckedConfig`: every value validated, the partnership loaded and each
-  intervention's settings built, once per job.
+  intervention's settings built, once per job; its `spec`
+  (`experiments.running.spec.RunSpec`) builds the run's models, arms and pairs.
 - `apply_overrides(config, {dotted.key: value})` is the one way to change a
   checked configuration: the Hydra preflight, the design rows of a sweep,
   calibration, the notebook API and the explorer all use it.
@@ -24,6 +25,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.running.spec import RunSpec
 from sim.initialisation import check_pressure
 from sim.interventions import build_interventions, check_interventions, programme_end
 from sim.params import BehaviourParams
@@ -174,6 +176,13 @@ class CheckedConfig:
     def programme_end(self) -> int | None:
         """The last week of delivery of the (earliest-ending) programme, if any."""
         return programme_end(self.interventions)
+
+    @property
+    def spec(self) -> RunSpec:
+        """The run this configuration specifies, which builds its models, arms and pairs
+        (`experiments.running.spec`)."""
+        return RunSpec(self.partnership, self.behaviour, self.mechanisms, self.interventions, self.survey,
+                       self.run.weeks, self.run.burn_in_weeks)
 
 
 def check(raw: Mapping[str, Any]) -> CheckedConfig:
