@@ -57,8 +57,6 @@ from experiments.running.execution import replicate_seed, single_threaded
 from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from experiments.inference.survey_reference import REFERENCE_SEED, baseline_constructs, cut_for
 from experiments.running.workers import parallel_map
-from sim import CollaborationModel
-from sim.interventions import counterfactual
 from sim.schema import ConfigError
 from sim.survey import expected_shares
 
@@ -173,9 +171,7 @@ def simulate(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable) -> d
     responding participants: as reported, and (`..._without_shift`) from real change alone."""
     end = config.programme_end
     c = configured(theta, config, cuts, waves=(0, end))
-    model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
-                               behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=list(c.interventions.values()),
-                               survey=c.survey, rng=seed, observe=False)  # only the survey is read
+    model = c.spec.model(seed, weeks=end, observe=False)  # only the survey is read
     model.run()
     out = {}
     for suffix, without_shift in (("", False), ("_without_shift", True)):
@@ -195,17 +191,10 @@ def decomposition(theta: dict, config: CheckedConfig, seed: int, cuts: CutTable)
     counterfactual arm, from the same burn-in and seed)."""
     end = config.programme_end
     c = configured(theta, config, cuts, waves=(0, end))
-    arms = {"programme": list(c.interventions.values()),
-            "counterfactual": list(counterfactual(c.interventions).values())}
-    out, shared = {}, None
-    for arm, interventions in arms.items():
-        model = CollaborationModel(c.partnership, n_weeks=end, burn_in_weeks=c.run.burn_in_weeks,
-                                   behaviour=c.behaviour, mechanisms=c.mechanisms, interventions=interventions, survey=c.survey,
-                                   rng=seed, keep_burn_in=shared is None, start_state=shared, observe=False)
-        if shared is None:
-            shared = model.burn_in_state
+    out = {}
+    for arm, model in c.spec.pair(seed, weeks=end, observe=False):
         model.run()
-        if arm == "programme":
+        if arm == "intervention":
             reported = expected_shares(model.survey, model)
             real = expected_shares(model.survey, model, without_shift=True)
             out.update({f"{k}_reported": v for k, v in reported.items()})

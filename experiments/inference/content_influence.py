@@ -31,8 +31,6 @@ from experiments.running.config import CheckedConfig, apply_overrides, compose_c
 from experiments.running.execution import replicate_seed, single_threaded
 from experiments.outputs.files import atomic_write_bytes
 from experiments.running.workers import parallel_map
-from sim import CollaborationModel
-from sim.interventions import counterfactual
 
 KEY = "intervention.leadership_programme.content_influence"
 TARGET_SD = 0.25
@@ -53,12 +51,10 @@ def paired_orientation(configs: list[CheckedConfig], seed: int, weeks: tuple[int
     last = max(weeks)
     shared = None
 
-    def arm(config: CheckedConfig, interventions: list) -> tuple[dict, float]:
+    def arm(config: CheckedConfig, which: str) -> tuple[dict, float]:
         nonlocal shared
-        model = CollaborationModel(config.partnership, n_weeks=last, burn_in_weeks=config.run.burn_in_weeks,
-                                   behaviour=config.behaviour, mechanisms=config.mechanisms,
-                                   interventions=interventions, rng=seed, keep_burn_in=shared is None,
-                                   start_state=shared)
+        model = config.spec.model(seed, arm=which, weeks=last, survey=False, start_state=shared,
+                                  keep_burn_in=shared is None)
         if shared is None:
             shared = model.burn_in_state
         leaders = model.state.leaders
@@ -71,8 +67,8 @@ def paired_orientation(configs: list[CheckedConfig], seed: int, weeks: tuple[int
             means[week] = (float(o[p].mean()), float(o[~p].mean()))
         return means, sd0
 
-    programmes = [arm(config, list(config.interventions.values())) for config in configs]
-    off, _ = arm(configs[0], list(counterfactual(configs[0].interventions).values()))
+    programmes = [arm(config, "intervention") for config in configs]
+    off, _ = arm(configs[0], "counterfactual")
     out = []
     for on, sd0 in programmes:
         row = {"baseline_sd": sd0}

@@ -34,7 +34,6 @@ import numpy as np
 from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.running.execution import replicate_seed, single_threaded
 from experiments.running.workers import parallel_map
-from sim import CollaborationModel
 from sim.scenario import ROLES
 from sim.survey import SurveyParams, anchor_cut, constructs
 
@@ -49,8 +48,7 @@ does not change with the seed of an experiment."""
 def baseline_constructs(config: CheckedConfig, seed: int, behaviour=None) -> dict[str, np.ndarray]:
     """The raw constructs of the eligible leaders of one run at week 0 (after the burn-in)."""
     behaviour = behaviour or config.behaviour
-    model = CollaborationModel(config.partnership, n_weeks=1, burn_in_weeks=config.run.burn_in_weeks,
-                               behaviour=behaviour, mechanisms=config.mechanisms, rng=seed, observe=False)
+    model = config.spec.replace(behaviour=behaviour).model(seed, arm="none", weeks=1, survey=False, observe=False)
     roles = [ROLES.index(r) for r in config.survey.respondent_roles]
     eligible = np.isin(model.state.leaders.role, roles)
     return {k: v[eligible] for k, v in constructs(model.state, behaviour.strong_tie).items()}
