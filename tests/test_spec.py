@@ -1,12 +1,17 @@
 """The run specification: the checked configuration's `spec` builds every model of the experiments,
 and a pair's arms share one burn-in and one seed."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from experiments.running.config import apply_overrides, compose_checked
 from experiments.running.spec import ARMS
 from sim import CollaborationModel
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +57,8 @@ def test_a_pair_shares_its_burn_in_and_seed(config):
     np.testing.assert_array_equal(p1, p2)  # the same cohort, marked in both arms
     assert p1.sum() == 10 and names1 == names2 and active1 == [True] and active2 == [False]
 
+
+def test_no_module_of_experiments_builds_a_model_but_the_spec():
+    builders = [str(p.relative_to(REPO)) for p in (REPO / "experiments").rglob("*.py")
+                if re.search(r"\bCollaborationModel\(", p.read_text())]
+    assert builders == ["experiments/running/spec.py"]

@@ -53,9 +53,8 @@ class ExplorerModel(CollaborationModel):
             "people_on_programme": int(cohort_size), "who_we_pick": who_we_pick,
             "programme_months": programme_months, "coaching_and_mentoring": bool(coaching),
             "mix_people_across_organisations": bool(mixing), "statutory_pressure": statutory_pressure}))
-        super().__init__(config.partnership, n_weeks=104, burn_in_weeks=burn_in_weeks, behaviour=config.behaviour,
-                         mechanisms=config.mechanisms,
-                         interventions=list(config.interventions.values()), survey=config.survey, rng=int(rng))
+        spec = config.spec.replace(burn_in_weeks=burn_in_weeks)
+        super().__init__(**spec.arguments(int(rng), weeks=104))
         self.colour_by = colour_by
         self.layout = organisation_layout(self.leaders.org)
         self.programme_last_week = config.programme_end
