@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.running.spec import RunSpec
 from sim.initialisation import check_pressure
-from sim.interventions import build_interventions, check_interventions, programme_end
+from sim.interventions import build_interventions, check_interventions, cohorts, programme_end
 from sim.params import BehaviourParams
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError, Settings, choice, flag, mapping, number, text
@@ -224,9 +224,7 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     # settings that could not take effect in this partnership and run are errors, not clamps
     check_pressure(partnership, behaviour.pressure_scale)
     check_interventions(interventions, partnership, run.weeks)
-    programme = next((s for s in interventions.values() if hasattr(s, "cohort_size")), None)
-    survey.check_feasible(partnership, run.weeks, programme.cohort_size if programme else 0,
-                          programme.eligible_roles if programme else ())
+    survey.check_feasible(partnership, run.weeks, cohorts(interventions))
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
                            raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural)
     if structural.enabled and not config.programme_end:
