@@ -28,7 +28,7 @@ from mesa.visualization.utils import update_counter
 
 from experiments.running.config import apply_overrides
 from experiments.interfaces.explore import case_study
-from experiments.interfaces.glossary import WHO_WE_PICK, to_overrides
+from experiments.interfaces.glossary import WHO_WE_PICK, people_range, to_overrides
 from experiments.outputs.plots import organisation_layout
 from sim import CollaborationModel
 from sim.survey import expected_shares
@@ -260,9 +260,10 @@ def Headline(model: ExplorerModel):
     )
 
 
+FEWEST, MOST = people_range(case_study())  # the schema's and the partnership's bounds, not the explorer's
 model_params = {
-    "cohort_size": {"type": "SliderInt", "value": 60, "label": "People on the programme", "min": 5, "max": 120,
-                    "step": 5},
+    "cohort_size": {"type": "SliderInt", "value": 60, "label": "People on the programme", "min": FEWEST,
+                    "max": MOST, "step": 1},
     "who_we_pick": {"type": "Select", "value": "at random", "label": "Who we pick", "values": list(WHO_WE_PICK)},
     "programme_months": {"type": "SliderInt", "value": 6, "label": "Programme length (months)", "min": 1, "max": 12,
                          "step": 1},
