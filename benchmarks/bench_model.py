@@ -128,7 +128,7 @@ def explorer_step_ms(steps: int = 10) -> float | None:
     """One explorer step at 250 leaders: the model's week and both figures rendered as PNG (what
     the page redraws), in ms; None without the explorer's dependencies."""
     try:
-        from experiments.app import ExplorerModel, network_png, over_time_png
+        from experiments.interfaces.app import ExplorerModel, network_png, over_time_png
     except ImportError:
         return None
     model = ExplorerModel()

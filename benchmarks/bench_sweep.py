@@ -30,9 +30,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=500, help="design rows (each is two model runs)")
     ap.add_argument("--jobs", type=int, default=4, help="Hydra jobs the design is cut into")
     args = ap.parse_args()
-    from experiments.config import apply_overrides, compose_checked
-    from experiments.design import build
-    from experiments.execution import run_design_row
+    from experiments.running.config import apply_overrides, compose_checked
+    from experiments.analysis.design import build
+    from experiments.running.execution import run_design_row
 
     n = max(1, args.rows // 5)  # Morris rows = n * (k + 1), k = 4
     chunk_size = -(-5 * n // args.jobs)

@@ -1,36 +1,7 @@
-"""Hydra callbacks: aggregate a sweep when the multirun ends."""
+"""The Hydra callback under its path before experiments/ had subpackages: sweeps started then name
+`experiments.callbacks.AggregateOnMultirunEnd` in their saved configuration, and resume through it.
+The class is experiments/running/callbacks.py's."""
 
-from __future__ import annotations
+from experiments.running.callbacks import AggregateOnMultirunEnd
 
-from pathlib import Path
-from typing import Any
-
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
-
-
-class AggregateOnMultirunEnd(Callback):
-    """Saves a sweep's design (if any) before the first job, and runs
-    `experiments.aggregate` on the sweep directory after the last one."""
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        if not config.get("design") or not config.design.method:
-            return
-        from omegaconf import OmegaConf
-
-        from experiments import design
-        from experiments.outputs import atomic_write_parquet
-
-        d = config.design
-        full = design.from_settings(OmegaConf.to_container(d, resolve=True))
-        atomic_write_parquet(full, Path(config.hydra.sweep.dir) / "design.parquet")
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from experiments.aggregate import aggregate
-
-        root = Path(config.hydra.sweep.dir)
-        if root.is_dir():
-            try:
-                aggregate(root)
-            except SystemExit as exc:  # nothing complete: say so, do not fail the sweep
-                print(exc)
+__all__ = ["AggregateOnMultirunEnd"]

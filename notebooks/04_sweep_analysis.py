@@ -37,9 +37,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from experiments import plots
+from experiments.outputs import plots
 from experiments.explore import load_sweep
-from experiments.glossary import plain_parameter
+from experiments.interfaces.glossary import plain_parameter
 
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"
 REPO = Path.cwd() if (Path.cwd() / "conf").is_dir() else Path.cwd().parent

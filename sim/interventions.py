@@ -16,7 +16,9 @@ An intervention has two parts:
 paired comparison (a programme that still selects and marks its cohort but
 delivers nothing), or None when the intervention has no counterfactual part (a
 reform). `programme_end(settings)` is the one definition of a programme's end:
-the last week of delivery.
+the last week of delivery. An intervention that marks participants says how
+many of which roles with `settings.cohort()` (a `Cohort`); the survey keeps
+them out of its comparison pool (`cohorts`).
 
 Built-in interventions are registered by name (`INTERVENTIONS`);
 `build_interventions` turns a mapping {name: settings} into settings objects.
@@ -32,7 +34,7 @@ import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -52,6 +54,24 @@ FOLLOW_ON = ("none", "alumni_sets")
 
 # ------------------------------------------------------------------ cohort selection
 
+class Cohort(NamedTuple):
+    """The participants an intervention marks: how many, drawn from which roles."""
+
+    size: int
+    roles: tuple[str, ...]
+
+
+def eligible_leaders(partnership, roles: Sequence[str]) -> int:
+    """How many leaders of `roles` the partnership has."""
+    return sum(o.leaders.get(r, 0) for o in partnership.organisations for r in roles)
+
+
+def check_cohort_size(size: int, eligible: int, key: str = "cohort_size", whose: str = "") -> None:
+    """The cohort-size rule, stated once: a cohort holds at most the eligible leaders."""
+    if size > eligible:
+        raise ConfigError(f"{key}={size}: more than the {eligible} eligible leaders{whose} (at most {eligible})")
+
+
 def select_cohort(strategy: str, size: int, eligible: np.ndarray, state, rng: np.random.Generator) -> np.ndarray:
     """Leader ids of the cohort, chosen among `eligible` by one of SELECTIONS.
 
@@ -60,8 +80,9 @@ def select_cohort(strategy: str, size: int, eligible: np.ndarray, state, rng: np
     weight); quota: as equal a number per organisation as possible; teams: whole
     organisations' eligible leaders, organisations in random order.
     """
-    if size > eligible.size:
-        raise ConfigError(f"cohort_size={size}: more than the {eligible.size} eligible leaders (at most {eligible.size})")
+    # check_feasible held the size to the partnership's eligible leaders; this pool is what another
+    # programme's cohort left of them
+    check_cohort_size(size, eligible.size)
     if size == 0:
         return np.zeros(0, np.int64)
     leaders = state.leaders
@@ -202,10 +223,8 @@ class LeadershipProgramme(Settings):
         (instead of a silent clamp): a cohort larger than the eligible leaders, a programme that
         ends after the run, sets that never meet or are larger than the cohort, alumni sets after
         the run."""
-        eligible = sum(o.leaders.get(r, 0) for o in partnership.organisations for r in self.eligible_roles)
-        if self.cohort_size > eligible:
-            raise ConfigError(f"{prefix}.cohort_size={self.cohort_size}: more than the {eligible} eligible leaders "
-                              f"({', '.join(self.eligible_roles)}) of {partnership.name} (at most {eligible})")
+        check_cohort_size(self.cohort_size, self.eligible(partnership), f"{prefix}.cohort_size",
+                          f" ({', '.join(self.eligible_roles)}) of {partnership.name}")
         if weeks is not None and self.last_week > weeks:
             raise ConfigError(f"{prefix}.duration_weeks={self.duration_weeks}: the programme (weeks "
                               f"{self.start_week}-{self.last_week}) ends after the run's last week ({weeks}); "
@@ -220,6 +239,14 @@ class LeadershipProgramme(Settings):
         if weeks is not None and self.follow_on != "none" and self.last_week >= weeks:
             raise ConfigError(f"{prefix}.follow_on={self.follow_on}: the run ends with the programme (week "
                               f"{weeks}), so no alumni set would meet; lengthen run.weeks")
+
+    def eligible(self, partnership) -> int:
+        """How many leaders of the partnership may take part: the largest cohort it admits."""
+        return eligible_leaders(partnership, self.eligible_roles)
+
+    def cohort(self) -> Cohort:
+        """The participants the programme marks (in both arms of a pair)."""
+        return Cohort(self.cohort_size, tuple(self.eligible_roles))
 
     def counterfactual(self) -> "LeadershipProgramme":
         return self.replace(active=False)
@@ -533,6 +560,12 @@ def counterfactual(interventions: Mapping[str, Any]) -> dict[str, Any]:
         if cf is not None:
             out[name] = cf
     return out
+
+
+def cohorts(interventions: Mapping[str, Any] | Sequence[Any]) -> list[Cohort]:
+    """The cohorts of the interventions that mark participants (those whose settings have `cohort()`)."""
+    values = interventions.values() if isinstance(interventions, Mapping) else interventions
+    return [s.cohort() for s in values if callable(getattr(s, "cohort", None))]
 
 
 def last_weeks(interventions: Mapping[str, Any] | Sequence[Any]) -> list[int]:

@@ -49,6 +49,7 @@ network cut is then anchored, in that run, so that this share of the cohort
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +58,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import ndtr  # the standard normal CDF (scipy.stats is slow to import)
 
-from sim.interventions import last_weeks, programme_end
+from sim.interventions import Cohort, eligible_leaders, last_weeks, programme_end
 from sim.scenario import ROLES
 from sim.schema import ConfigError, Settings, choice, choices, number, numbers
 
@@ -132,18 +133,18 @@ class SurveyParams(Settings):
         if self.waves and 0 not in self.waves:
             raise ConfigError(f"{prefix}.waves={list(self.waves)}: must include the baseline wave 0")
 
-    def check_feasible(self, partnership, weeks: int | None, cohort: int = 0, cohort_roles=(),
+    def check_feasible(self, partnership, weeks: int | None, cohorts: Sequence[Cohort] = (),
                        prefix: str = "survey") -> None:
         """Errors for settings that could not take effect in this partnership and run: a wave after
-        the run, a comparison sample larger than the non-participants of the respondent roles."""
+        the run, a comparison sample larger than the non-participants of the respondent roles
+        (`cohorts`: the interventions' participants, `sim.interventions.cohorts`)."""
         late = [w for w in self.waves if weeks is not None and w > weeks]
         if late:
             raise ConfigError(f"{prefix}.waves={list(self.waves)}: week {late[0]} is after the run's last week "
                               f"({weeks})")
         if self.comparison_size is not None:
-            pool = sum(o.leaders.get(r, 0) for o in partnership.organisations for r in self.respondent_roles)
-            if set(cohort_roles) <= set(self.respondent_roles):
-                pool -= cohort
+            pool = eligible_leaders(partnership, self.respondent_roles)
+            pool -= sum(c.size for c in cohorts if set(c.roles) <= set(self.respondent_roles))
             if self.comparison_size > pool:
                 raise ConfigError(f"{prefix}.comparison_size={self.comparison_size}: more than the {pool} "
                                   f"non-participants of the respondent roles (at most {pool})")

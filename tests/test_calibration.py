@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments import calibrate as cal
-from experiments.config import compose_checked
+from experiments.inference import calibrate as cal
+from experiments.running.config import compose_checked
 
 REPO = Path(__file__).resolve().parents[1]
 

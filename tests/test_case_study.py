@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import analysis
-from experiments.config import apply_overrides, compose_checked
-from experiments.execution import run_replicates
+from experiments.analysis.effects import cascade_line, effect_table, survey_statistics, wilson
+from experiments.running.config import apply_overrides, compose_checked
+from experiments.running.execution import run_replicates
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,11 +28,11 @@ def test_calibrated_case_study_reproduces_the_fitted_figures(case):
     programme moves the network answer above the counterfactual by real change alone."""
     config, results, survey, _ = case
     assert set(config.case["fitted"]) == {"network_agree_end", "see_system_strongly_agree_end"}
-    stats_ = analysis.survey_statistics(survey, config.programme_end)
+    stats_ = survey_statistics(survey, config.programme_end)
     on = stats_[stats_["arm"] == "intervention"].mean(numeric_only=True)
     off = stats_[stats_["arm"] == "counterfactual"].mean(numeric_only=True)
     for key in config.case["fitted"]:
-        low, high = analysis.wilson(config.case["observed"][key]["share"], 50)
+        low, high = wilson(config.case["observed"][key]["share"], 50)
         assert low <= on[key] <= high, (key, on[key])
     assert on["network_agree_end_without_shift"] > off["network_agree_end"] + 0.1
 
@@ -41,7 +41,7 @@ def test_response_shift_is_part_of_every_reported_rise(case):
     """Each end-of-programme figure as reported differs from real change alone in the direction
     the shift pushes; in the counterfactual arm (no programme, no shift) the two are equal."""
     config, results, survey, _ = case
-    stats_ = analysis.survey_statistics(survey, config.programme_end)
+    stats_ = survey_statistics(survey, config.programme_end)
     on = stats_[stats_["arm"] == "intervention"].mean(numeric_only=True)
     off = stats_[stats_["arm"] == "counterfactual"]
     assert on["network_agree_end"] > on["network_agree_end_without_shift"]
@@ -53,7 +53,7 @@ def test_response_shift_is_part_of_every_reported_rise(case):
 
 def test_counterfactual_cascade_and_decay_are_reported(case):
     config, results, survey, _ = case
-    effects = analysis.effect_table(results, (26, 52))
+    effects = effect_table(results, (26, 52))
     e = effects.set_index(["metric", "week"])
     # the programme shifts participants' orientation; some of it reaches non-participants
     assert e.loc[("orientation_participants", 26), "low"] > 0
@@ -61,7 +61,7 @@ def test_counterfactual_cascade_and_decay_are_reported(case):
     assert e.loc[("orientation_others", 26), "effect"] < e.loc[("orientation_participants", 26), "effect"]
     # and it decays once the programme ends
     assert e.loc[("orientation_participants", 52), "effect"] < e.loc[("orientation_participants", 26), "effect"]
-    assert "Cascade" in analysis.cascade_line(effects, 26)
+    assert "Cascade" in cascade_line(effects, 26)
 
 
 def test_results_do_not_depend_on_worker_count():
@@ -131,7 +131,7 @@ def test_observed_figures_never_change_the_simulation(tmp_path):
 def test_content_curve_shares_burn_in_without_changing_any_value():
     """The curve runs one burn-in and one counterfactual per seed for all values; each value's row
     must equal that value run alone (it would not if one programme arm leaked into the next)."""
-    from experiments import content_influence
+    from experiments.inference import content_influence
 
     config = apply_overrides(compose_checked(["scenario=small", "intervention.leadership_programme.cohort_size=10",
                                               "intervention.leadership_programme.duration_weeks=6"]),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.config import CONF_DIR, compose_checked
+from experiments.running.config import CONF_DIR, compose_checked
 from sim.data import __file__ as _data_init
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ def test_same_config_same_bytes_other_seed_other_numbers(tmp_path):
 
 
 def test_replicate_seed_is_independent_of_replicate_count(tmp_path):
-    from experiments.execution import replicate_seed
+    from experiments.running.execution import replicate_seed
 
     assert replicate_seed(1, 3) == replicate_seed(1, 3) != replicate_seed(1, 4)
     a, b = tmp_path / "a", tmp_path / "b"
@@ -164,7 +164,7 @@ def test_override_copy_reparses_only_what_it_changes():
     """apply_overrides shares the partnership and intervention settings with the original while
     their sections are untouched, rebuilds them when touched, and checks the rules across
     sections either way; the original is never changed."""
-    from experiments.config import apply_overrides
+    from experiments.running.config import apply_overrides
     from sim import ConfigError
 
     config = compose_checked([])

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import design
+from experiments.analysis import design
 
 PARAMS = {"a": [0.0, 1.0], "b": [0.0, 1.0], "inert": [0.0, 1.0]}
 

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("ema_workbench", reason="needs ema-workbench (the [discover] extra)")
 
-from experiments.discover import prim_box, regret  # noqa: E402
+from experiments.analysis.discover import prim_box, regret  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,10 +4,10 @@ settings that cannot take effect are errors."""
 import numpy as np
 import pytest
 
-from experiments import analysis
-from experiments.config import apply_overrides, compose_checked
-from experiments.execution import run_replicates
-from experiments.explore import _split_sentence, run_programme
+from experiments.analysis.effects import survey_statistics, survey_table
+from experiments.running.config import apply_overrides, compose_checked
+from experiments.running.execution import run_replicates
+from experiments.interfaces.explore import _split_sentence, run_programme
 
 P = "intervention.leadership_programme."
 NOTHING = {P + c: False for c in ("workshops", "action_learning", "coaching", "system_sight", "governance")}
@@ -17,7 +17,7 @@ def _survey(values: dict, replicates: int = 6):
     config = apply_overrides(compose_checked(), {"run.replicates": replicates, "run.weeks": 26,
                                                  "run.base_seed": 31, **values})
     reps = run_replicates(config, {}, workers=2)
-    return analysis.survey_statistics(reps.survey, config.programme_end)
+    return survey_statistics(reps.survey, config.programme_end)
 
 
 def test_a_programme_that_delivers_nothing_shows_no_real_change():
@@ -29,7 +29,7 @@ def test_a_programme_that_delivers_nothing_shows_no_real_change():
         "replicate")
     np.testing.assert_array_equal(on["network_agree_end_without_shift"], off["network_agree_end"])
     assert on["network_agree_end"].mean() > off["network_agree_end"].mean() + 0.05
-    table = analysis.survey_table(s, {}).set_index("statistic")
+    table = survey_table(s, {}).set_index("statistic")
     assert table.loc["network_agree_end", "response_shift_share"] == pytest.approx(1.0)
 
 
@@ -85,7 +85,7 @@ def test_a_notebook_result_becomes_a_shareable_report(tmp_path):
 
 
 def test_decay_sentence_is_computed_from_the_numbers():
-    from experiments.explore import _decay_sentence
+    from experiments.interfaces.explore import _decay_sentence
 
     assert _decay_sentence({52: 0.12, 104: 0.02}, 2.0) == ("Afterwards 94% of that gain is gone by week 52; 99% of "
                                                           "that gain is gone by week 104.")
@@ -102,7 +102,7 @@ def test_describe_comparison_reads_its_own_table():
     """Sentences come from the numbers: 'more' only where the intervals do not overlap."""
     import pandas as pd
 
-    from experiments.explore import COMPARED, describe_comparison
+    from experiments.interfaces.explore import COMPARED, describe_comparison
 
     def row(ties, left, cascade, width=0.01):
         out = {}

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_explorer_model_runs_and_reports_live_survey():
     pytest.importorskip("solara", reason="needs mesa[viz] (the [notebooks] extra)")
-    from experiments.app import LIVE_SURVEY, ExplorerModel
+    from experiments.interfaces.app import LIVE_SURVEY, ExplorerModel
 
     m = ExplorerModel(cohort_size=30, who_we_pick="whole teams", programme_months=3, statutory_pressure=0.5,
                       burn_in_weeks=8)
@@ -50,7 +50,7 @@ def test_explorer_draws_only_what_moves_and_the_picture_is_the_full_one(colour_b
 
     import PIL.Image
 
-    from experiments.app import ExplorerModel, network_figure, network_png, over_time_figure, over_time_png
+    from experiments.interfaces.app import ExplorerModel, network_figure, network_png, over_time_figure, over_time_png
 
     m = ExplorerModel(colour_by=colour_by, burn_in_weeks=8)
     for _ in range(12):

@@ -283,7 +283,7 @@ def test_programme_settings_that_cannot_take_effect_are_errors(settings, message
 
 
 def test_a_programme_longer_than_the_run_is_an_error_in_the_configuration():
-    from experiments.config import compose_checked
+    from experiments.running.config import compose_checked
 
     with pytest.raises(ConfigError, match=r"ends after the run's last week \(20\); lengthen the run"):
         compose_checked(["run.weeks=20"])

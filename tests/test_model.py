@@ -294,7 +294,7 @@ def _share_lost_in_a_year(overrides=(), seeds=range(4)):
     """Share of week-0 bridges (cross-organisation, not embedded) and of embedded
     cross-organisation ties no longer in the tie table at week 52, with no intervention, at the
     calibrated case study's parameters."""
-    from experiments.config import compose_checked
+    from experiments.running.config import compose_checked
 
     c = compose_checked(["experiment=case_study", *overrides])
     lost = []

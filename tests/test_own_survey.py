@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.own_survey import figures, observed_for_calibration, read_answers
+from experiments.inference.own_survey import figures, observed_for_calibration, read_answers
 from sim import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

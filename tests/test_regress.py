@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.regress import compare, margin
+from experiments.analysis.regress import compare, margin
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from scipy import special
 
-from experiments import analysis
-from experiments.config import apply_overrides, compose_checked
-from experiments.execution import run_replicates
+from experiments.analysis.effects import paired_differences
+from experiments.running.config import apply_overrides, compose_checked
+from experiments.running.execution import run_replicates
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "reference_main_case_study.json").read_text())
 OUTPUTS = {k: v for k, v in REFERENCE["outputs"].items() if k.startswith("effect:")}
@@ -33,7 +33,7 @@ def now():
     out = {}
     for key in OUTPUTS:
         name = key.split(":")[1]
-        out[key] = analysis.paired_differences(reps.results, name, [REFERENCE["week"]])["effect"].to_numpy()
+        out[key] = paired_differences(reps.results, name, [REFERENCE["week"]])["effect"].to_numpy()
     return out
 
 
@@ -55,6 +55,6 @@ def test_the_comparison_detects_a_changed_mechanism():
                                                  "intervention.leadership_programme.content_influence": 0.0})
     reps = run_replicates(config, {}, workers=2)
     ref = OUTPUTS["effect:orientation_participants"]
-    x = analysis.paired_differences(reps.results, "orientation_participants", [REFERENCE["week"]])["effect"]
+    x = paired_differences(reps.results, "orientation_participants", [REFERENCE["week"]])["effect"]
     se = np.sqrt(x.var(ddof=1) / x.size + ref["sd"] ** 2 / ref["n"])
     assert abs(x.mean() - ref["mean"]) > 10 * Z * se

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.structural import OUTCOMES, QUESTIONS, conclusions, one_at_a_time, verdict
+from experiments.inference.structural import OUTCOMES, QUESTIONS, conclusions, one_at_a_time, verdict
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -218,7 +218,7 @@ def test_expected_shares_match_the_mean_of_sampled_answers():
 
 
 def test_survey_settings_that_cannot_take_effect_are_errors():
-    from experiments.config import compose_checked
+    from experiments.running.config import compose_checked
 
     with pytest.raises(ConfigError, match=r"^survey.waves=\[0, 200\]: week 200 is after the run's last week \(104\)$"):
         compose_checked(["survey.waves=[0,200]"])

@@ -146,7 +146,7 @@ def test_progress_is_quiet_when_not_on_a_terminal(tmp_path):
 def test_sobol_indices_recover_a_known_function():
     """The design and analysis path (parameter order included) on a function with known indices:
     y = x1 + 2 x2 (x3 irrelevant) - Sobol S1 = 0.2, 0.8, 0."""
-    from experiments import design
+    from experiments.analysis import design
 
     params = {"behaviour.c": [0.0, 1.0], "behaviour.a": [0.0, 1.0], "behaviour.b": [0.0, 1.0]}
     rows = design.build("sobol", 1024, params, seed=1)

@@ -1,4 +1,4 @@
-"""experiments.workers: results in task order whatever the worker count, errors raised, workers
+"""experiments.running.workers: results in task order whatever the worker count, errors raised, workers
 forked after the first task ran here, kept for a job's whole body by shared_workers(), and no
 fork from a process running other Python threads.
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments import workers
+from experiments.running import workers
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fo
 
 PRELUDE = """
 import json, os, threading
-from experiments import workers
-from experiments.workers import parallel_map, shared_workers, start
+from experiments.running import workers
+from experiments.running.workers import parallel_map, shared_workers, start
 
 def square_with_pid(x):
     return x * x, os.getpid()

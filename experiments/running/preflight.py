@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from omegaconf.errors import OmegaConfBaseException
 
-from experiments.config import CONF_DIR, apply_overrides, check, register_configs
+from experiments.running.config import CONF_DIR, apply_overrides, check, register_configs
 from omegaconf import OmegaConf
 from sim.schema import ConfigError
 

@@ -10,6 +10,7 @@ recorded; `analyse` turns the rows into Morris mu*/sigma or Sobol S1/ST.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -182,7 +183,7 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     """The key outputs of one design row, one row per paired replicate (programme minus
     counterfactual for effects; participants' survey shares in the programme arm); with
     `follow_up`, the same network item and ties at that later week too."""
-    from experiments.analysis import survey_statistics
+    from experiments.analysis.effects import survey_statistics
     from sim.survey import shares
 
     wide = results[results["metric"].isin(["system_first_share", "strong_cross_ties_participants",
@@ -227,3 +228,27 @@ def row_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int, follow_up
     if len(per) > 1:
         out.update({f"{k}_sd": float(v) for k, v in per.std(ddof=1).items()})
     return out
+
+
+# ------------------------------------------------------------------ a sweep's rows
+
+def collect_rows(root: Path, jobs: list[Path] | None = None) -> tuple[pd.DataFrame, Path, dict] | None:
+    """The design rows the complete jobs below a sweep's directory wrote (with a `job` column, in
+    row order), saved as its sweep_results.parquet: (rows, that file, the first such job's config);
+    None if no job wrote design rows. Aggregation and scenario discovery both start here."""
+    import json
+
+    from experiments.running.jobs import complete_jobs
+    from experiments.outputs.files import atomic_write_parquet
+
+    root = Path(root)
+    jobs = complete_jobs(root) if jobs is None else jobs
+    design_jobs = [j for j in jobs if (j / "design_rows.parquet").is_file()]
+    if not design_jobs:
+        return None
+    rows = pd.concat([pd.read_parquet(j / "design_rows.parquet").assign(job=j.name) for j in design_jobs],
+                     ignore_index=True).sort_values("row").reset_index(drop=True)
+    path = root / "sweep_results.parquet"
+    atomic_write_parquet(rows, path)
+    config = json.loads((design_jobs[0] / "provenance.json").read_text())["config"]
+    return rows, path, config

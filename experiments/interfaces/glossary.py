@@ -3,8 +3,8 @@
 Each plain setting has a name an organisational development lead would use, the
 configuration key it sets, what it means, and a converter from the plain value
 (months, "best-connected brokers", yes/no) to the configuration's value. The
-notebook API (`experiments.explore`) and the explorer (`experiments.app`) both
-use `to_overrides`, then `experiments.config.apply_overrides`.
+notebook API (`experiments.interfaces.explore`) and the explorer (`experiments.interfaces.app`)
+both use `to_overrides`, then `experiments.running.config.apply_overrides`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from sim.interventions import LeadershipProgramme
 
 P = "intervention.leadership_programme."
 WEEKS_PER_MONTH = 52 / 12
@@ -94,9 +96,25 @@ def _who(value: Any) -> str:
     return WHO_WE_PICK[value]
 
 
+COHORT_SIZE = LeadershipProgramme.specs()["cohort_size"]
+FEWEST_PEOPLE = max(1, int(COHORT_SIZE.low))
+"""A programme has participants: cohort_size admits 0, but that is no programme, which the 'no
+programme' figures already show."""
+
+
+def people_range(config) -> tuple[int, int]:
+    """How many people can take part in a configuration's programme: from FEWEST_PEOPLE to the
+    eligible leaders of its partnership (`LeadershipProgramme.eligible`, the bound its
+    `check_feasible` enforces), within the schema's range of cohort_size."""
+    programme = config.interventions["leadership_programme"]
+    return FEWEST_PEOPLE, min(int(COHORT_SIZE.high), programme.eligible(config.partnership))
+
+
 def _people(value: Any) -> int:
-    return _whole("people_on_programme", value, "60", 1,
-                  "at least 1 person must take part (the 'no programme' figures show what happens without one)")
+    # the most is the partnership's: the programme's check_feasible says so, reworded by plain_error
+    return _whole("people_on_programme", value, str(LeadershipProgramme().cohort_size), FEWEST_PEOPLE,
+                  f"at least {FEWEST_PEOPLE} {'person' if FEWEST_PEOPLE == 1 else 'people'} must take part (the "
+                  "'no programme' figures show what happens without one)")
 
 
 def _pressure(value: Any) -> float:

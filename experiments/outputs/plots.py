@@ -39,7 +39,7 @@ def save(fig, path: Path) -> Path:
     os.close(fd)
     try:
         fig.savefig(tmp, bbox_inches="tight")
-        from experiments.outputs import publish
+        from experiments.outputs.files import publish
 
         publish(tmp, path)
     finally:
@@ -304,7 +304,7 @@ def effect_bars(summary: pd.DataFrame, keys: list[str], outcomes):
 
 def effect_trajectories(results: pd.DataFrame, x: str, metrics):
     """Paired effect over time with 95% bands, one line per value of `x` (e.g. follow-on)."""
-    from experiments.analysis import paired_differences
+    from experiments.analysis.effects import paired_differences
 
     _style()
     fig, axes = _grid(len(metrics), width=5.5)
@@ -329,7 +329,7 @@ def morris(indices: pd.DataFrame, label_top: int = 5):
     """Morris screening: mu* (how much a parameter moves the output, on average) against sigma (how
     much that depends on the other parameters), one panel per output; the `label_top` parameters
     with the largest mu* are named in plain words."""
-    from experiments.glossary import plain_parameter
+    from experiments.interfaces.glossary import plain_parameter
 
     _style()
     outputs = list(dict.fromkeys(indices["output"]))
@@ -352,7 +352,7 @@ def morris(indices: pd.DataFrame, label_top: int = 5):
 def sobol(indices: pd.DataFrame):
     """Sobol indices with 95% intervals: S1, the share of the output's variance a parameter explains
     alone; ST, the share it is involved in (with interactions)."""
-    from experiments.glossary import plain_parameter
+    from experiments.interfaces.glossary import plain_parameter
 
     _style()
     outputs = list(dict.fromkeys(indices["output"]))

@@ -18,7 +18,7 @@ import pandas as pd
 
 PACKAGES = ("mesa", "numpy", "pandas", "scipy", "networkx", "hydra-core", "omegaconf", "pyarrow",
             "matplotlib", "hydra-joblib-launcher")
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _umask_mode() -> int:

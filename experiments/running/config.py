@@ -5,7 +5,8 @@
   classes (`sim.schema`), so Hydra refuses unknown keys and wrong types.
 - `check(raw)` turns a composed configuration (as a plain mapping) into a
   `CheckedConfig`: every value validated, the partnership loaded and each
-  intervention's settings built, once per job.
+  intervention's settings built, once per job; its `spec`
+  (`experiments.running.spec.RunSpec`) builds the run's models, arms and pairs.
 - `apply_overrides(config, {dotted.key: value})` is the one way to change a
   checked configuration: the Hydra preflight, the design rows of a sweep,
   calibration, the notebook API and the explorer all use it.
@@ -24,15 +25,16 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.running.spec import RunSpec
 from sim.initialisation import check_pressure
-from sim.interventions import build_interventions, check_interventions, programme_end
+from sim.interventions import build_interventions, check_interventions, cohorts, programme_end
 from sim.params import BehaviourParams
 from sim.scenario import Partnership, load_partnership
 from sim.schema import ConfigError, Settings, choice, flag, mapping, number, text
 from sim.survey import SurveyParams
 from sim.mechanisms import Mechanisms
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 METHODS = ("morris", "sobol", "lhs")
 
 
@@ -90,8 +92,8 @@ class DesignSettings(Settings):
 
 @dataclass
 class StructuralSettings(Settings):
-    """A structural-uncertainty job (experiment=structural, experiments.structural): calibrate the
-    rule set like experiments.calibrate, then answer the main questions."""
+    """A structural-uncertainty job (experiment=structural, experiments.inference.structural): calibrate
+    the rule set like experiments.inference.calibrate, then answer the main questions."""
 
     enabled: bool = flag(False, "run this job as one rule set of the structural study", "user's choice")
     calibrate: bool = flag(True, "calibrate the rule set to the case first (false: use the configured values)",
@@ -175,6 +177,13 @@ class CheckedConfig:
         """The last week of delivery of the (earliest-ending) programme, if any."""
         return programme_end(self.interventions)
 
+    @property
+    def spec(self) -> RunSpec:
+        """The run this configuration specifies, which builds its models, arms and pairs
+        (`experiments.running.spec`)."""
+        return RunSpec(self.partnership, self.behaviour, self.mechanisms, self.interventions, self.survey,
+                       self.run.weeks, self.run.burn_in_weeks)
+
 
 def check(raw: Mapping[str, Any]) -> CheckedConfig:
     """Check a whole configuration given as plain data; raises a one-line ConfigError."""
@@ -215,9 +224,7 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     # settings that could not take effect in this partnership and run are errors, not clamps
     check_pressure(partnership, behaviour.pressure_scale)
     check_interventions(interventions, partnership, run.weeks)
-    programme = next((s for s in interventions.values() if hasattr(s, "cohort_size")), None)
-    survey.check_feasible(partnership, run.weeks, programme.cohort_size if programme else 0,
-                          programme.eligible_roles if programme else ())
+    survey.check_feasible(partnership, run.weeks, cohorts(interventions))
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
                            raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural)
     if structural.enabled and not config.programme_end:
@@ -230,7 +237,7 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
 
 
 def check_design(config: CheckedConfig) -> None:
-    from experiments import design as design_mod
+    from experiments.analysis import design as design_mod
 
     d = config.design
     if not config.interventions:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from experiments.outputs import atomic_write_json
+from experiments.outputs.files import atomic_write_json
 
 COMPLETE = "complete.json"
 NOT_RESULTS = ("workers", "progress", "figures", "resume")
@@ -49,6 +49,15 @@ def is_complete(out: Path, identity: str) -> bool:
             except Exception:
                 return False
     return True
+
+
+def complete_jobs(root: Path) -> list[Path]:
+    """The directories of the complete jobs below a sweep's directory (those with complete.json), in
+    order; exits with one line if there are none."""
+    jobs = sorted(p.parent for p in Path(root).rglob(COMPLETE))
+    if not jobs:
+        raise SystemExit(f"error: {root}: no complete jobs found (no {COMPLETE} below it)")
+    return jobs
 
 
 def mark_complete(out: Path, identity: str, files: list[str], seconds: float) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments import analysis
-from experiments.config import CheckedConfig
-from experiments.outputs import atomic_write_bytes
-from experiments.workers import start
+from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effect_table, format_survey_table,
+                                         mean_interval, survey_effects, survey_statistics, survey_table)
+from experiments.running.config import CheckedConfig
+from experiments.outputs.files import atomic_write_bytes
+from experiments.running.workers import start
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -20,7 +21,7 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for metric, d in results.groupby("metric", sort=False):
         start = d[d["week"] == 0]["value"]
-        mean, lo, hi = analysis.mean_interval(d[d["week"] == last]["value"].to_numpy())
+        mean, lo, hi = mean_interval(d[d["week"] == last]["value"].to_numpy())
         rows.append({"metric": metric, "week 0": start.mean(), f"week {last}": mean,
                      "95% low": lo, "95% high": hi})
     return pd.DataFrame(rows)
@@ -50,7 +51,7 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
              and r["statistic"] != "network_agree_start"]
     if parts:
         lines.append("  Share of each simulated rise that is response shift: " + ", ".join(parts) + ".")
-    for _, r in table[table.get("role", pd.Series(dtype=str)) == analysis.ROLES["held_out"]].iterrows():
+    for _, r in table[table.get("role", pd.Series(dtype=str)) == ROLES["held_out"]].iterrows():
         verdict = "hit" if r["covered"] else "MISS"
         lines.append(f"- Held-out test ({r['item'].replace('_', ' ')}: {r['answer']}, not fitted): observed "
                      f"{r['observed']:.0%}, simulated {r['reported']:.0%} [{r['reported_low']:.0%}, "
@@ -72,7 +73,7 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
 def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.DataFrame | None:
     """The orientation effect and cascade at the programme's end over content_influence's plausible
     range (same seeds for every value); printed and returned."""
-    from experiments import content_influence
+    from experiments.inference import content_influence
 
     programme = config.interventions["leadership_programme"]
     if not programme.system_sight:
@@ -89,8 +90,8 @@ def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.D
 
 
 def draw(figure: str, args: tuple, path: Path) -> None:
-    """Draw `experiments.plots.<figure>(*args)` and save it (atomically) to `path`."""
-    from experiments import plots
+    """Draw `experiments.outputs.plots.<figure>(*args)` and save it (atomically) to `path`."""
+    from experiments.outputs import plots
 
     plots.save(getattr(plots, figure)(*args), path)
 
@@ -98,7 +99,7 @@ def draw(figure: str, args: tuple, path: Path) -> None:
 def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table: pd.DataFrame, networks: dict,
                   end: int) -> list[tuple[str, Future]]:
     """The paired run's figures, drawn on the job's shared workers while the report goes on
-    (`experiments.workers.start`); (file name, its Future) each."""
+    (`experiments.running.workers.start`); (file name, its Future) each."""
     metrics = {"orientation": "system orientation", "system_first": "system-first choices (4-week share)",
                "strong_cross_ties": "strong cross-organisation ties per leader",
                "cross_org_trust": "cross-organisation trust"}
@@ -115,21 +116,21 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
     last = int(results["week"].max())
     end, follow = follow_up_weeks(config, last)
-    effects = analysis.effect_table(results, follow)
-    stats_ = analysis.survey_statistics(survey, end)
+    effects = effect_table(results, follow)
+    stats_ = survey_statistics(survey, end)
     observed = (config.case or {}).get("observed") or {}
-    table = analysis.survey_table(stats_, observed, (config.case or {}).get("fitted"))
-    summary = pd.concat([effects, analysis.survey_effects(stats_, end)], ignore_index=True)
+    table = survey_table(stats_, observed, (config.case or {}).get("fitted"))
+    summary = pd.concat([effects, survey_effects(stats_, end)], ignore_index=True)
     drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())
     files = ["summary.csv", "survey_summary.csv", *(name for name, _ in drawings)]
     print()
-    print(analysis.format_survey_table(table))
+    print(format_survey_table(table))
     print()
-    print(analysis.cascade_line(effects, end))
+    print(cascade_line(effects, end))
     for metric in ("strong_cross_ties_participants", "orientation_participants"):
-        line = analysis.decay_line(effects, metric, follow)
+        line = decay_line(effects, metric, follow)
         if line:
             print(line)
     print()

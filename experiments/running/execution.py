@@ -4,10 +4,10 @@ Replicate r is seeded from SeedSequence(base_seed, spawn_key=(r,)), so replicate
 r of two configurations shares its random numbers (common random numbers) and no
 seed depends on job order, launcher or worker count. With any intervention, a
 replicate is a pair: the intervention arm and its counterfactual, run from one
-shared burn-in with the same seed. The counterfactual arm runs each
-intervention's `counterfactual()` settings: programmes still select and mark
-their cohort (so participants are compared with their untreated selves) but
-deliver nothing; reforms are left out.
+shared burn-in with the same seed (`RunSpec.pair`, experiments.running.spec).
+The counterfactual arm runs each intervention's `counterfactual()` settings:
+programmes still select and mark their cohort (so participants are compared
+with their untreated selves) but deliver nothing; reforms are left out.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 from tqdm import tqdm
 
-from experiments.config import CheckedConfig, apply_overrides
-from experiments.outputs import tidy
-from experiments.workers import parallel_map
+from experiments.outputs.files import tidy
+from experiments.running.config import CheckedConfig, apply_overrides
+from experiments.running.spec import ARMS
+from experiments.running.workers import parallel_map
 from sim import CollaborationModel
-from sim.interventions import counterfactual
-
-ARMS = ("intervention", "counterfactual")
 
 
 _CONTROLLER: list = [None, -1]  # this process's ThreadpoolController, and len(sys.modules) when it was made
@@ -87,8 +85,7 @@ def _network_snapshot(model: CollaborationModel):
 @single_threaded
 def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -> pd.DataFrame:
     """One run without interventions: tidy weekly metrics."""
-    model = CollaborationModel(config.partnership, n_weeks=config.run.weeks, burn_in_weeks=config.run.burn_in_weeks,
-                               behaviour=config.behaviour, mechanisms=config.mechanisms, rng=seed)
+    model = config.spec.model(seed, survey=False)
     model.run()
     return tidy(model.datacollector.model_vars, replicate, seed, groups)
 
@@ -98,17 +95,8 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
              capture_network_at: tuple[int, ...] = ()) -> PairResult:
     """One replicate: both arms, tidy metrics with an `arm` column, and the survey."""
     frames, surveys, networks = [], [], {}
-    shared = None
     weeks = config.run.weeks
-    arms = {ARMS[0]: list(config.interventions.values()),
-            ARMS[1]: list(counterfactual(config.interventions).values())}
-    for arm in ARMS:
-        model = CollaborationModel(config.partnership, n_weeks=weeks, burn_in_weeks=config.run.burn_in_weeks,
-                                   behaviour=config.behaviour, mechanisms=config.mechanisms,
-                                   interventions=arms[arm], survey=config.survey,
-                                   rng=seed, keep_burn_in=shared is None, start_state=shared)
-        if shared is None:
-            shared = model.burn_in_state
+    for arm, model in config.spec.pair(seed):
         capture = sorted(w for w in capture_network_at if w <= weeks) if arm == ARMS[0] else []
         if 0 in capture:
             networks["week_0"] = _network_snapshot(model)
@@ -163,7 +151,7 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
 def run_design_row(config: CheckedConfig, values: dict) -> dict:
     """One design row: the configuration with the row's values, its paired replicates
     (in this process), and the row's key outputs."""
-    from experiments import analysis, design
+    from experiments.analysis import design
 
     row = apply_overrides(config, values, prefix="design.parameters", round_integers=True)
     reps = run_replicates(row, {}, workers=1)
@@ -180,7 +168,7 @@ def _plain(value):
 def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFrame:
     """The job's chunk of design rows, each a paired run over run.replicates (common seeds),
     followed to the programme's end."""
-    from experiments import design
+    from experiments.analysis import design
 
     d = config.design
     full = design.from_settings(d)

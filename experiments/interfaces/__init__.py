@@ -1,0 +1,1 @@
+"""Interfaces for people: the notebook API, the interactive explorer and the glossary of plain settings."""

@@ -1,0 +1,1 @@
+"""Outputs: files written atomically with provenance, the job's tables, figures and the HTML report."""
