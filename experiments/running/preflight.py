@@ -75,7 +75,7 @@ def _user_overrides(argv: list[str]) -> tuple[list[str], bool]:
     return out, multirun
 
 
-GROUPS = ("scenario", "behaviour", "intervention", "experiment")
+GROUPS = ("scenario", "behaviour", "mechanisms", "turnover", "intervention", "experiment")
 
 
 def _split_sweeps(overrides: list[str]):
