@@ -158,3 +158,15 @@ def test_the_turnover_study_runs_and_says_what_it_measured(tmp_path):
     assert (present[0.0] == 1.0).all() and (present.diff(axis=1).iloc[:, 1:] < 0).all().all()
     rows = pd.read_csv(tmp_path / "turnover.csv")
     assert len(rows) == 3 * 2 * 2
+
+
+def test_a_paired_run_reports_the_respondents_who_left():
+    from experiments.running.config import compose_checked
+    from experiments.running.execution import run_pair
+
+    config = compose_checked(["experiment=case_study", "scenario=small", "turnover=nhs_senior_leaders",
+                              "intervention.leadership_programme.cohort_size=10", "run.weeks=52"])
+    pair = run_pair(config, 0, 11, {})
+    left = pair.left.set_index(["arm", "week"])["left"]
+    assert left.loc[("intervention", 0)] == 0 and left.loc[("intervention", 52)] > 0
+    assert left.loc[("intervention", 52)] == left.loc[("counterfactual", 52)]  # both arms lose the same people

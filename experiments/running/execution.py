@@ -65,6 +65,8 @@ class PairResult:
     survey: pd.DataFrame
     networks: dict[str, Any] = field(default_factory=dict)
     """Optional snapshots of the intervention arm's network: name -> (u, v, w, cross)."""
+    left: pd.DataFrame | None = None
+    """Survey respondents who had left the partnership by each wave (turnover), by arm."""
 
 
 @dataclass
@@ -75,6 +77,8 @@ class Replicates:
     survey: pd.DataFrame | None
     networks: dict[str, Any]
     seeds: dict[int, int]
+    left: pd.DataFrame | None = None
+    """Survey respondents who had left the partnership by each wave: replicate, arm, week, left, respondents."""
 
 
 def _network_snapshot(model: CollaborationModel):
@@ -94,7 +98,7 @@ def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -
 def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str, Any],
              capture_network_at: tuple[int, ...] = ()) -> PairResult:
     """One replicate: both arms, tidy metrics with an `arm` column, and the survey."""
-    frames, surveys, networks = [], [], {}
+    frames, surveys, networks, left = [], [], {}, []
     weeks = config.run.weeks
     for arm, model in config.spec.pair(seed):
         capture = sorted(w for w in capture_network_at if w <= weeks) if arm == ARMS[0] else []
@@ -110,13 +114,16 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
             networks["organisations"] = list(model.state.organisations.names)
         frames.append(tidy(model.datacollector.model_vars, replicate, seed, {**groups, "arm": arm}))
         answers = model.survey.frame()
+        left += [{"replicate": replicate, "arm": arm, "week": week, "left": count,
+                  "respondents": int(model.survey.respondent_ids.size)} for week, count in model.survey.left.items()]
         n = len(answers)
         # built as one frame: DataFrame.insert on the answers' object columns copied them three times
         surveys.append(pd.DataFrame({"replicate": np.full(n, replicate, np.int64),
                                      "seed": np.full(n, seed, np.int64),
                                      "arm": np.full(n, arm, dtype=object),
                                      **{column: answers[column].to_numpy() for column in answers.columns}}))
-    return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks)
+    return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks,
+                      pd.DataFrame(left))
 
 
 class _Bar(tqdm):
@@ -144,7 +151,8 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
     out = list(progress_bar(gen, run.replicates, progress, "replicates"))
     if config.interventions:
         return Replicates(pd.concat([o.results for o in out], ignore_index=True),
-                          pd.concat([o.survey for o in out], ignore_index=True), out[0].networks, seeds)
+                          pd.concat([o.survey for o in out], ignore_index=True), out[0].networks, seeds,
+                          pd.concat([o.left for o in out], ignore_index=True))
     return Replicates(pd.concat(out, ignore_index=True), None, {}, seeds)
 
 

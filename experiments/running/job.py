@@ -37,7 +37,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments.running.config import CONF_DIR, CheckedConfig, check, register_configs
 from experiments.running.execution import run_design_chunk, run_replicates
 from experiments.running.jobs import config_hash, is_complete, mark_complete
-from experiments.outputs.files import atomic_write_json, atomic_write_parquet, provenance
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, provenance
 from experiments.running.preflight import preflight
 from experiments.outputs.tables import format_table, report_paired, summarise
 from experiments.running.workers import shared_workers, start
@@ -117,6 +117,13 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
         if reps.survey is not None:
             writes.append(start(atomic_write_parquet, reps.survey, out / "survey.parquet"))
             files.append("survey.parquet")
+            if reps.left is not None and reps.left["left"].any():  # turnover: respondents who left
+                atomic_write_bytes(out / "survey_left.csv", reps.left.to_csv(index=False).encode())
+                files.append("survey_left.csv")
+                last = reps.left[(reps.left["week"] == reps.left["week"].max()) & (reps.left["arm"] == "intervention")]
+                print(f"survey: by week {int(last['week'].iloc[0])} a mean of {last['left'].mean():.1f} of "
+                      f"{int(last['respondents'].iloc[0])} respondents had left the partnership (turnover); they drop "
+                      "out of every later wave and so of paired items (survey_left.csv)")
             files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures)
         else:
             print(format_table(summarise(reps.results)))
