@@ -39,14 +39,18 @@ from typing import Any, NamedTuple
 import numpy as np
 from numba import njit
 
+from scipy.special import ndtr
+
 from sim.meetings import group_conversations
 from sim.scenario import ROLES
 from sim.schema import ConfigError, Settings, choice, choices, flag, number
 from sim.state import Process
+from sim.streams import base_state, entity_state, uniform_of
 
 SELECTIONS = ("random", "seniority", "brokerage", "quota", "teams")
-WORKSHOP, SETS = 1, 2
-"""Draw purposes of a programme in the interventions stream (offset by its position)."""
+WORKSHOP, SETS, ATTEND_WORKSHOP, ATTEND_COACHING = 1, 2, 3, 4
+"""Draw purposes of a programme in the interventions stream (offset by its position): the
+conversations at workshops and sets, and who attends a workshop or a coaching session."""
 PURPOSES_PER_INTERVENTION = 16
 _ONE_GROUP = np.zeros(1, np.int64)
 FOLLOW_ON = ("none", "alumni_sets")
@@ -143,14 +147,30 @@ class LeadershipProgramme(Settings):
     `workshop_every_weeks` (structured cross-organisation mixing when `mixing`),
     action-learning sets of about `set_size` leaders from different organisations
     meeting every `set_every_weeks`, coaching and mentoring that raise listening,
-    system content (a sight bonus, an efficacy gain, and a system-first influence
-    source in the orientation update), and governance and risk-appetite sessions
-    that raise risk appetite (lowering the perceived statutory cost of system-first
-    action). Each participant's engagement e ~ Beta (mean `engagement_mean`) scales
-    both attendance (probability e) and gains: passive participants gain little
-    (Burt & Ronchi 2007). After the programme, gains decay linearly by
-    `skill_decay_sd_per_month` baseline SDs a month (Arthur et al. 1998), half as
-    fast while alumni sets (follow_on = alumni_sets) still meet quarterly.
+    system content taught at the workshops (a sight bonus, an efficacy gain, and a
+    system-first influence source in the orientation update while the programme
+    runs), governance and risk-appetite sessions at the workshops that raise risk
+    appetite (lowering the perceived statutory cost of system-first action), and
+    coaching sessions every `coaching_every_weeks` that raise listening. Each
+    participant's engagement e ~ Beta (mean `engagement_mean`) is the probability of
+    attending each session, so passive participants gain little (Burt & Ronchi 2007).
+
+    **Dose.** Each gain grows with the sessions of its kind a participant has
+    attended, along a saturating dose-response curve: after s sessions, the share
+    `dose_share(s)` = Phi(ln(s / `dose_median_sessions`) / `dose_log_sd`) of the full
+    effect (the log-normal dose-effect curve of Howard et al. 1986: half of patients
+    improved by 8 sessions, three quarters by 26). Each gain is declared as the
+    effect, in baseline SDs, of `dose_median_sessions` sessions (where the curve is
+    at one half), the dose of the programmes its source evaluated.
+
+    **Retention.** After the programme, what it added decays relative to what is
+    left: half in `retention_half_life_months` months of non-use (Tatel & Ackerman
+    2025: half of procedural-skill gains lost after about 6.5-13 months without
+    use), and not at all in a week in which the participant used that capacity
+    (the meta-analytic rate is a rate of non-use): listening and system sight in a
+    cross-organisation conversation, risk appetite in an issue decision, efficacy in
+    a contribution; alumni-set meetings (follow_on = alumni_sets) are a week of use
+    for every capacity of the participants who attend.
 
     With `active=False` the cohort is selected and marked but nothing else
     happens: the counterfactual arm of a paired comparison.
@@ -178,15 +198,23 @@ class LeadershipProgramme(Settings):
     set_every_weeks: int = number(4, 1, 10_000, "weeks between set meetings", "assumed (monthly)", integer=True)
     set_contacts: float = number(2.0, 0, 20, "conversations each member starts per set meeting", "assumed")
     coaching: bool = flag(True, "coaching and mentoring raise listening", "the case")
-    coaching_gain_sd: float = number(0.8, 0, 20, "listening gain at full engagement over the programme, "
-                                     "in baseline SDs",
-                                     "coaching d 0.3-0.5 at average engagement: Jones, Woods & Guillaume "
-                                     "2016; Theeboom et al. 2014")
-    system_sight: bool = flag(True, "system content: sight, efficacy and a system-first message", "the case")
-    sight_content_gain: float = number(0.15, 0, 1, "system-sight bonus at full engagement by the "
-                                       "programme's end", "assumed")
-    efficacy_content_gain: float = number(0.15, 0, 1, "efficacy gain at full engagement by the programme's end",
-                                          "assumed (Bandura 1997: verbal persuasion, vicarious experience)")
+    coaching_every_weeks: int = number(4, 1, 10_000, "weeks between coaching sessions",
+                                       "the case: coaching alongside the monthly workshops (monthly assumed)",
+                                       integer=True)
+    coaching_gain_sd: float = number(0.45, 0, 20, "listening gain of dose_median_sessions coaching sessions, in "
+                                     "baseline SDs",
+                                     "workplace coaching: delta .36 (Jones, Woods & Guillaume 2016, k = 17), g .59 in "
+                                     "RCTs (de Haan & Nilsson 2023, 37 RCTs)")
+    system_sight: bool = flag(True, "system content at the workshops: sight, efficacy and a system-first message",
+                              "the case")
+    sight_content_gain: float = number(0.7, 0, 20, "system-sight bonus of dose_median_sessions workshops, in "
+                                       "baseline SDs of system sight",
+                                       "cognitive learning from training: d .63 (Arthur et al. 2003, k = 234), "
+                                       "learning delta .73 (Lacerenza et al. 2017)")
+    efficacy_content_gain: float = number(0.5, 0, 20, "efficacy gain of dose_median_sessions workshops, in "
+                                          "baseline SDs",
+                                          "affective outcomes (self-efficacy) of workplace coaching delta .51 "
+                                          "(Jones, Woods & Guillaume 2016); Bandura 1997")
     content_influence: float = number(1.0, 0, 20, "weight x engagement of the content's system-first source "
                                       "in each participant's W while the programme runs (a tie of strength "
                                       "1 and full trust weighs 1)",
@@ -195,20 +223,32 @@ class LeadershipProgramme(Settings):
                                       "of training, Bezrukova et al. 2016 (overall g .38, attitudes smaller and "
                                       "decaying); python -m experiments.content_influence; an assumption, in "
                                       "the sensitivity designs")
-    governance: bool = flag(True, "governance and risk-appetite sessions raise risk appetite", "the case")
-    governance_gain: float = number(0.25, 0, 1, "risk-appetite gain at full engagement by the programme's end",
-                                    "assumed")
+    governance: bool = flag(True, "governance and risk-appetite sessions at the workshops raise risk appetite",
+                            "the case")
+    governance_gain: float = number(0.5, 0, 20, "risk-appetite gain of dose_median_sessions workshops, in "
+                                    "baseline SDs",
+                                    "fitted to leadership training's transfer to on-the-job behaviour (Lacerenza "
+                                    "et al. 2017; docs/validation.md): the path from the programme to system-first "
+                                    "choices")
+    dose_median_sessions: float = number(8.0, 0.5, 1000, "sessions at which a gain reaches half its full effect "
+                                         "(the median of the log-normal dose-response)",
+                                         "Howard, Kopta, Krause & Orlinsky 1986: half of patients improved by 8 "
+                                         "sessions, three quarters by 26 (15 data sets, >2,400 patients)")
+    dose_log_sd: float = number(1.75, 0.05, 20, "spread of the log-normal dose-response (SD of log sessions)",
+                                "Howard et al. 1986: ln(26 / 8) / 0.674 (their 50% and 75% points)")
     engagement_mean: float = number(0.65, 0.01, 0.99, "mean engagement of participants (Beta)",
                                     "assumed; passive participants gain little: Burt & Ronchi 2007")
     engagement_concentration: float = number(4.0, 0.1, 1000, "concentration of engagement (Beta a + b)",
                                              "assumed")
-    skill_decay_sd_per_month: float = number(0.07, 0, 10, "decay of gains after the programme, baseline "
-                                             "SDs a month", "Arthur et al. 1998: 0.06-0.08")
+    retention_half_life_months: float = number(11.0, 0.1, 10_000, "months of non-use in which half of what the "
+                                               "programme added is lost",
+                                               "Tatel & Ackerman 2025 (1,344 effect sizes): half of procedural-skill "
+                                               "gains lost after about 6.5 (accuracy), 11 (mixed) and 13 (speed) "
+                                               "months without use")
     follow_on: str = choice("none", FOLLOW_ON, "after the programme: nothing, or alumni sets meeting",
                             "brief, question 3")
     follow_on_every_weeks: int = number(13, 1, 10_000, "weeks between alumni-set meetings",
                                         "assumed (quarterly)", integer=True)
-    follow_on_decay_factor: float = number(0.5, 0, 1, "decay multiplier while alumni sets meet", "assumed")
     active: bool = flag(True, "deliver the programme (false: the counterfactual arm, cohort marked only)",
                         "paired design")
 
@@ -273,6 +313,7 @@ class LeadershipProgramme(Settings):
         direct = mechanisms is None or mechanisms.content == "direct"
         return RunningProgramme(self, cohort, leaders.ids[cohort].copy(), sets, sd,
                                 {name: np.zeros(cohort.size) for name in sd},
+                                {kind: np.zeros(cohort.size) for kind in ("workshops", "coaching")},
                                 purpose=PURPOSES_PER_INTERVENTION * len(state.interventions),
                                 direct_content=direct)
 
@@ -302,6 +343,8 @@ class RunningProgramme:
     baseline_sd: dict[str, float]
     gains: dict[str, np.ndarray]
     """What the programme has added to each trait of each participant (by position in `cohort`)."""
+    sessions: dict[str, np.ndarray]
+    """Sessions of each kind (workshops, coaching) each participant has attended (by position)."""
     purpose: int = 0
     """Offset of this programme's draw purposes in the interventions stream (its position
     among the run's interventions), so two programmes never share draws."""
@@ -338,64 +381,109 @@ class RunningProgramme:
         leaders = state.leaders
         self._follow(leaders)
         members = self.members
-        e = leaders.engagement[members]
-        if s.start_week <= week.number <= s.last_week:
-            k = week.number - s.start_week
-            if s.workshops and k % s.workshop_every_weeks == 0 and members.size:
-                # attendance with probability e, then conversations (all keyed by participant and week)
-                a, b, ids = group_conversations(rng.key, self.purpose + WORKSHOP, week.clock, _ONE_GROUP,
-                                                np.array([0, members.size]), members, e,
-                                                np.array([s.mixing]), leaders.org, s.workshop_contacts,
-                                                params.homophily, leaders.n)
-                week.add_conversations(a, b, ids)
+        k = week.number - s.start_week
+        if 0 <= k < s.duration_weeks:
+            if k % s.workshop_every_weeks == 0 and (s.workshops or s.system_sight or s.governance):
+                came = self._attend(rng, ATTEND_WORKSHOP, week, leaders)
+                if s.workshops and came.any():  # conversations among those who came (keyed by person and week)
+                    attendees = members[came]
+                    a, b, ids, _ = group_conversations(
+                        rng.key, self.purpose + WORKSHOP, week.clock, _ONE_GROUP, np.array([0, attendees.size]),
+                        attendees, np.ones(attendees.size), np.array([s.mixing]), leaders.org, s.workshop_contacts,
+                        params.homophily, params.acquaintance_preference, state.ties.index_array, leaders.n)
+                    week.add_conversations(a, b, ids)
+                doses = self._dose("workshops", came)
+                if s.system_sight:
+                    self._gain(leaders, "sight_bonus", s.sight_content_gain, doses)
+                    self._gain(leaders, "efficacy", s.efficacy_content_gain, doses)
+                if s.governance:
+                    self._gain(leaders, "risk_appetite", s.governance_gain, doses)
             if s.action_learning and k % s.set_every_weeks == s.set_every_weeks // 2:
                 self._meet_sets(state, params, week, rng)
-            per_week = 1.0 / s.duration_weeks
-            if s.coaching:
-                self._gain(leaders, "listening", s.coaching_gain_sd, self.baseline_sd["listening"], per_week)
-            if s.system_sight:
-                self._gain(leaders, "sight_bonus", s.sight_content_gain, per_week)
-                self._gain(leaders, "efficacy", s.efficacy_content_gain, per_week)
-                if self.direct_content:
-                    leaders.system_pull[members] = s.content_influence * e
-            if s.governance:
-                self._gain(leaders, "risk_appetite", s.governance_gain, per_week)
-        elif week.number > s.last_week:
+            if s.coaching and k % s.coaching_every_weeks == 0:
+                self._gain(leaders, "listening", s.coaching_gain_sd,
+                           self._dose("coaching", self._attend(rng, ATTEND_COACHING, week, leaders)))
+            if s.system_sight and self.direct_content:
+                leaders.system_pull[members] = s.content_influence * leaders.engagement[members]
+        elif k >= s.duration_weeks:
             leaders.system_pull[members] = 0.0
-            alumni = s.follow_on == "alumni_sets"
-            if alumni and (week.number - s.last_week - 1) % s.follow_on_every_weeks == 0:
+            met = (s.follow_on == "alumni_sets" and (week.number - s.last_week - 1) % s.follow_on_every_weeks == 0)
+            if met:
                 self._meet_sets(state, params, week, rng)
-            step = s.skill_decay_sd_per_month * 12.0 / 52.0  # SDs a week
-            if alumni:
-                step *= s.follow_on_decay_factor
-            for name, sd in self.baseline_sd.items():
-                self._decay(leaders, name, step * sd)
+            used = self._used(state, met)
+            kept = 0.5 ** (12.0 / (52.0 * s.retention_half_life_months))  # what a week of non-use keeps
+            for name in self.baseline_sd:
+                factors = np.where(used[name], 1.0, kept)
+                left = leaders.efficacy_gain if name == "efficacy" else _NOTHING
+                _take_back(getattr(leaders, name), self.positions, self.gains[name], factors, left)
+
+    def _attend(self, rng, purpose: int, week, leaders) -> np.ndarray:
+        """Which participants still present come to this week's session of a kind: each with
+        probability its engagement, keyed by person, week and kind."""
+        members = self.members
+        return _came(rng.key, self.purpose + purpose, week.clock, leaders.ids[members], leaders.engagement[members])
+
+    def _dose(self, kind: str, came: np.ndarray) -> np.ndarray:
+        """Each participant's step along the dose-response curve this session (0 for those who did
+        not come; by position in the cohort): dose_share(s) - dose_share(s - 1) for the s-th session."""
+        s = self.settings
+        sessions = self.sessions[kind]
+        before = sessions.copy()
+        where = np.flatnonzero(self.present)[came] if not self.present.all() else np.flatnonzero(came)
+        sessions[where] += 1.0
+        return dose_share(sessions, s.dose_median_sessions, s.dose_log_sd) - dose_share(
+            before, s.dose_median_sessions, s.dose_log_sd)
+
+    def _gain(self, leaders, name: str, effect_sd: float, steps: np.ndarray) -> None:
+        """Each participant's trait `name` rises by its step along the dose-response curve x twice
+        the effect of `dose_median_sessions` sessions (where the curve is at one half), in
+        baseline SDs, capped to [0, 1]; what was added is remembered (`gains`, and for efficacy
+        `efficacy_gain`)."""
+        also = leaders.efficacy_gain if name == "efficacy" else _NOTHING
+        _add_gain(getattr(leaders, name), self.positions, steps * (2.0 * effect_sd * self.baseline_sd[name]),
+                  self.gains[name], also)
+
+    def _used(self, state, alumni_met: bool) -> dict[str, np.ndarray]:
+        """Which participants (by position in the cohort) used each capacity last week: listening
+        and system sight in a cross-organisation conversation, risk appetite in an issue decision,
+        efficacy in a contribution; every capacity in a week their alumni set met."""
+        n = state.leaders.n
+        last, org = state.last_week, state.leaders.org
+        talked = np.zeros(n, bool)
+        if last is not None:
+            a, b = last.conversation_a, last.conversation_b
+            cross = org[a] != org[b]
+            talked[a[cross]] = True
+            talked[b[cross]] = True
+        decided, contributed = np.zeros(n, bool), np.zeros(n, bool)
+        if last is not None:
+            decided[last.representatives.ravel()] = True
+            contributed[last.contributors] = True
+        slots = np.where(self.positions >= 0, self.positions, 0)
+        always = np.zeros(slots.size, bool)
+        if alumni_met:
+            always[self.positions >= 0] = True
+        return {"listening": talked[slots] | always, "sight_bonus": talked[slots] | always,
+                "risk_appetite": decided[slots] | always, "efficacy": contributed[slots] | always}
 
     def _meet_sets(self, state, params, week, rng) -> None:
         n_sets = self.set_offsets.size - 1
         if n_sets < 1:
             return
-        a, b, ids = group_conversations(rng.key, self.purpose + SETS, week.clock, np.arange(n_sets),
-                                        self.set_offsets, self.set_members,
-                                        state.leaders.engagement[self.set_members], np.ones(n_sets, bool),
-                                        state.leaders.org, self.settings.set_contacts, params.homophily,
-                                        state.leaders.n)
+        a, b, ids, _ = group_conversations(rng.key, self.purpose + SETS, week.clock, np.arange(n_sets),
+                                           self.set_offsets, self.set_members,
+                                           state.leaders.engagement[self.set_members], np.ones(n_sets, bool),
+                                           state.leaders.org, self.settings.set_contacts, params.homophily,
+                                           params.acquaintance_preference, state.ties.index_array, state.leaders.n)
         week.add_conversations(a, b, ids)
 
-    def _gain(self, leaders, name: str, *factors: float) -> None:
-        """Each participant's trait `name` rises by engagement x the factors this week, capped to
-        [0, 1]; what was added is remembered (`gains`, and for efficacy `efficacy_gain`)."""
-        also = leaders.efficacy_gain if name == "efficacy" else _NOTHING
-        first, second, third = (*factors, 1.0, 1.0)[:3]  # x 1.0 is exact
-        _add_gain(getattr(leaders, name), self.positions, leaders.engagement, first, second, third,
-                  self.gains[name], also)
 
-    def _decay(self, leaders, name: str, amount: float) -> None:
-        """Take back up to `amount` of what the programme added and is still there. Efficacy is
-        also updated by experience, which wears the gain away (`leaders.efficacy_gain`): only
-        what is left of it can decay, so participants never end below their untreated selves."""
-        left = leaders.efficacy_gain if name == "efficacy" else _NOTHING
-        _take_back(getattr(leaders, name), self.positions, self.gains[name], amount, left)
+def dose_share(sessions, median: float, log_sd: float):
+    """The share of a component's full effect reached after `sessions` sessions: the log-normal
+    dose-response Phi(ln(s / median) / log_sd), 0 with no session (Howard et al. 1986)."""
+    s = np.asarray(sessions, float)
+    with np.errstate(divide="ignore"):
+        return np.where(s > 0, ndtr(np.log(np.maximum(s, 1e-300) / median) / log_sd), 0.0)
 
 
 _NOTHING = np.zeros(0)
@@ -403,16 +491,26 @@ _NOTHING = np.zeros(0)
 
 
 @njit(cache=True)
-def _add_gain(values, cohort, engagement, first, second, third, gains, efficacy_gain):
-    """values[i] += engagement[i] x first x second x third (multiplied in that order) for each
-    participant i (the cohort: sorted, unique slots; -1 for one who has left), capped to [0, 1]; what was added goes
-    to `gains` (by position in the cohort) and, if `efficacy_gain` is not empty, to it (by leader)."""
+def _came(key, purpose, clock, ids, probability):
+    """Whether each person comes: a keyed draw by person and week below their probability."""
+    base = base_state(key, purpose, clock)
+    out = np.empty(ids.size, np.bool_)
+    for j in range(ids.size):
+        out[j] = uniform_of(entity_state(base, ids[j])) < probability[j]
+    return out
+
+
+@njit(cache=True)
+def _add_gain(values, cohort, amounts, gains, efficacy_gain):
+    """values[i] += amounts[j] for each participant i = cohort[j] (sorted, unique slots; -1 for
+    one who has left), capped to [0, 1]; what was added goes to `gains` (by position in the cohort)
+    and, if `efficacy_gain` is not empty, to it (by slot)."""
     for j in range(cohort.size):
         i = cohort[j]
-        if i < 0:  # a participant who has left
+        if i < 0 or amounts[j] == 0.0:
             continue
         before = values[i]
-        after = min(max(before + engagement[i] * first * second * third, 0.0), 1.0)
+        after = min(max(before + amounts[j], 0.0), 1.0)
         values[i] = after
         added = after - before
         gains[j] += added
@@ -421,18 +519,18 @@ def _add_gain(values, cohort, engagement, first, second, third, gains, efficacy_
 
 
 @njit(cache=True)
-def _take_back(values, cohort, gains, amount, efficacy_gain):
-    """Up to `amount` of each participant's remaining gain leaves the trait (for efficacy, also
-    no more than what experience has left of it, `efficacy_gain`, which loses the same)."""
+def _take_back(values, cohort, gains, kept, efficacy_gain):
+    """Each participant keeps the share `kept[j]` of their remaining gain; the rest leaves the trait
+    (for efficacy, no more than what experience has left of it, `efficacy_gain`, which loses the
+    same)."""
     for j in range(cohort.size):
         i = cohort[j]
         if i < 0:  # a participant who has left
             continue
+        drop = gains[j] * (1.0 - kept[j])
         if efficacy_gain.size:
-            drop = min(min(gains[j], efficacy_gain[i]), amount)
+            drop = min(drop, efficacy_gain[i])
             efficacy_gain[i] = efficacy_gain[i] - drop
-        else:
-            drop = min(gains[j], amount)
         values[i] -= drop
         gains[j] -= drop
 

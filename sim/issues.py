@@ -176,9 +176,12 @@ def _pairs_after(reps, conv_a, conv_b):
 
 @njit(cache=True)
 def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, propensity, org, orientation,
-           risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods=False):
+           risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods, decisions,
+           choices, chances):
     """Each representative's choice (contributed, shape like reps), each issue's success, and
-    one entry per contribution (contributor, whether its issue succeeded).
+    one entry per contribution (contributor, whether its issue succeeded). Each representative's
+    running counts go up in place: `decisions` by one, `choices` by one for a system-first choice
+    (a contribution), `chances` by the choice's probability (`sim.metrics.system_first_share`).
 
     rows/cols: the tie row and evidence column of each ordered pair (observer, partner),
     laid out like `ordered_pairs`. Expected partner contribution q_i is the mean over
@@ -219,8 +222,11 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
             prob = 1.0 / (1.0 + math.exp(-beta * du))
             st = entity_state(base, q * k + i)
             st, u = next_uniform(st)
+            decisions[me] += 1.0
+            chances[me] += prob
             if u < prob:
                 contributed[q, i] = True
+                choices[me] += 1.0
                 n_yes += 1
         success[q] = n_yes >= threshold
         for i in range(k):
@@ -241,7 +247,8 @@ def issues_week(key, clock, issue_rate, orgs_per_issue, org_start, org_size, con
                 n_leaders, tie_u, tie_v, tie_w, tie_trust_pos, tie_trust_neg, tie_trust, tie_cross, tie_embedded, org,
                 trust_propensity, tie_count, tie_index, tie_adj, tie_degree, tie_at, tie_due, tie_snap_bits,
                 tie_snap_indptr, tie_snap_ids, org_trust_pos, org_trust_neg, orientation, risk_appetite, anchor,
-                interpersonal_weight, issue_threshold, system_benefit, contribution_cost, logit_beta, public_goods):
+                interpersonal_weight, issue_threshold, system_benefit, contribution_cost, logit_beta, public_goods,
+                issue_decisions, system_first_choices, system_first_chances):
     """The week's issues: `draw_issues`, the ordered pairs of representatives (`_pairs_after`), the
     tie-table rows of every conversation and pair (`sim.network._ensure`, creating ties), then each
     representative's choice and each issue's outcome (`decide`). Returns (status, tie count, then
@@ -271,7 +278,8 @@ def issues_week(key, clock, issue_rate, orgs_per_issue, org_start, org_size, con
     contributed, success, contributors, contributor_success = decide(
         key, clock, reps_decided, rep_orgs, rows[n_conv:], cols[n_conv:], tie_trust, org_trust_pos, org_trust_neg,
         trust_propensity, org, orientation, risk_appetite, anchor, interpersonal_weight, issue_threshold,
-        system_benefit, contribution_cost, logit_beta, public_goods)
+        system_benefit, contribution_cost, logit_beta, public_goods, issue_decisions, system_first_choices,
+        system_first_chances)
     return (status, tie_count, reps, rep_orgs, observers, partners, rows, cols, contributed, success, contributors,
             contributor_success)
 
@@ -289,7 +297,8 @@ class CollectiveIssues(Process):
                                           "observers", "partners", "used_rows", "used_cols", "contributed",
                                           "success", "contributors", "contributor_success"),
                     writes=("tie_u", "tie_v", "tie_w", "tie_trust_pos", "tie_trust_neg", "tie_trust", "tie_cross",
-                            "tie_embedded", "tie_index", "tie_adj", "tie_degree", "tie_at", "tie_due"))
+                            "tie_embedded", "tie_index", "tie_adj", "tie_degree", "tie_at", "tie_due",
+                            "issue_decisions", "system_first_choices", "system_first_chances"))
     kernel_constants = ("public_goods",)
 
     def __init__(self, game: str = "stag_hunt"):

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import Kernel
+from sim.network import _lookup
 from sim.state import Process
 from sim.streams import GOLDEN, base_state, entity_state, mix64, next_uniform, poisson_cdf, poisson_from_cdf
 
@@ -132,10 +133,17 @@ def _attendance(key, purpose, clock, groups, offsets, members, attendance, conta
 
 
 @njit(cache=True)
-def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_of, states, starts, first):
+def _group_into(a, b, ids, size, groups, structured, org, homophily, preference, index, n, who, group_of, states,
+                starts, first):
     """Second pass: each attendee's conversations with uniformly drawn other attendees, written
-    from `size` on into buffers with room for them all. Returns the new size."""
+    from `size` on into buffers with room for them all. Returns the new size.
+
+    A candidate from another organisation is accepted with probability 1 / homophily, or
+    1 / (homophily x `preference`) when the two have no tie yet (an unstructured meeting's
+    preference for people one knows: `acquaintance_preference`); in a structured meeting every
+    cross-organisation candidate is accepted."""
     accept = 1.0 / homophily
+    accept_stranger = accept / preference
     for i in range(who.size):
         gi = group_of[i]
         lo, size_g = first[gi], first[gi + 1] - first[gi]
@@ -151,7 +159,16 @@ def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_
             j = pos + 1 + int(u1 * (size_g - 1))  # another attendee, uniformly (no slow integer modulo)
             partner = who[lo + (j - size_g if j >= size_g else j)]
             same = org[me] == org[partner]
-            if (not same) if crossing_only else (same or u2 < accept):
+            if crossing_only:
+                take = not same
+            elif same or u2 < accept_stranger:
+                take = True
+            elif u2 < accept:  # a candidate the preference may turn down: only if a stranger
+                first_end, second_end = min(me, partner), max(me, partner)
+                take = _lookup(index, first_end * n + second_end) >= 0
+            else:
+                take = False
+            if take:
                 a[size], b[size], ids[size] = me, partner, st
                 size += 1
     return size
@@ -159,7 +176,7 @@ def _group_into(a, b, ids, size, groups, structured, org, homophily, who, group_
 
 @njit(cache=True)
 def group_conversations(key, purpose, clock, groups, offsets, members, attendance, structured, org, contacts,
-                        homophily, n):
+                        homophily, preference, index, n):
     """Conversations inside the meetings of the given groups.
 
     `groups` are the ids of the groups meeting (their members are
@@ -168,14 +185,16 @@ def group_conversations(key, purpose, clock, groups, offsets, members, attendanc
     number of conversations with uniformly drawn other attendees of the same
     meeting; a conversation happens if it crosses organisations in a structured
     meeting, and otherwise if it stays inside one or passes the homophily filter
-    (1 / homophily). Returns (a, b, conversation ids)."""
+    (1 / homophily; a stranger 1 / (homophily x preference), `_group_into`). Returns (a, b,
+    conversation ids, the attendees)."""
     who, group_of, states, starts, first, started = _attendance(key, purpose, clock, groups, offsets, members,
                                                                 attendance, contacts, n)
     a = np.empty(started, np.int64)
     b = np.empty(started, np.int64)
     ids = np.empty(started, np.uint64)
-    size = _group_into(a, b, ids, 0, groups, structured, org, homophily, who, group_of, states, starts, first)
-    return a[:size], b[:size], ids[:size]
+    size = _group_into(a, b, ids, 0, groups, structured, org, homophily, preference, index, n, who, group_of, states,
+                       starts, first)
+    return a[:size], b[:size], ids[:size], who
 
 
 @njit(cache=True)
@@ -324,8 +343,9 @@ def forums_meeting(clock, period, phase):
 
 @njit(cache=True)
 def meetings_week(key, clock, forum_offsets, forum_members, forum_period, forum_phase, forum_structured, org,
-                  forum_attendance, forum_contacts, homophily, tie_u, tie_v, tie_w, tie_due, tie_count, tie_use_rate,
-                  tie_adj, tie_degree, triadic_rate, random_encounter_rate, n_leaders, added_a, added_b, added_ids):
+                  forum_attendance, forum_contacts, homophily, acquaintance_preference, tie_index, tie_u, tie_v, tie_w,
+                  tie_due, tie_count, tie_use_rate, tie_adj, tie_degree, triadic_rate, random_encounter_rate, n_leaders,
+                  added_a, added_b, added_ids):
     """The week's conversations in one buffer: the forums meeting this week, tie use, introductions,
     chance encounters, then the conversations interventions added (`Week.add_conversations`)."""
     groups = forums_meeting(clock, forum_period, forum_phase)
@@ -336,7 +356,8 @@ def meetings_week(key, clock, forum_offsets, forum_members, forum_period, forum_
     a = np.empty(capacity, np.int64)
     b = np.empty(capacity, np.int64)
     ids = np.empty(capacity, np.uint64)
-    size = _group_into(a, b, ids, 0, groups, forum_structured, org, homophily, who, group_of, states, starts, first)
+    size = _group_into(a, b, ids, 0, groups, forum_structured, org, homophily, acquaintance_preference, tie_index,
+                       n_leaders, who, group_of, states, starts, first)
     size = _tie_use_into(a, b, ids, size, key, clock, tie_u, tie_v, tie_w, tie_due, tie_count, tie_use_rate,
                          n_leaders)
     size = _introductions_into(a, b, ids, size, key, clock, tie_adj, tie_degree, triadic_rate, org, homophily,
@@ -356,3 +377,51 @@ class Meetings(Process):
     stream = "meetings"
     kernel = Kernel(meetings_week, returns=("conversation_a", "conversation_b", "conversation_ids"),
                     writes=("tie_due",))
+
+
+# ------------------------------------------------------------------ measuring who talks to whom
+
+MIXING_PROBE = np.int64(99)
+"""Draw purpose of `acquaintance_mixing`'s probe meetings (a purpose no process uses: the probe
+draws nothing the run's processes draw, so it changes nothing)."""
+
+
+def acquaintance_mixing(state, params, clocks) -> dict[str, int]:
+    """How often the partnership's unstructured forums pair people who already know each other,
+    as Ingram & Morris (2007) measured a mixer: for each forum with members from several
+    organisations and unstructured mixing, a probe meeting of its members at each of `clocks`
+    (attendance and conversations as the meetings process draws them, with a purpose of their
+    own), counting the cross-organisation conversations and how many were between people with a
+    tie, and the cross-organisation pairs of attendees and how many had a tie. The run is left
+    as it was. Returns the four counts."""
+    forums, leaders, ties = state.forums, state.leaders, state.ties
+    key = state.streams["meetings"].key
+    out = {"conversations": 0, "with_known": 0, "pairs": 0, "known_pairs": 0}
+    org = leaders.org
+    for f, members in enumerate(forums.members):
+        if forums.structured[f] or np.unique(org[members]).size < 2:
+            continue
+        for clock in clocks:
+            a, b, _, who = group_conversations(
+                key, MIXING_PROBE, int(clock), np.array([0], np.int64), np.array([0, members.size], np.int64),
+                members, np.full(members.size, params.forum_attendance), np.array([False]), org,
+                params.forum_contacts, params.homophily, params.acquaintance_preference, ties.index_array, leaders.n)
+            cross = org[a] != org[b]
+            out["conversations"] += int(cross.sum())
+            out["with_known"] += int((ties.find(a[cross], b[cross])[0] >= 0).sum())
+            i, j = np.triu_indices(who.size, 1)
+            pa, pb = who[i], who[j]
+            keep = org[pa] != org[pb]
+            out["pairs"] += int(keep.sum())
+            out["known_pairs"] += int((ties.find(pa[keep], pb[keep])[0] >= 0).sum())
+    return out
+
+
+def mixing_odds_ratio(counts: dict[str, int]) -> float:
+    """The odds of a cross-organisation conversation being with someone known over the odds of a
+    cross-organisation pair of attendees knowing each other (1: no preference)."""
+    p = counts["with_known"] / max(counts["conversations"], 1)
+    q = counts["known_pairs"] / max(counts["pairs"], 1)
+    if p in (0.0, 1.0) or q in (0.0, 1.0):
+        return float("nan")
+    return (p / (1 - p)) / (q / (1 - q))

@@ -227,3 +227,29 @@ class Metrics(Process):
         values = week.metric_values.tolist()
         has_cohort = bool(state.leaders.participant.any())
         state.metrics.update(zip(ALL_NAMES if has_cohort else ALL_NAMES[:13], values))
+
+
+# ------------------------------------------------------------------ per-leader system-first share
+
+def decision_record(leaders) -> dict[str, np.ndarray]:
+    """A snapshot of each slot's leader and running decision counts (`issue_decisions`,
+    `system_first_choices`, `system_first_chances`), from which `system_first_share` measures a window."""
+    return {"ids": leaders.ids.copy(), "decisions": leaders.issue_decisions.copy(),
+            "choices": leaders.system_first_choices.copy(), "chances": leaders.system_first_chances.copy()}
+
+
+def system_first_share(start: dict[str, np.ndarray], end: dict[str, np.ndarray], expected: bool = True) -> np.ndarray:
+    """Each slot's **per-leader system-first share** over the window between two `decision_record`s:
+    the share of the leader's collective-issue decisions in the window that were system-first.
+
+    With `expected` (the project's definition, docs/ODD.md 7.8), each decision counts by its
+    probability of being system-first (the logit choice probability), so the share measures the
+    leader's disposition in the situations they met rather than the coin flips of a handful of
+    decisions, as a rating of on-the-job behaviour does; without, the realised choices. NaN for a
+    leader who made no decision in the window, or whose slot changed hands (turnover) within it."""
+    decisions = end["decisions"] - start["decisions"]
+    numerator = (end["chances"] - start["chances"]) if expected else (end["choices"] - start["choices"])
+    same = start["ids"] == end["ids"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = numerator / decisions
+    return np.where(same & (decisions > 0), share, np.nan)

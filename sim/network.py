@@ -400,6 +400,12 @@ class TieTable:
                 "tie_snap_bits": "_snap_bits", "tie_snap_indptr": "_snap_indptr", "tie_snap_ids": "_snap_ids"}
 
     @property
+    def index_array(self) -> np.ndarray:
+        """The pair index (a kernel that asks whether two leaders have a tie looks pairs up in it,
+        `sim.network._lookup`)."""
+        return self._index
+
+    @property
     def deleted_limit(self) -> int:
         """Deleted keys the pair index may hold before it is rebuilt (a quarter of its slots)."""
         return self._index.shape[0] // 4

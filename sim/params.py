@@ -61,6 +61,11 @@ class BehaviourParams(Settings):
     homophily: float = number(
         3.0, 1.0, 50.0, "odds ratio of same- vs cross-organisation conversation",
         "McPherson et al. 2001; Ingram & Morris 2007")
+    acquaintance_preference: float = number(
+        1.0, 1.0, 20.0, "at an unstructured meeting, odds ratio of a cross-organisation conversation with someone "
+        "one already knows against a stranger (a stranger is turned down 1 - 1/preference more often)",
+        "Ingram & Morris 2007: guests knew about a third of the others, yet up to half of their encounters were "
+        "with people they knew (odds ratio about 2); fitted to that pattern (docs/validation.md)")
     tie_use_rate: float = number(
         0.04, 0.0, 1.0, "weekly probability a tie of strength 1 is used", "assumed")
     triadic_rate: float = number(

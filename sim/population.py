@@ -85,6 +85,10 @@ TRAITS: tuple[Trait, ...] = (
           "system knowledge from outside one's network (e.g. programme content); adds to sight"),
     Trait("system_pull", np.float64, Constant(0.0),
           "weight on an external system-first source in the orientation update (interventions)"),
+    Trait("issue_decisions", np.float64, Constant(0.0), "collective-issue decisions the leader has made so far"),
+    Trait("system_first_choices", np.float64, Constant(0.0), "of which system-first (contributions)"),
+    Trait("system_first_chances", np.float64, Constant(0.0),
+          "the sum of those decisions' probabilities of being system-first (the logit choice probability)"),
     Trait("participant", np.bool_, Constant(False), "whether the leader is on a programme's cohort"),
     Trait("engagement", np.float64, Constant(0.0), "engagement in a programme (0 for non-participants)"),
 )

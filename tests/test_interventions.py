@@ -97,7 +97,7 @@ def test_without_coaching_the_programme_leaves_listening_alone():
 
 
 EFFICACY_ONLY = dict(workshops=False, action_learning=False, coaching=False, governance=False, system_sight=True,
-                     sight_content_gain=0.0, content_influence=0.0)
+                     sight_content_gain=0.0, content_influence=0.0, retention_half_life_months=0.5)
 
 
 def test_efficacy_after_the_programme_never_ends_below_the_counterfactual():
@@ -108,7 +108,7 @@ def test_efficacy_after_the_programme_never_ends_below_the_counterfactual():
     part = arms[True].leaders.participant
     on, off = arms[True].leaders.efficacy[part], arms[False].leaders.efficacy[part]
     assert np.all(on >= off - 1e-9), (on - off).min()
-    np.testing.assert_allclose(on, off, atol=1e-9)  # by week 104 the gain has fully decayed
+    np.testing.assert_allclose(on, off, atol=1e-6)  # by week 104 the gain (half-life two weeks) is gone
     np.testing.assert_array_equal(arms[True].leaders.efficacy[~part], arms[False].leaders.efficacy[~part])
 
 
@@ -129,33 +129,61 @@ def test_subtracting_the_recorded_gain_would_end_below():
     assert with_gain[0] - g < base[0] - 0.05 * g  # the old rule ends below it
 
 
-def test_gains_decay_to_baseline_without_use():
-    p = LeadershipProgramme(duration_weeks=4, skill_decay_sd_per_month=0.5)
-    m = CollaborationModel(n_weeks=60, burn_in_weeks=4, rng=2, interventions=[p])
-    cohort = m.state.interventions[0].cohort
-    base = m.leaders.listening.copy()
-    m.run_for(4)
-    assert np.all(m.leaders.listening[cohort] >= base[cohort])
-    gain = m.leaders.listening[cohort] - base[cohort]
-    assert gain.max() > 0
-    m.run_for(56)
-    np.testing.assert_allclose(m.leaders.listening, base, atol=1e-12)
+def test_gains_follow_the_dose_response_and_decay_only_in_weeks_of_non_use():
+    """Coaching alone: after s sessions a participant's listening is up by 2 x gain x SD x
+    dose_share(s) (uncapped here); after the programme the gain keeps 0.5 ** (12 / (52 h)) of itself in
+    each week the participant had no cross-organisation conversation, and all of it otherwise. A
+    linear decay, or one that ignored use, fails the second part."""
+    from sim.interventions import dose_share
 
-
-def test_linear_decay_closed_form():
-    p = LeadershipProgramme(cohort_size=20, duration_weeks=2, coaching_gain_sd=3.0, skill_decay_sd_per_month=0.07,
-                            workshops=False, action_learning=False, system_sight=False, governance=False)
-    m = CollaborationModel("small", n_weeks=30, burn_in_weeks=2, rng=4, interventions=[p])
+    p = LeadershipProgramme(cohort_size=20, duration_weeks=9, coaching_every_weeks=4, coaching_gain_sd=0.4,
+                            retention_half_life_months=2.0, workshops=False, action_learning=False,
+                            system_sight=False, governance=False)
+    m = CollaborationModel("small", n_weeks=40, burn_in_weeks=2, rng=4, interventions=[p])
     running = m.state.interventions[0]
     cohort = running.cohort
     base = m.leaders.listening.copy()
-    m.run_for(2)
-    gain = m.leaders.listening[cohort] - base[cohort]
-    m.run_for(5)  # weeks 3..7 are after the programme (its last week is 2)
-    assert p.last_week == 2
-    step = 0.07 * 12 / 52 * running.baseline_sd["listening"]
-    expected = np.maximum(gain - 5 * step, 0)
+    m.run_for(9)  # coaching in weeks 1, 5 and 9
+    sessions = running.sessions["coaching"]
+    assert sessions.max() == 3 and np.all(sessions <= 3)
+    sd = running.baseline_sd["listening"]
+    expected = 2 * 0.4 * sd * dose_share(sessions, 8.0, 1.75)
     np.testing.assert_allclose(m.leaders.listening[cohort] - base[cohort], expected, atol=1e-12)
+    gain = expected.copy()
+    kept = 0.5 ** (12 / (52 * 2.0))
+    for _ in range(20):
+        last = m.state.last_week
+        cross = m.leaders.org[last.conversation_a] != m.leaders.org[last.conversation_b]
+        talked = np.isin(cohort, np.concatenate([last.conversation_a[cross], last.conversation_b[cross]]))
+        m.step()
+        gain = np.where(talked, gain, gain * kept)
+    np.testing.assert_allclose(m.leaders.listening[cohort] - base[cohort], gain, atol=1e-12)
+    assert (gain < expected).all() and (gain > expected * kept ** 20).any()  # weeks of use kept what they had
+
+
+def test_dose_share_is_the_log_normal_dose_response():
+    from scipy.stats import lognorm
+
+    from sim.interventions import dose_share
+
+    s = np.array([0, 1, 2, 4, 8, 26, 52])
+    np.testing.assert_allclose(dose_share(s, 8.0, 1.75)[1:], lognorm(1.75, scale=8.0).cdf(s[1:]))
+    assert dose_share(0, 8.0, 1.75) == 0.0 and dose_share(8, 8.0, 1.75) == pytest.approx(0.5)
+    assert dose_share(26, 8.0, 1.75) == pytest.approx(0.75, abs=0.01)  # Howard et al. 1986: 75% by 26
+
+
+def test_a_longer_programme_gives_a_larger_dose():
+    """With the same schedule, a 26-week programme's participants attend more sessions and gain more
+    than a one-week programme's (the gains no longer accrue per week whatever the length)."""
+    gains = {}
+    for weeks in (1, 26):
+        p = LeadershipProgramme(duration_weeks=weeks, action_learning=False)  # a one-week programme has no sets
+        m = CollaborationModel(n_weeks=26, burn_in_weeks=10, rng=3, interventions=[p])
+        cohort = m.state.interventions[0].cohort
+        base = m.leaders.risk_appetite[cohort].copy()
+        m.run_for(weeks)
+        gains[weeks] = (m.leaders.risk_appetite[cohort] - base).mean()
+    assert 0 < gains[1] < gains[26] / 2
 
 
 def test_inactive_programme_changes_nothing_but_the_cohort_flag():
@@ -305,24 +333,22 @@ def test_statutory_pressure_beyond_the_maximum_is_an_error():
 
 
 def test_programme_gain_and_take_back_kernels_closed_form():
-    """The programme's weekly gain is engagement x factors, capped to [0, 1], and remembered; the
-    decay takes back at most what is left (for efficacy, also at most what experience left)."""
+    """The programme's gain adds each participant's amount, capped to [0, 1], and remembers it; the
+    decay keeps a share of what is left (for efficacy, taking no more than experience left)."""
     from sim.interventions import _NOTHING, _add_gain, _take_back
 
     values = np.array([0.2, 0.95, 0.5, 0.0])
-    engagement = np.array([1.0, 1.0, 0.0, 0.5])
     cohort = np.array([0, 1, 3])
     gains = np.zeros(3)
     record = np.zeros(4)
-    _add_gain(values, cohort, engagement, 0.2, 0.5, 1.0, gains, record)
+    _add_gain(values, cohort, np.array([0.1, 0.1, 0.05]), gains, record)
     assert np.allclose(values, [0.3, 1.0, 0.5, 0.05])  # leader 1 capped at 1, leader 2 not in the cohort
     assert np.allclose(gains, [0.1, 0.05, 0.05]) and np.allclose(record, [0.1, 0.05, 0.0, 0.05])
-    _add_gain(values, cohort, engagement, 0.2, 0.5, 1.0, gains, _NOTHING)  # other traits: no record
+    _add_gain(values, cohort, np.array([0.1, 0.1, 0.05]), gains, _NOTHING)  # other traits: no record
     assert np.allclose(record, [0.1, 0.05, 0.0, 0.05])
     record[:] = [0.02, 0.05, 0.0, 0.0]  # experience wore most of the efficacy gain away
-    _take_back(values, cohort, gains, 0.08, record)
-    assert np.allclose(gains, [0.2 - 0.02, 0.05 - 0.05, 0.1]) and np.allclose(record, 0.0)
-    assert np.allclose(values, [0.38, 0.95, 0.5, 0.1])
-    _take_back(values, cohort, gains, 1.0, _NOTHING)  # without the record: everything left goes
-    # every participant is back where it started
-    assert np.allclose(gains, 0.0) and np.allclose(values, [0.2, 0.95, 0.5, 0.0])
+    _take_back(values, cohort, gains, np.array([0.5, 0.5, 1.0]), record)
+    assert np.allclose(gains, [0.2 - 0.02, 0.05 - 0.025, 0.1]) and np.allclose(record, [0.0, 0.025, 0.0, 0.0])
+    assert np.allclose(values, [0.38, 0.975, 0.5, 0.1])
+    _take_back(values, cohort, gains, np.zeros(3), _NOTHING)  # keeping nothing: everything left goes
+    assert np.allclose(gains, 0.0) and np.allclose(values, [0.2, 0.95, 0.5, 0.0])  # back where it started

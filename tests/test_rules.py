@@ -179,7 +179,8 @@ def _issues_one_by_one(state, params, week, rng, game="stag_hunt"):
                             state.org_trust.trust_pos, state.org_trust.trust_neg, leaders.trust_propensity,
                             leaders.org, leaders.orientation, leaders.risk_appetite, orgs.anchor,
                             params.interpersonal_weight, params.issue_threshold, params.system_benefit,
-                            params.contribution_cost, params.logit_beta, game == "public_goods")
+                            params.contribution_cost, params.logit_beta, game == "public_goods",
+                            leaders.issue_decisions, leaders.system_first_choices, leaders.system_first_chances)
     return reps, observers, partners, rows, cols, decided
 
 
