@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.analysis.effects import effect_table
+from experiments.running.config import effect_weeks
 from experiments.analysis import design
 from experiments.running.jobs import complete_jobs
 from experiments.outputs.files import atomic_write_bytes, atomic_write_parquet
@@ -92,17 +93,19 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
                 written["convergence_figure"] = plots.save(plots.sobol_convergence(conv),
                                                            root / "convergence.png")
     else:
-        frames = []
+        frames, sizes = [], {}
         for j in jobs:
             f = pd.read_parquet(j / "results.parquet")
             f["job"] = j.name
             frames.append(f)
+            if (j / "leader_effects.parquet").exists():  # Cohen's d per replicate (paired jobs)
+                sizes[j.name] = pd.read_parquet(j / "leader_effects.parquet")
         results = pd.concat(frames, ignore_index=True)
         path = root / "sweep_results.parquet"
         atomic_write_parquet(results, path)
         written["results"] = path
         if "arm" in results:
-            summary = sweep_summary(results, configs)
+            summary = sweep_summary(results, configs, sizes)
             path = root / "sweep_summary.csv"
             atomic_write_bytes(path, summary.to_csv(index=False).encode())
             written["summary"] = path
@@ -119,15 +122,16 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
     return written
 
 
-def sweep_summary(results: pd.DataFrame, configs: dict) -> pd.DataFrame:
-    """Effect sizes with 95% intervals per job at the programme's end and weeks 52 and 104."""
+def sweep_summary(results: pd.DataFrame, configs: dict, leader_effects: dict | None = None) -> pd.DataFrame:
+    """Effect sizes with 95% intervals per job at the programme's end and weeks 52 and 104, with
+    Cohen's d where the job measured it (job name -> its leader_effects)."""
     rows = []
     swept = _swept_columns(results)
     ends = {j.name: programme_end(build_interventions(c.get("intervention"))) for j, c in configs.items()}
     for job, d in results.groupby("job", sort=False):
         end = ends[job] or int(d["week"].max())
-        weeks = [w for w in (end, 52, 104) if w <= d["week"].max()]
-        e = effect_table(d, weeks)
+        weeks = effect_weeks(end, int(d["week"].max()))
+        e = effect_table(d, weeks, (leader_effects or {}).get(job))
         for c in swept:
             e[c] = d[c].iloc[0]
         e["job"] = job

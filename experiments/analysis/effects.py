@@ -61,11 +61,46 @@ def paired_differences(results: pd.DataFrame, metric: str, weeks=None) -> pd.Dat
     return (wide["intervention"] - wide["counterfactual"]).rename("effect").reset_index()
 
 
-def effect_table(results: pd.DataFrame, weeks) -> pd.DataFrame:
-    """Effect sizes (paired differences) with 95% intervals across replicates.
+WINDOWED = ("system_first_participants", "system_first_others")
+"""Metrics whose effect in the summary is read from per-leader values over the window since the
+previous effect week (the per-leader system-first share, `sim.metrics.system_first_share`), not
+from the weekly group metric (a share of the last four weeks' realised choices, which
+`time_series.png` draws): the project's one definition of a leader's system-first behaviour."""
 
-    Also a standardised effect: the mean difference over the SD of the
-    counterfactual's between-replicate values at that week (Glass's delta).
+
+def _interval(values) -> tuple[float, float, float]:
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    return mean_interval(values) if values.size else (math.nan,) * 3
+
+
+def summarise_d(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per metric and week: the mean of the replicates' d with a 95% interval across replicates,
+    and of their per-leader effect and counterfactual mean."""
+    out = []
+    for (metric, week), d in frame.groupby(["metric", "week"], sort=False):
+        mean, low, high = _interval(d["cohens_d"])
+        effect, effect_low, effect_high = _interval(d["effect"]) if "effect" in d else (math.nan,) * 3
+        out.append({"metric": metric, "week": int(week), "cohens_d": mean, "cohens_d_low": low,
+                    "cohens_d_high": high, "effect": effect, "low": effect_low, "high": effect_high,
+                    "counterfactual": float(d["counterfactual"].mean()) if "counterfactual" in d else math.nan,
+                    "replicates": int(d["effect"].notna().sum()) if "effect" in d else 0})
+    return pd.DataFrame(out, columns=["metric", "week", "cohens_d", "cohens_d_low", "cohens_d_high", "effect",
+                                      "low", "high", "counterfactual", "replicates"])
+
+
+EFFECT_COLUMNS = ["outcome", "group", "metric", "week", "counterfactual", "effect", "low", "high", "cohens_d",
+                  "cohens_d_low", "cohens_d_high", "replicates"]
+"""The columns of the effect table (`summary.csv`)."""
+
+
+def effect_table(results: pd.DataFrame, weeks, leader_effects: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Effect sizes (paired differences of the group means; for system-first choices, of the
+    per-leader shares over the window since the previous effect week, `WINDOWED`) with 95%
+    intervals across replicates, and Cohen's d on per-leader values with its interval across replicates, where the replicates
+    measured it (`leader_effects`, from `experiments.analysis.leaders`: the difference in the
+    per-leader outcome over the counterfactual's SD across the group's leaders). Outcomes with no
+    per-leader value (issue success, the network's shares) have no d.
     """
     specs = [(f"{m}_{g}", label, GROUP_LABEL[g]) for m, label in EFFECTS.items() for g in GROUP_LABEL]
     specs += [(m, label, "everyone") for m, label in SYSTEM_EFFECTS.items()]
@@ -73,8 +108,10 @@ def effect_table(results: pd.DataFrame, weeks) -> pd.DataFrame:
     d = results[results["week"].isin(list(weeks)) & results["metric"].isin(wanted)]
     wide = d.pivot_table(index=["metric", "week", "replicate"], columns="arm", values="value", observed=True)
     if wide.empty:
-        return pd.DataFrame(columns=["outcome", "group", "metric", "week", "counterfactual", "effect", "low",
-                                     "high", "standardised", "replicates"])
+        return pd.DataFrame(columns=EFFECT_COLUMNS)
+    sizes = {}
+    if leader_effects is not None and not leader_effects.empty:
+        sizes = {(r.metric, r.week): r for r in summarise_d(leader_effects).itertuples()}
     wide["effect"] = wide["intervention"] - wide["counterfactual"]
     rows = []
     groups = dict(tuple(wide.groupby(level=["metric", "week"], sort=False)))
@@ -82,14 +119,18 @@ def effect_table(results: pd.DataFrame, weeks) -> pd.DataFrame:
         for week in sorted(w for m, w in groups if m == metric):
             g = groups[(metric, week)]
             effect = g["effect"].to_numpy()
-            base = g["counterfactual"].to_numpy()
-            mean, lo, hi = mean_interval(effect)
-            sd = base.std(ddof=1) if base.size > 1 else math.nan
+            size = sizes.get((metric, int(week)))
+            if metric in WINDOWED and size is not None:  # per-leader shares over the window
+                mean, lo, hi, base, count = size.effect, size.low, size.high, size.counterfactual, size.replicates
+            else:
+                (mean, lo, hi), base, count = mean_interval(effect), float(g["counterfactual"].mean()), effect.size
             rows.append({"outcome": label, "group": group, "metric": metric, "week": int(week),
-                         "counterfactual": float(base.mean()), "effect": mean, "low": lo, "high": hi,
-                         "standardised": mean / sd if sd and sd > 0 else math.nan,
-                         "replicates": int(effect.size)})
-    return pd.DataFrame(rows)
+                         "counterfactual": base, "effect": mean, "low": lo, "high": hi,
+                         "cohens_d": size.cohens_d if size else math.nan,
+                         "cohens_d_low": size.cohens_d_low if size else math.nan,
+                         "cohens_d_high": size.cohens_d_high if size else math.nan,
+                         "replicates": int(count)})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
 
 
 SHIFT_FREE = "_without_shift"
@@ -205,14 +246,18 @@ def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
             effect = on.loc[both, column].to_numpy(float) - base
             keep = np.isfinite(effect)
             mean, lo, hi = mean_interval(effect[keep]) if keep.any() else (math.nan,) * 3
-            sd = base[keep].std(ddof=1) if keep.sum() > 1 else math.nan
+            # Cohen's d on each respondent's answer (1 if it gives the statistic's answer, else 0):
+            # the difference in shares over the counterfactual respondents' SD, sqrt(p (1 - p))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                d = effect / np.sqrt(base * (1 - base))
+            d = d[keep & np.isfinite(d)]
+            d_mean, d_lo, d_hi = mean_interval(d) if d.size else (math.nan,) * 3
             rows.append({"outcome": f"survey, {item} item: {text} ({kind})", "group": "participants",
                          "metric": f"survey_{key}_{kind.replace(' ', '_')}", "week": int(end_week),
                          "counterfactual": float(base[keep].mean()) if keep.any() else math.nan,
-                         "effect": mean, "low": lo, "high": hi,
-                         "standardised": mean / sd if sd and sd > 0 else math.nan,
-                         "replicates": int(keep.sum())})
-    return pd.DataFrame(rows)
+                         "effect": mean, "low": lo, "high": hi, "cohens_d": d_mean, "cohens_d_low": d_lo,
+                         "cohens_d_high": d_hi, "replicates": int(keep.sum())})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
 
 
 def format_survey_table(table: pd.DataFrame) -> str:

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     configs = {rate: compose_checked(["experiment=case_study", *args.overrides, f"behaviour.turnover_rate={rate}"])
                for rate in RATES}
     end = configs[0.0].programme_end
-    weeks = tuple(w for w in sorted({end, 52, 104}) if w <= configs[0.0].run.weeks)
+    weeks = tuple(configs[0.0].effect_weeks)
     tasks = [(configs[rate], rate, r, replicate_seed(args.seed, r), weeks)
              for rate in RATES for r in range(args.replicates)]
     parts = list(progress_bar(parallel_map(replicate, tasks, args.workers), len(tasks), True, "paired replicates"))

@@ -222,8 +222,7 @@ def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 2026
     config = configure(repeats=repeats, years_followed=years_followed, seed=seed, **settings)
     end = config.programme_end
     reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers)
-    follow = [w for w in (end, 52, 104) if w <= config.run.weeks]
-    effects = effect_table(reps.results, follow)
+    effects = effect_table(reps.results, config.effect_weeks, reps.leader_effects)
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(survey_statistics(reps.survey, end), observed,
                                   (config.case or {}).get("fitted"))

@@ -10,7 +10,7 @@ import pandas as pd
 
 from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effect_table, format_survey_table,
                                          mean_interval, survey_effects, survey_statistics, survey_table)
-from experiments.running.config import CheckedConfig
+from experiments.running.config import CheckedConfig, effect_weeks
 from experiments.outputs.files import atomic_write_bytes
 from experiments.running.workers import start
 
@@ -34,8 +34,8 @@ def format_table(table: pd.DataFrame) -> str:
 def follow_up_weeks(config: CheckedConfig, last: int) -> tuple[int, list[int]]:
     """The programme's end (or the last week, if the run stops first) and the weeks effects
     are reported at: the end, 52 and 104, within the run."""
-    end = min(config.programme_end or last, last)
-    return end, [w for w in (end, 52, 104) if w <= last]
+    weeks = effect_weeks(config.programme_end, last)
+    return weeks[0], weeks
 
 
 def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, end: int) -> str:
@@ -112,11 +112,11 @@ def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table
 
 
 def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
-                  networks: dict, figures: bool) -> list[str]:
+                  networks: dict, figures: bool, leader_effects: pd.DataFrame | None = None) -> list[str]:
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
     last = int(results["week"].max())
     end, follow = follow_up_weeks(config, last)
-    effects = effect_table(results, follow)
+    effects = effect_table(results, follow, leader_effects)
     stats_ = survey_statistics(survey, end)
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(stats_, observed, (config.case or {}).get("fitted"))

@@ -154,6 +154,13 @@ def register_configs() -> None:
 
 # ------------------------------------------------------------------ the checked configuration
 
+def effect_weeks(programme_end: int | None, last: int) -> list[int]:
+    """The weeks effects are reported at: the programme's end (the run's last week if there is no
+    programme or the run stops first), then weeks 52 and 104, within the run."""
+    end = min(programme_end or last, last)
+    return [w for w in sorted({end, 52, 104}) if w <= last]
+
+
 @dataclass(frozen=True)
 class CheckedConfig:
     """A composed configuration with every value checked and the objects a job needs built."""
@@ -176,6 +183,11 @@ class CheckedConfig:
     def programme_end(self) -> int | None:
         """The last week of delivery of the (earliest-ending) programme, if any."""
         return programme_end(self.interventions)
+
+    @property
+    def effect_weeks(self) -> list[int]:
+        """The weeks effects are reported at (`effect_weeks`)."""
+        return effect_weeks(self.programme_end, self.run.weeks)
 
     @property
     def spec(self) -> RunSpec:

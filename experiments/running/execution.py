@@ -25,7 +25,9 @@ from tqdm import tqdm
 from experiments.outputs.files import tidy
 from experiments.running.config import CheckedConfig, apply_overrides
 from experiments.running.spec import ARMS
+from experiments.analysis.leaders import cohens_d, per_leader
 from experiments.running.workers import parallel_map
+from sim.metrics import decision_record
 from sim import CollaborationModel
 
 
@@ -67,6 +69,8 @@ class PairResult:
     """Optional snapshots of the intervention arm's network: name -> (u, v, w, cross)."""
     left: pd.DataFrame | None = None
     """Survey respondents who had left the partnership by each wave (turnover), by arm."""
+    leader_effects: pd.DataFrame | None = None
+    """Cohen's d of each per-leader outcome, by group and effect week (`experiments.analysis.leaders`)."""
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Replicates:
     seeds: dict[int, int]
     left: pd.DataFrame | None = None
     """Survey respondents who had left the partnership by each wave: replicate, arm, week, left, respondents."""
+    leader_effects: pd.DataFrame | None = None
+    """Cohen's d of each per-leader outcome: replicate, week, metric, cohens_d, leaders."""
 
 
 def _network_snapshot(model: CollaborationModel):
@@ -97,17 +103,35 @@ def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -
 @single_threaded
 def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str, Any],
              capture_network_at: tuple[int, ...] = ()) -> PairResult:
-    """One replicate: both arms, tidy metrics with an `arm` column, and the survey."""
-    frames, surveys, networks, left = [], [], {}, []
+    """One replicate: both arms, tidy metrics with an `arm` column, the survey, and Cohen's d of
+    each per-leader outcome at the effect weeks (the intervention arm's values kept until the
+    counterfactual arm reaches the same weeks)."""
+    frames, surveys, networks, left, effects = [], [], {}, [], []
     weeks = config.run.weeks
+    effect_weeks = config.effect_weeks
+    values: dict[int, dict] = {}
     for arm, model in config.spec.pair(seed):
         capture = sorted(w for w in capture_network_at if w <= weeks) if arm == ARMS[0] else []
         if 0 in capture:
             networks["week_0"] = _network_snapshot(model)
-        for week in [w for w in capture if w > 0]:
+        decisions = decision_record(model.state.leaders)
+        for week in sorted({*(w for w in capture if w > 0), *effect_weeks}):
             model.run_for(week - model.week)
-            networks[f"week_{week}"] = _network_snapshot(model)
-        model.run()
+            if week in capture:
+                networks[f"week_{week}"] = _network_snapshot(model)
+            if week in effect_weeks:
+                now = decision_record(model.state.leaders)
+                current = per_leader(model, decisions, now)
+                decisions = now
+                if arm == ARMS[0]:
+                    values[week] = current
+                else:  # the counterfactual arm marks the same cohort without delivering to it
+                    participant = model.state.leaders.participant
+                    groups_now = {"participants": np.flatnonzero(participant), "others": np.flatnonzero(~participant)}
+                    effects += [{"replicate": replicate, "week": week, **row}
+                                for row in cohens_d(values[week], current, groups_now)]
+        if model.week < weeks:
+            model.run()
         if arm == ARMS[0] and capture:
             networks["org"] = model.state.leaders.org.copy()
             networks["participant"] = model.state.leaders.participant.copy()
@@ -123,7 +147,7 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
                                      "arm": np.full(n, arm, dtype=object),
                                      **{column: answers[column].to_numpy() for column in answers.columns}}))
     return PairResult(pd.concat(frames, ignore_index=True), pd.concat(surveys, ignore_index=True), networks,
-                      pd.DataFrame(left))
+                      pd.DataFrame(left), pd.DataFrame(effects))
 
 
 class _Bar(tqdm):
@@ -152,7 +176,8 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
     if config.interventions:
         return Replicates(pd.concat([o.results for o in out], ignore_index=True),
                           pd.concat([o.survey for o in out], ignore_index=True), out[0].networks, seeds,
-                          pd.concat([o.left for o in out], ignore_index=True))
+                          pd.concat([o.left for o in out], ignore_index=True),
+                          pd.concat([o.leader_effects for o in out], ignore_index=True))
     return Replicates(pd.concat(out, ignore_index=True), None, {}, seeds)
 
 

@@ -124,7 +124,11 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
                 print(f"survey: by week {int(last['week'].iloc[0])} a mean of {last['left'].mean():.1f} of "
                       f"{int(last['respondents'].iloc[0])} respondents had left the partnership (turnover); they drop "
                       "out of every later wave and so of paired items (survey_left.csv)")
-            files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures)
+            if reps.leader_effects is not None and not reps.leader_effects.empty:
+                writes.append(start(atomic_write_parquet, reps.leader_effects, out / "leader_effects.parquet"))
+                files.append("leader_effects.parquet")
+            files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures,
+                                   reps.leader_effects)
         else:
             print(format_table(summarise(reps.results)))
         for write in writes:
