@@ -177,11 +177,14 @@ def _pairs_after(reps, conv_a, conv_b):
 @njit(cache=True)
 def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, propensity, org, orientation,
            risk_appetite, anchor, interpersonal_weight, threshold, benefit, cost, beta, public_goods, decisions,
-           choices, chances):
+           choices, chances, success_chances):
     """Each representative's choice (contributed, shape like reps), each issue's success, and
     one entry per contribution (contributor, whether its issue succeeded). Each representative's
     running counts go up in place: `decisions` by one, `choices` by one for a system-first choice
-    (a contribution), `chances` by the choice's probability (`sim.metrics.system_first_share`).
+    (a contribution), `chances` by the choice's probability (`sim.metrics.system_first_share`),
+    `success_chances` by the probability that the issue succeeds given every representative's
+    choice probability (`success_probability_of`; the expected issue success
+    `sim.metrics.issue_success_share` reads).
 
     rows/cols: the tie row and evidence column of each ordered pair (observer, partner),
     laid out like `ordered_pairs`. Expected partner contribution q_i is the mean over
@@ -197,6 +200,8 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
     n_contributions = 0
     base = base_state(key, CHOICE, clock)
     pair = 0
+    probs = np.empty(k)
+    tail = np.empty(k + 1)
     for q in range(n_issues):
         n_yes = 0
         for i in range(k):
@@ -224,17 +229,41 @@ def decide(key, clock, reps, rep_orgs, rows, cols, trust, org_pos, org_neg, prop
             st, u = next_uniform(st)
             decisions[me] += 1.0
             chances[me] += prob
+            probs[i] = prob
             if u < prob:
                 contributed[q, i] = True
                 choices[me] += 1.0
                 n_yes += 1
         success[q] = n_yes >= threshold
+        if k:
+            p_success = success_probability_of(probs, threshold, tail)
+            for i in range(k):
+                success_chances[reps[q, i]] += p_success
         for i in range(k):
             if contributed[q, i]:
                 contributors[n_contributions] = reps[q, i]
                 contributor_success[n_contributions] = success[q]
                 n_contributions += 1
     return contributed, success, contributors[:n_contributions], contributor_success[:n_contributions]
+
+
+@njit(cache=True)
+def success_probability_of(probs, threshold, counts):
+    """The probability that at least `threshold` of independent choices with probabilities `probs`
+    are contributions (the Poisson-binomial tail, by dynamic programming over the choices;
+    `counts` is scratch of length len(probs) + 1)."""
+    k = probs.size
+    counts[0] = 1.0
+    for j in range(1, k + 1):
+        counts[j] = 0.0
+    for i in range(k):
+        for j in range(i + 1, 0, -1):
+            counts[j] = counts[j] * (1.0 - probs[i]) + counts[j - 1] * probs[i]
+        counts[0] *= 1.0 - probs[i]
+    total = 0.0
+    for j in range(max(threshold, 0), k + 1):
+        total += counts[j]
+    return total
 
 
 NEEDS_ROOM = 1
@@ -248,7 +277,7 @@ def issues_week(key, clock, issue_rate, orgs_per_issue, org_start, org_size, con
                 trust_propensity, tie_count, tie_index, tie_adj, tie_degree, tie_at, tie_due, tie_snap_bits,
                 tie_snap_indptr, tie_snap_ids, org_trust_pos, org_trust_neg, orientation, risk_appetite, anchor,
                 interpersonal_weight, issue_threshold, system_benefit, contribution_cost, logit_beta, public_goods,
-                issue_decisions, system_first_choices, system_first_chances):
+                issue_decisions, system_first_choices, system_first_chances, issue_success_chances):
     """The week's issues: `draw_issues`, the ordered pairs of representatives (`_pairs_after`), the
     tie-table rows of every conversation and pair (`sim.network._ensure`, creating ties), then each
     representative's choice and each issue's outcome (`decide`). Returns (status, tie count, then
@@ -279,7 +308,7 @@ def issues_week(key, clock, issue_rate, orgs_per_issue, org_start, org_size, con
         key, clock, reps_decided, rep_orgs, rows[n_conv:], cols[n_conv:], tie_trust, org_trust_pos, org_trust_neg,
         trust_propensity, org, orientation, risk_appetite, anchor, interpersonal_weight, issue_threshold,
         system_benefit, contribution_cost, logit_beta, public_goods, issue_decisions, system_first_choices,
-        system_first_chances)
+        system_first_chances, issue_success_chances)
     return (status, tie_count, reps, rep_orgs, observers, partners, rows, cols, contributed, success, contributors,
             contributor_success)
 
@@ -298,7 +327,8 @@ class CollectiveIssues(Process):
                                           "success", "contributors", "contributor_success"),
                     writes=("tie_u", "tie_v", "tie_w", "tie_trust_pos", "tie_trust_neg", "tie_trust", "tie_cross",
                             "tie_embedded", "tie_index", "tie_adj", "tie_degree", "tie_at", "tie_due",
-                            "issue_decisions", "system_first_choices", "system_first_chances"))
+                            "issue_decisions", "system_first_choices", "system_first_chances",
+                            "issue_success_chances"))
     kernel_constants = ("public_goods",)
 
     def __init__(self, game: str = "stag_hunt"):

@@ -233,9 +233,11 @@ class Metrics(Process):
 
 def decision_record(leaders) -> dict[str, np.ndarray]:
     """A snapshot of each slot's leader and running decision counts (`issue_decisions`,
-    `system_first_choices`, `system_first_chances`), from which `system_first_share` measures a window."""
+    `system_first_choices`, `system_first_chances`, `issue_success_chances`), from which
+    `system_first_share` and `issue_success_share` measure a window."""
     return {"ids": leaders.ids.copy(), "decisions": leaders.issue_decisions.copy(),
-            "choices": leaders.system_first_choices.copy(), "chances": leaders.system_first_chances.copy()}
+            "choices": leaders.system_first_choices.copy(), "chances": leaders.system_first_chances.copy(),
+            "successes": leaders.issue_success_chances.copy()}
 
 
 def system_first_share(start: dict[str, np.ndarray], end: dict[str, np.ndarray], expected: bool = True) -> np.ndarray:
@@ -253,3 +255,15 @@ def system_first_share(start: dict[str, np.ndarray], end: dict[str, np.ndarray],
     with np.errstate(invalid="ignore", divide="ignore"):
         share = numerator / decisions
     return np.where(same & (decisions > 0), share, np.nan)
+
+
+def issue_success_share(start: dict[str, np.ndarray], end: dict[str, np.ndarray]) -> float:
+    """The **expected issue success** over the window between two `decision_record`s: the mean,
+    over the window's representative decisions, of the probability that the decision's issue
+    succeeded given every representative's choice probability. It measures what the realised
+    success rate (`issue_success_rate`) measures, without the coin flips of a few dozen issues.
+    NaN when no decision fell in the window."""
+    same = start["ids"] == end["ids"]
+    decisions = np.where(same, end["decisions"] - start["decisions"], 0.0).sum()
+    successes = np.where(same, end["successes"] - start["successes"], 0.0).sum()
+    return float(successes / decisions) if decisions > 0 else float("nan")

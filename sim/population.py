@@ -89,6 +89,9 @@ TRAITS: tuple[Trait, ...] = (
     Trait("system_first_choices", np.float64, Constant(0.0), "of which system-first (contributions)"),
     Trait("system_first_chances", np.float64, Constant(0.0),
           "the sum of those decisions' probabilities of being system-first (the logit choice probability)"),
+    Trait("issue_success_chances", np.float64, Constant(0.0),
+          "the sum, over those decisions, of the probability that the decision's issue succeeded (given every "
+          "representative's choice probability)"),
     Trait("participant", np.bool_, Constant(False), "whether the leader is on a programme's cohort"),
     Trait("engagement", np.float64, Constant(0.0), "engagement in a programme (0 for non-participants)"),
 )

@@ -43,7 +43,7 @@ def check_number(value: Any, key: str, lo: float, hi: float, integer: bool = Fal
         raise ConfigError(f"{key}={value!r}: must be a {'whole ' if integer else ''}number in {interval}")
     if not math.isfinite(value) or not lo <= value <= hi:
         raise ConfigError(f"{key}={value!r}: must be {'a whole number ' if integer else ''}in {interval}")
-    if integer and float(value) != int(value):
+    if integer and not isinstance(value, int) and float(value) != int(value):  # large ints lose precision as floats
         raise ConfigError(f"{key}={value!r}: must be a whole number in {interval}")
     return int(value) if integer else float(value)
 
@@ -154,8 +154,8 @@ def choice(default: str | None, options, meaning: str, source: str, *, optional:
     return _field(default, Spec("choice", meaning, source, options=tuple(options), optional=optional))
 
 
-def text(default: str, meaning: str, source: str = "user's choice"):
-    return _field(default, Spec("text", meaning, source))
+def text(default: str | None, meaning: str, source: str = "user's choice", *, optional: bool = False):
+    return _field(default, Spec("text", meaning, source, optional=optional))
 
 
 def mapping(meaning: str, source: str = "user's choice"):

@@ -312,3 +312,34 @@ def test_organisation_reach_counts_other_orgs_within_two_steps_first_across():
     # leader 0 reaches orgs 1 and 2 (via 1); leader 1 reaches 0, 2 and 3 (via 2);
     # leader 4 reaches nothing: its only tie is internal
     np.testing.assert_allclose(reach, [2 / 3, 1.0, 1.0, 2 / 3, 0.0])
+
+
+def test_the_success_probability_is_the_poisson_binomial_tail():
+    """Closed form: enumerate every combination of choices."""
+    import itertools
+
+    from sim.issues import success_probability_of
+
+    probs = np.array([0.2, 0.5, 0.9, 0.35])
+    for threshold in range(0, 6):
+        exact = sum(np.prod([p if c else 1 - p for p, c in zip(probs, combo)])
+                    for combo in itertools.product((0, 1), repeat=probs.size) if sum(combo) >= threshold)
+        assert success_probability_of(probs, threshold, np.empty(probs.size + 1)) == pytest.approx(exact, abs=1e-12)
+
+
+def test_expected_issue_success_tracks_the_realised_rate():
+    """Docking: over two years of issues, the expected success (from the choice probabilities)
+    and the share of issues that succeeded agree within sampling error."""
+    from sim import CollaborationModel, synthetic_partnership
+    from sim.metrics import decision_record, issue_success_share
+
+    model = CollaborationModel(synthetic_partnership(), n_weeks=104, rng=5)
+    start = decision_record(model.state.leaders)
+    successes = issues = 0
+    for _ in range(104):
+        model.step()
+        successes += int(model.state.last_week.success.sum())
+        issues += int(model.state.last_week.success.size)
+    expected = issue_success_share(start, decision_record(model.state.leaders))
+    realised = successes / issues
+    assert issues > 200 and abs(expected - realised) < 3 * np.sqrt(realised * (1 - realised) / issues) + 0.01

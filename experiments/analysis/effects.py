@@ -61,11 +61,13 @@ def paired_differences(results: pd.DataFrame, metric: str, weeks=None) -> pd.Dat
     return (wide["intervention"] - wide["counterfactual"]).rename("effect").reset_index()
 
 
-WINDOWED = ("system_first_participants", "system_first_others")
-"""Metrics whose effect in the summary is read from per-leader values over the window since the
-previous effect week (the per-leader system-first share, `sim.metrics.system_first_share`), not
-from the weekly group metric (a share of the last four weeks' realised choices, which
-`time_series.png` draws): the project's one definition of a leader's system-first behaviour."""
+WINDOWED = ("system_first_participants", "system_first_others", "issue_success_rate")
+"""Metrics whose effect in the summary is read over the window since the previous effect week,
+from the decisions' probabilities (the per-leader system-first share,
+`sim.metrics.system_first_share`, the project's one definition of a leader's system-first
+behaviour; the expected issue success, `sim.metrics.issue_success_share`), not from the weekly
+metric (a share of the last four weeks' realised choices or issues, which `time_series.png`
+draws)."""
 
 
 def _interval(values) -> tuple[float, float, float]:

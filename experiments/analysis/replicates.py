@@ -27,7 +27,7 @@ OUTPUTS = {  # name: (metric, kind); each at the programme's end
     "system-first effect, non-participants": ("system_first_others", "leader"),
     "cross-org ties effect, participants": ("strong_cross_ties_participants", "effect"),
     "cross-org ties effect, non-participants": ("strong_cross_ties_others", "effect"),
-    "issue success effect": ("issue_success_rate", "effect"),
+    "issue success effect": ("issue_success_rate", "leader"),
     "network agree at end": ("network_agree_end", "survey"),
     "see the system strongly agree at end": ("see_system_strongly_agree_end", "survey"),
     "influence disagree at end": ("influence_disagree_end", "survey"),
