@@ -6,9 +6,13 @@ model as calibrated:
 
 - `influence` (orientation process, 7.5): `friedkin_johnsen` (anchored social
   influence, Friedkin & Johnsen 1990), `degroot` (the same network averaging
-  without the organisation's anchor, DeGroot 1974), or `bounded_confidence`
+  without the organisation's anchor, DeGroot 1974: the anchor removed alone),
+  `bounded_friedkin_johnsen` (the same anchored averaging in which a tie to a
+  leader whose orientation differs by `confidence_bound` or more carries no
+  weight, Hegselmann & Krause 2002: the bound alone), or `bounded_confidence`
   (Deffuant et al. 2000: two leaders who talk move towards each other only if
-  their orientations differ by less than `confidence_bound`).
+  their orientations differ by less than `confidence_bound`; no anchor, and the
+  programme's message heard only within the bound: three changes at once).
 - `game` (collective issues, 7.2): `stag_hunt` (holding back earns nothing on
   the issue) or `public_goods`, the threshold public-goods game of Pacheco et al.
   (2009), in which the benefit of a success grows with the number of
@@ -31,7 +35,7 @@ from typing import Any
 
 from sim.schema import ConfigError, Settings, choice, number
 
-INFLUENCE = ("friedkin_johnsen", "degroot", "bounded_confidence")
+INFLUENCE = ("friedkin_johnsen", "degroot", "bounded_friedkin_johnsen", "bounded_confidence")
 GAMES = ("stag_hunt", "public_goods")
 CONTENT = ("direct", "through_sight")
 LISTENING = ("perception", "relationships")
@@ -43,9 +47,9 @@ class Mechanisms(Settings):
     """Which rule runs in each of four process slots, and the variants' own parameters."""
 
     influence: str = choice("friedkin_johnsen", INFLUENCE, "social influence on orientation",
-                            "Friedkin & Johnsen 1990; DeGroot 1974; Deffuant et al. 2000")
-    confidence_bound: float = number(0.3, 0.01, 1.0, "bounded_confidence: leaders whose orientations differ by "
-                                     "this much or more do not influence each other",
+                            "Friedkin & Johnsen 1990; DeGroot 1974; Hegselmann & Krause 2002; Deffuant et al. 2000")
+    confidence_bound: float = number(0.3, 0.01, 1.0, "bounded_friedkin_johnsen and bounded_confidence: leaders "
+                                     "whose orientations differ by this much or more do not influence each other",
                                      "assumed; Deffuant et al. 2000: about floor(1 / (2 bound)) opinion clusters")
     game: str = choice("stag_hunt", GAMES, "the collective-issue game",
                        "stag hunt (ODD 7.2); Pacheco et al. 2009 (threshold public goods)")
@@ -65,12 +69,13 @@ class Mechanisms(Settings):
         return super().from_dict(values, prefix)
 
     def check_together(self, prefix: str = "mechanisms") -> None:
-        for name, needs, value in (("confidence_bound", "influence", "bounded_confidence"),
-                                   ("listening_tie_gain", "listening", "relationships")):
+        for name, needs, values in (("confidence_bound", "influence", ("bounded_friedkin_johnsen",
+                                                                      "bounded_confidence")),
+                                    ("listening_tie_gain", "listening", ("relationships",))):
             default = Mechanisms.__dataclass_fields__[name].default
-            if getattr(self, name) != default and getattr(self, needs) != value:
+            if getattr(self, name) != default and getattr(self, needs) not in values:
                 raise ConfigError(f"{prefix}.{name}={getattr(self, name)!r}: has no effect unless "
-                                  f"{prefix}.{needs}={value} (it is {getattr(self, needs)})")
+                                  f"{prefix}.{needs}={' or '.join(values)} (it is {getattr(self, needs)})")
 
     @property
     def label(self) -> str:

@@ -57,13 +57,18 @@ def fj_target(orientation: np.ndarray, lam: np.ndarray, anchor: np.ndarray, u: n
 
 
 @njit(cache=True, inline="always")
-def _fj_target_ties(orientation, susceptibility, anchored, org, org_anchor, u, v, w, trust, count, self_weight, pull):
-    """The target with W from the tie table: each tie weighs strength x the truster's trust;
-    lambda_i is the leader's susceptibility when `anchored` (Friedkin-Johnsen), else 1 (DeGroot)."""
+def _fj_target_ties(orientation, susceptibility, anchored, org, org_anchor, u, v, w, trust, count, self_weight, pull,
+                    bound):
+    """The target with W from the tie table: each tie weighs strength x the truster's trust, and
+    nothing when the two orientations differ by `bound` or more (bounded confidence in averaging
+    form, Hegselmann & Krause 2002; a bound above 1 never binds); lambda_i is the leader's
+    susceptibility when `anchored` (Friedkin-Johnsen), else 1 (DeGroot)."""
     num = self_weight * orientation + pull
     den = self_weight + pull
     for r in range(count):
         a, b = u[r], v[r]
+        if abs(orientation[a] - orientation[b]) >= bound:
+            continue
         w_ab, w_ba = w[r] * trust[r, 0], w[r] * trust[r, 1]
         num[a] += w_ab * orientation[b]
         den[a] += w_ab
@@ -104,13 +109,13 @@ def small_wins(orientation: np.ndarray, who: np.ndarray, success: np.ndarray, wi
 
 
 @njit(cache=True)
-def orientation_week(orientation, susceptibility, anchored, org, anchor, tie_u, tie_v, tie_w, tie_trust, tie_count,
-                     self_weight, system_pull, orientation_rate, contributors, contributor_success, win_reinforcement,
-                     failure_discouragement):
-    """In place: one Friedkin-Johnsen step towards the target (DeGroot's when not `anchored`),
-    then small wins and failures."""
+def orientation_week(orientation, susceptibility, anchored, influence_bound, org, anchor, tie_u, tie_v, tie_w,
+                     tie_trust, tie_count, self_weight, system_pull, orientation_rate, contributors,
+                     contributor_success, win_reinforcement, failure_discouragement):
+    """In place: one Friedkin-Johnsen step towards the target (DeGroot's when not `anchored`;
+    ties across `influence_bound` or more carry no weight), then small wins and failures."""
     target = _fj_target_ties(orientation, susceptibility, anchored, org, anchor, tie_u, tie_v, tie_w, tie_trust,
-                             tie_count, self_weight, system_pull)
+                             tie_count, self_weight, system_pull, influence_bound)
     for i in range(orientation.size):
         orientation[i] += orientation_rate * (target[i] - orientation[i])
     if contributors.size:
@@ -158,10 +163,13 @@ class Orientation(Process):
     then small wins and failures of this week's contributors.
 
     Variants (`sim.mechanisms`): `degroot`, the same step with no anchor (lambda = 1);
-    `bounded_confidence`, Deffuant-Weisbuch moves between the leaders who talked this week."""
+    `bounded_friedkin_johnsen`, the same step in which ties between leaders whose orientations
+    differ by the confidence bound or more carry no weight (the bound alone);
+    `bounded_confidence`, Deffuant-Weisbuch moves between the leaders who talked this week (no
+    anchor, and the programme's message heard only within the bound)."""
 
     name = "orientation"
-    kernel_constants = ("anchored", "confidence_bound")
+    kernel_constants = ("anchored", "influence_bound", "confidence_bound")
 
     def __init__(self, influence: str = "friedkin_johnsen", confidence_bound: float = 0.3):
         self.influence = influence
@@ -173,8 +181,16 @@ class Orientation(Process):
 
     @property
     def anchored(self) -> bool:
-        """Whether the organisation's anchor holds leaders back (Friedkin-Johnsen; not DeGroot)."""
-        return self.influence == "friedkin_johnsen"
+        """Whether the organisation's anchor holds leaders back (Friedkin-Johnsen, bounded or not;
+        not DeGroot)."""
+        return self.influence in ("friedkin_johnsen", "bounded_friedkin_johnsen")
+
+    @property
+    def influence_bound(self) -> float:
+        """The orientation difference from which a tie carries no influence in the averaging step:
+        the confidence bound for `bounded_friedkin_johnsen`, otherwise 2 (orientations lie in
+        [0, 1], so it never binds)."""
+        return self.confidence_bound if self.influence == "bounded_friedkin_johnsen" else 2.0
 
     def __repr__(self) -> str:
         return f"Orientation(influence={self.influence!r})"

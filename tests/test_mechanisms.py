@@ -29,7 +29,7 @@ def test_bad_and_ineffective_mechanism_settings_are_errors():
     with pytest.raises(ConfigError, match=r"^mechanisms.influence='voter': unknown \(choose from friedkin_johnsen, "):
         Mechanisms.from_dict({"influence": "voter"})
     with pytest.raises(ConfigError, match=r"^mechanisms.confidence_bound=0.2: has no effect unless "
-                                          r"mechanisms.influence=bounded_confidence"):
+                                          r"mechanisms.influence=bounded_friedkin_johnsen or bounded_confidence"):
         Mechanisms.from_dict({"confidence_bound": 0.2})
     with pytest.raises(ConfigError, match=r"^mechanisms.listening_tie_gain=3.0: has no effect unless"):
         Mechanisms.from_dict({"listening_tie_gain": 3})
@@ -204,3 +204,27 @@ def test_with_listening_as_perception_only_coaching_adds_no_ties():
     participants' strong cross-organisation ties exactly where they were: the default model cannot
     speak to coaching's effect on relationships (docs/ODD.md 7.11)."""
     np.testing.assert_array_equal(_coaching_tie_effect("perception"), 0.0)
+
+
+def test_the_bound_alone_drops_ties_across_it_and_keeps_the_anchor():
+    """bounded_friedkin_johnsen: a tie between orientations that differ by the bound or more carries
+    no weight in the averaging; the anchor still holds (lambda = susceptibility). Closed form for a
+    leader at 0.5 with a tie to 0.6 (inside a 0.3 bound) and one to 1.0 (outside it)."""
+    import numpy as np
+
+    from sim.orientation import _fj_target_ties
+
+    o = np.array([0.5, 0.6, 1.0])
+    lam = np.full(3, 0.8)
+    org, anchor = np.zeros(3, np.int64), np.array([0.2])
+    u, v = np.array([0, 0]), np.array([1, 2])
+    w, trust = np.ones(2), np.ones((2, 2))
+    pull = np.zeros(3)
+    bounded = _fj_target_ties(o, lam, True, org, anchor, u, v, w, trust, 2, 1.0, pull.copy(), 0.3)
+    free = _fj_target_ties(o, lam, True, org, anchor, u, v, w, trust, 2, 1.0, pull.copy(), 2.0)
+    assert bounded[0] == pytest.approx(0.8 * (0.5 + 0.6) / 2 + 0.2 * 0.2)
+    assert free[0] == pytest.approx(0.8 * (0.5 + 0.6 + 1.0) / 3 + 0.2 * 0.2)
+    procs = {p.name: p for p in default_processes(Mechanisms(influence="bounded_friedkin_johnsen"))}
+    assert procs["orientation"].anchored and procs["orientation"].influence_bound == 0.3
+    plain = {p.name: p for p in default_processes(Mechanisms())}
+    assert plain["orientation"].influence_bound == 2.0
