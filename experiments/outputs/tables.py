@@ -112,7 +112,8 @@ def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table
 
 
 def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
-                  networks: dict, figures: bool, leader_effects: pd.DataFrame | None = None) -> list[str]:
+                  networks: dict, figures: bool, leader_effects: pd.DataFrame | None = None,
+                  uncertainty: str = "") -> list[str]:
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
     last = int(results["week"].max())
     end, follow = follow_up_weeks(config, last)
@@ -121,6 +122,7 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(stats_, observed, (config.case or {}).get("fitted"))
     summary = pd.concat([effects, survey_effects(stats_, end)], ignore_index=True)
+    summary["interval_includes"] = uncertainty.split(":")[0]  # parameter and Monte Carlo, or Monte Carlo only
     drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())

@@ -111,6 +111,25 @@ class StructuralSettings(Settings):
 
 
 @dataclass
+class UncertaintySettings(Settings):
+    """Which uncertainty the intervals across a job's replicates carry (experiments.running.uncertainty)."""
+
+    draws: str = choice("posterior", ("posterior", "medians"),
+                        "posterior: each paired replicate runs at its own draw from the calibration's posterior "
+                        "(posterior_file), so an interval across replicates carries parameter and Monte Carlo "
+                        "uncertainty together; medians: every replicate at the configured values (the posterior "
+                        "medians), Monte Carlo noise only", "docs/calibration; issue 23")
+    posterior_file: Any = text(None, "the calibration's posterior draws (CSV: weight, then one column per dotted "
+                               "setting; experiments.calibrate writes it; a relative path is read from the "
+                               "repository); unset: no posterior, every replicate at the configured values",
+                               "the calibrated behaviour file", optional=True)
+
+    @classmethod
+    def from_dict(cls, values=None, prefix: str = "uncertainty"):
+        return super().from_dict(values, prefix)
+
+
+@dataclass
 class Config:
     run: RunSettings = field(default_factory=RunSettings)
     behaviour: BehaviourParams = field(default_factory=BehaviourParams)
@@ -133,6 +152,8 @@ class Config:
     sweep: Any = field(default_factory=dict)
     """How to aggregate and draw a sweep: {figure: dose_response | strategy | ablation |
     decay, x: swept key(s), hue: optional second key, outcomes: [metrics]}."""
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
+    """Posterior draws per replicate, or the medians alone."""
 
 
 def job_dir(overrides: str) -> str:
@@ -178,6 +199,10 @@ class CheckedConfig:
     sweep: dict
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
     structural: StructuralSettings = field(default_factory=StructuralSettings)
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
+    pinned: frozenset = frozenset()
+    """Dotted settings the user or an experiment set explicitly (command-line overrides, swept
+    values, `apply_overrides`): a posterior draw leaves them at their set value."""
 
     @property
     def programme_end(self) -> int | None:
@@ -233,18 +258,24 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
     structural = StructuralSettings.from_dict(raw.get("structural") or {})
+    uncertainty = UncertaintySettings.from_dict(raw.get("uncertainty") or {})
     # settings that could not take effect in this partnership and run are errors, not clamps
     check_pressure(partnership, behaviour.pressure_scale)
     check_interventions(interventions, partnership, run.weeks)
     survey.check_feasible(partnership, run.weeks, cohorts(interventions))
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
-                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural)
+                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural, uncertainty,
+                           reuse.pinned if reuse is not None else frozenset())
     if structural.enabled and not config.programme_end:
         raise ConfigError("structural.enabled=True: needs a leadership programme (intervention=leadership_programme)")
     if structural.enabled and design.method:
         raise ConfigError(f"structural.enabled=True: cannot run with design.method={design.method}")
     if design.method:
         check_design(config)
+    if reuse is None or uncertainty != reuse.uncertainty:
+        from experiments.running.uncertainty import posterior_of
+
+        posterior_of(config)  # a named posterior file must exist and read as draws
     return config
 
 
@@ -280,7 +311,7 @@ _REPARSED = ("scenario", "scenario_file", "intervention")
 """Sections whose checked objects (partnership, intervention settings) are rebuilt only when touched."""
 
 ROOTS = ("run", "behaviour", "survey", "intervention", "mechanisms", "design", "structural", "scenario",
-         "scenario_file", "case", "sweep")
+         "scenario_file", "case", "sweep", "uncertainty")
 
 
 def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: str = "",
@@ -301,11 +332,19 @@ def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: st
     try:
         for path, value in values.items():
             _set(raw, config, path, value, round_integers)
-        return _check_own(raw, reuse)
+        return pin(_check_own(raw, reuse), config.pinned | set(map(str, values)))
     except ConfigError as exc:
         if prefix:
             raise ConfigError(f"{prefix}.{exc}") from None
         raise
+
+
+def pin(config: CheckedConfig, paths) -> CheckedConfig:
+    """The configuration with `paths` (dotted settings set explicitly) held at their set values
+    by posterior draws (`CheckedConfig.pinned`)."""
+    import dataclasses
+
+    return dataclasses.replace(config, pinned=frozenset(paths))
 
 
 def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers: bool) -> None:
@@ -337,7 +376,8 @@ def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers
         return
     spec = None
     owner = {"run": RunSettings, "behaviour": BehaviourParams, "survey": SurveyParams,
-             "design": DesignSettings, "mechanisms": Mechanisms, "structural": StructuralSettings}.get(root)
+             "design": DesignSettings, "mechanisms": Mechanisms, "structural": StructuralSettings,
+             "uncertainty": UncertaintySettings}.get(root)
     if owner is not None and len(parts) == 2:
         spec = owner.specs().get(parts[1])
     node = raw

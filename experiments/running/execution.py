@@ -26,8 +26,9 @@ from experiments.outputs.files import tidy
 from experiments.running.config import CheckedConfig, apply_overrides
 from experiments.running.spec import ARMS
 from experiments.analysis.leaders import cohens_d, per_leader
+from experiments.running.uncertainty import at_draw, describe, replicate_draws
 from experiments.running.workers import parallel_map
-from sim.metrics import decision_record
+from sim.metrics import decision_record, issue_success_share
 from sim import CollaborationModel
 
 
@@ -84,7 +85,17 @@ class Replicates:
     left: pd.DataFrame | None = None
     """Survey respondents who had left the partnership by each wave: replicate, arm, week, left, respondents."""
     leader_effects: pd.DataFrame | None = None
-    """Cohen's d of each per-leader outcome: replicate, week, metric, cohens_d, leaders."""
+    """Per replicate and effect week: Cohen's d of each per-leader outcome, the difference in
+    group means (effect) and the counterfactual's mean; and the expected issue success's
+    difference over the window (metric issue_success_rate, no d)."""
+    draws: dict = field(default_factory=dict)
+    """{replicate: {"draw": index, setting: value}}: each replicate's posterior draw (empty: none)."""
+    uncertainty: str = ""
+    """What the intervals across these replicates include (`uncertainty.describe`)."""
+
+    def draw_table(self) -> pd.DataFrame:
+        """The posterior draws as a table: replicate, draw, then one column per setting."""
+        return pd.DataFrame([{"replicate": r, **d} for r, d in sorted(self.draws.items())])
 
 
 def _network_snapshot(model: CollaborationModel):
@@ -93,8 +104,10 @@ def _network_snapshot(model: CollaborationModel):
 
 
 @single_threaded
-def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -> pd.DataFrame:
-    """One run without interventions: tidy weekly metrics."""
+def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict, draw: dict | None = None
+               ) -> pd.DataFrame:
+    """One run without interventions (at its posterior draw, if any): tidy weekly metrics."""
+    config = at_draw(config, draw)
     model = config.spec.model(seed, survey=False)
     model.run()
     return tidy(model.datacollector.model_vars, replicate, seed, groups)
@@ -102,10 +115,12 @@ def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict) -
 
 @single_threaded
 def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str, Any],
-             capture_network_at: tuple[int, ...] = ()) -> PairResult:
-    """One replicate: both arms, tidy metrics with an `arm` column, the survey, and Cohen's d of
-    each per-leader outcome at the effect weeks (the intervention arm's values kept until the
-    counterfactual arm reaches the same weeks)."""
+             capture_network_at: tuple[int, ...] = (), draw: dict | None = None) -> PairResult:
+    """One replicate, both arms at its posterior draw if any (`experiments.running.uncertainty`):
+    tidy metrics with an `arm` column, the survey, and Cohen's d of each per-leader outcome at the
+    effect weeks (the intervention arm's values kept until the counterfactual arm reaches the same
+    weeks)."""
+    config = at_draw(config, draw)
     frames, surveys, networks, left, effects = [], [], {}, [], []
     weeks = config.run.weeks
     effect_weeks = config.effect_weeks
@@ -122,14 +137,19 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
             if week in effect_weeks:
                 now = decision_record(model.state.leaders)
                 current = per_leader(model, decisions, now)
+                success = issue_success_share(decisions, now)
                 decisions = now
                 if arm == ARMS[0]:
-                    values[week] = current
+                    values[week] = current, success
                 else:  # the counterfactual arm marks the same cohort without delivering to it
                     participant = model.state.leaders.participant
                     groups_now = {"participants": np.flatnonzero(participant), "others": np.flatnonzero(~participant)}
+                    treated, treated_success = values[week]
                     effects += [{"replicate": replicate, "week": week, **row}
-                                for row in cohens_d(values[week], current, groups_now)]
+                                for row in cohens_d(treated, current, groups_now)]
+                    effects.append({"replicate": replicate, "week": week, "metric": "issue_success_rate",
+                                    "cohens_d": np.nan, "leaders": 0, "effect": treated_success - success,
+                                    "counterfactual": success})
         if model.week < weeks:
             model.run()
         if arm == ARMS[0] and capture:
@@ -165,11 +185,12 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
     worker count; with interventions each replicate is a pair."""
     run = config.run
     seeds = {r: replicate_seed(run.base_seed, r) for r in range(run.replicates)}
+    draws = replicate_draws(config, seeds)
     if config.interventions:
-        fn, tasks = run_pair, ((config, r, seeds[r], groups, capture_network_at if r == 0 else ())
+        fn, tasks = run_pair, ((config, r, seeds[r], groups, capture_network_at if r == 0 else (), draws.get(r))
                                for r in range(run.replicates))
     else:
-        fn, tasks = run_single, ((config, r, seeds[r], groups) for r in range(run.replicates))
+        fn, tasks = run_single, ((config, r, seeds[r], groups, draws.get(r)) for r in range(run.replicates))
     # one worker runs in this process; results come back in submission order either way
     gen = parallel_map(fn, tasks, workers or run.workers)
     out = list(progress_bar(gen, run.replicates, progress, "replicates"))
@@ -177,20 +198,35 @@ def run_replicates(config: CheckedConfig, groups: dict, capture_network_at=(), p
         return Replicates(pd.concat([o.results for o in out], ignore_index=True),
                           pd.concat([o.survey for o in out], ignore_index=True), out[0].networks, seeds,
                           pd.concat([o.left for o in out], ignore_index=True),
-                          pd.concat([o.leader_effects for o in out], ignore_index=True))
-    return Replicates(pd.concat(out, ignore_index=True), None, {}, seeds)
+                          pd.concat([o.leader_effects for o in out], ignore_index=True), draws,
+                          describe(config, draws))
+    return Replicates(pd.concat(out, ignore_index=True), None, {}, seeds, draws=draws,
+                      uncertainty=describe(config, draws))
 
 
-def run_design_row(config: CheckedConfig, values: dict) -> dict:
+def row_seed(config: CheckedConfig, row: int) -> int:
+    """The base seed of design row `row`'s replicates: its own (SeedSequence(base_seed, (row,))) for
+    Sobol and Latin hypercube designs, so each row's noise is independent of every other's and
+    the noise can be deconvolved (`experiments.analysis.design.sobol_estimates`); Morris rows share
+    the job's seeds, since its elementary effects difference neighbouring rows and common random
+    numbers cancel the noise in them. A function of the row index alone: chunking and resuming
+    give the same rows."""
+    if config.design.method == "morris":
+        return config.run.base_seed
+    return replicate_seed(config.run.base_seed, row)
+
+
+def run_design_row(config: CheckedConfig, values: dict, row: int = 0) -> dict:
     """One design row: the configuration with the row's values, its paired replicates
-    (in this process), and the row's key outputs."""
+    (in this process, with the row's seeds), and the row's key outputs."""
     from experiments.analysis import design
 
-    row = apply_overrides(config, values, prefix="design.parameters", round_integers=True)
-    reps = run_replicates(row, {}, workers=1)
-    end = row.programme_end or row.run.weeks
-    follow = row.design.follow_to_week or None
-    return design.row_outputs(reps.results, reps.survey, end, follow)
+    at_row = apply_overrides(config, {**values, "run.base_seed": row_seed(config, row)},
+                             prefix="design.parameters", round_integers=True)
+    reps = run_replicates(at_row, {}, workers=1)
+    end = at_row.programme_end or at_row.run.weeks
+    follow = at_row.design.follow_to_week or None
+    return design.row_outputs(reps.results, reps.survey, end, follow, reps.leader_effects)
 
 
 def _plain(value):
@@ -212,7 +248,7 @@ def run_design_chunk(config: CheckedConfig, progress: bool = False) -> pd.DataFr
         values["survey.waves"] = sorted({0, end, d.follow_to_week})
     config = apply_overrides(config, values)
     varied = [*d.parameters, *(d.levers or {})]
-    tasks = ((config, {k: _plain(row[k]) for k in varied}) for _, row in rows.iterrows())
+    tasks = ((config, {k: _plain(row[k]) for k in varied}, int(row["row"])) for _, row in rows.iterrows())
     gen = parallel_map(run_design_row, tasks, config.run.workers)
     outputs = list(progress_bar(gen, len(rows), progress, f"design chunk {d.chunk}"))
     return pd.concat([rows.reset_index(drop=True), pd.DataFrame(outputs)], axis=1)

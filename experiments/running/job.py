@@ -34,7 +34,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.running.config import CONF_DIR, CheckedConfig, check, register_configs
+from experiments.running.config import CONF_DIR, CheckedConfig, check, pin, register_configs
 from experiments.running.execution import run_design_chunk, run_replicates
 from experiments.running.jobs import config_hash, is_complete, mark_complete
 from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, provenance
@@ -66,13 +66,18 @@ def _swept(cfg: DictConfig) -> dict[str, object]:
     return out
 
 
+def _override_keys() -> set[str]:
+    """The dotted settings the command line sets (a posterior draw leaves them as set)."""
+    return {o.lstrip("+~").partition("=")[0] for o in HydraConfig.get().overrides.task}
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def job(cfg: DictConfig) -> None:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     raw = OmegaConf.to_container(cfg, resolve=True)
     try:
-        config = check(raw)
+        config = pin(check(raw), _override_keys())
     except ConfigError as exc:  # preflight normally catches these before any file exists
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -107,6 +112,7 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
         capture = tuple(w for w in (0, end) if w <= run.weeks) if end and run.figures else ()
         reps = run_replicates(config, groups, capture, run.progress)
         prov["seeds"] = {str(k): v for k, v in reps.seeds.items()}
+        prov["uncertainty"] = reps.uncertainty
         # the tables are written on the job's workers (when it has them) while the report is made
         writes = [start(atomic_write_parquet, reps.results, out / "results.parquet")]
         files = ["results.parquet"]
@@ -114,6 +120,11 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
                 else "plain")
         print(f"\n{p.name}: {p.n_leaders} leaders in {p.n_organisations} organisations, "
               f"{run.replicates} replicates x {run.weeks} weeks, {mode} (label {run.label!r})")
+        print(f"intervals across replicates: {reps.uncertainty}")
+        if reps.draws:
+            writes.append(start(atomic_write_bytes, reps.draw_table().to_csv(index=False).encode(),
+                                out / "parameter_draws.csv"))
+            files.append("parameter_draws.csv")
         if reps.survey is not None:
             writes.append(start(atomic_write_parquet, reps.survey, out / "survey.parquet"))
             files.append("survey.parquet")
@@ -128,7 +139,7 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
                 writes.append(start(atomic_write_parquet, reps.leader_effects, out / "leader_effects.parquet"))
                 files.append("leader_effects.parquet")
             files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures,
-                                   reps.leader_effects)
+                                   reps.leader_effects, reps.uncertainty)
         else:
             print(format_table(summarise(reps.results)))
         for write in writes:

@@ -1,0 +1,150 @@
+"""Parameter uncertainty in a job's intervals: each paired replicate at its own posterior draw.
+
+The calibration (`experiments.calibrate`) leaves a weighted sample of its posterior beside the
+calibrated defaults (`posterior_draws.csv`: a `weight` column, then one column per dotted
+setting); the calibrated behaviour file names it (`uncertainty.posterior_file`). With
+`uncertainty.draws=posterior` (the default) replicate r runs at a draw taken with its own seed
+(a stream of `SeedSequence(replicate seed)` no model process uses), so
+
+- the interval across replicates carries parameter and Monte Carlo uncertainty together, at no
+  extra cost (each replicate is run once, as before);
+- the same configuration and seed give the same draws whatever the launcher or worker count,
+  and both arms of a pair run at the same draw (common random numbers hold);
+- a setting the user or an experiment set explicitly (`CheckedConfig.pinned`: command-line
+  overrides, swept values, the notebook API's settings) keeps its set value, so a sweep over a
+  calibrated parameter still sweeps it.
+
+With `uncertainty.draws=medians`, or where the configuration has no posterior, every replicate
+runs at the configured values and the interval is Monte Carlo noise alone. Sensitivity designs
+(morris, sobol, lhs) always run at the configured values: they vary the parameters themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.schema import ConfigError
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+POSTERIOR_STREAM = 0x706F7374  # the spawn key of the draw's stream ("post")
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """A weighted sample of the posterior: settings (dotted paths), values (draws x settings), weights."""
+
+    file: Path
+    settings: tuple[str, ...]
+    values: np.ndarray
+    weights: np.ndarray
+
+    def draw(self, seed: int) -> int:
+        """The index of the draw replicate seed `seed` takes (weighted, from its own stream)."""
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
+        return int(rng.choice(self.weights.size, p=self.weights))
+
+
+def resolve(path: str) -> Path:
+    """A posterior file's path: as given if it exists from here, else relative to the repository."""
+    given = Path(path).expanduser()
+    return given if given.is_absolute() or given.exists() else REPOSITORY / given
+
+
+@functools.lru_cache(maxsize=8)
+def _read(file: Path, stamp: float) -> Posterior:
+    key = "uncertainty.posterior_file"
+    try:
+        frame = pd.read_csv(file)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{key}={str(file)!r}: cannot be read ({exc.__class__.__name__})") from None
+    if "weight" not in frame or frame.shape[1] < 2 or frame.empty:
+        raise ConfigError(f"{key}={str(file)!r}: needs a weight column and one column per setting, one row per draw")
+    settings = tuple(c for c in frame.columns if c != "weight")
+    numbers = frame.apply(pd.to_numeric, errors="coerce")
+    values = numbers[list(settings)].to_numpy(float)
+    weights = numbers["weight"].to_numpy(float)
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        row, column = bad[0]
+        raise ConfigError(f"{key}={str(file)!r}: row {row + 2}, column {settings[column]}: not a number")
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise ConfigError(f"{key}={str(file)!r}: column weight: must be numbers >= 0, not all 0")
+    return Posterior(file, settings, values, weights / weights.sum())
+
+
+def posterior_of(config) -> Posterior | None:
+    """The configuration's posterior, or None (no file, or draws=medians)."""
+    u = config.uncertainty
+    if u.draws != "posterior" or not u.posterior_file:
+        return None
+    file = resolve(u.posterior_file)
+    if not file.is_file():
+        raise ConfigError(f"uncertainty.posterior_file={u.posterior_file!r}: no such file (run experiments.calibrate, "
+                          "or set uncertainty.draws=medians)")
+    return _read(file, file.stat().st_mtime)
+
+
+def drawn_settings(config, posterior: Posterior) -> list[str]:
+    """The posterior's settings a draw sets in this configuration: those not pinned, and for an
+    intervention's setting, only where that intervention is selected."""
+    out = []
+    for path in posterior.settings:
+        parts = path.split(".")
+        if path in config.pinned or (parts[0] == "intervention" and parts[1] not in config.interventions):
+            continue
+        out.append(path)
+    return out
+
+
+def replicate_draws(config, seeds: dict[int, int]) -> dict[int, dict]:
+    """{replicate: {"draw": index, setting: value, ...}} for the replicates' seeds; empty when
+    every replicate runs at the configured values."""
+    posterior = posterior_of(config)
+    if posterior is None or config.design.method:
+        return {}
+    settings = drawn_settings(config, posterior)
+    if not settings:
+        return {}
+    columns = [posterior.settings.index(s) for s in settings]
+    out = {}
+    for replicate, seed in seeds.items():
+        i = posterior.draw(seed)
+        out[replicate] = {"draw": i, **{s: float(posterior.values[i, c]) for s, c in zip(settings, columns)}}
+    return out
+
+
+def at_draw(config, draw: dict | None):
+    """The configuration a replicate runs: at its draw's values, or as configured."""
+    if not draw:
+        return config
+    from experiments.running.config import apply_overrides
+
+    return apply_overrides(config, {k: v for k, v in draw.items() if k != "draw"}, prefix="uncertainty")
+
+
+def describe(config, draws: dict[int, dict]) -> str:
+    """What the intervals across the job's replicates include, in one line."""
+    if draws:
+        posterior = posterior_of(config)
+        settings = [k for k in next(iter(draws.values())) if k != "draw"]
+        kept = sorted(set(posterior.settings) - set(settings))
+        return (f"parameter and Monte Carlo uncertainty: each replicate at its own draw from the posterior "
+                f"({len(settings)} calibrated settings, {posterior.weights.size} weighted draws in "
+                f"{_shown(posterior.file)})" + (f"; held at their set values: {', '.join(kept)}" if kept else ""))
+    if config.design.method:
+        return "Monte Carlo noise only: a sensitivity design varies the parameters itself"
+    if config.uncertainty.draws == "medians":
+        return "Monte Carlo noise only: every replicate at the configured values (uncertainty.draws=medians)"
+    return "Monte Carlo noise only: this configuration has no posterior (uncertainty.posterior_file is unset)"
+
+
+def _shown(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(REPOSITORY))
+    except ValueError:
+        return file.name
