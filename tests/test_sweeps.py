@@ -59,7 +59,7 @@ def test_shipped_experiment_runs_end_to_end(tmp_path, experiment):
         rows = pd.read_parquet(out / "sweep_results.parquet")
         assert len(design) == len(rows) and list(design["row"]) == sorted(rows["row"])
         idx = pd.read_csv(out / "sensitivity.csv")
-        cols = {"mu_star", "sigma"} if experiment.endswith("morris") else {"S1", "ST", "S1_conf", "ST_conf"}
+        cols = {"mu_star", "sigma"} if experiment.endswith("morris") else {"S1", "ST", "S1_low", "ST_high", "noise_share"}
         assert cols <= set(idx.columns) and len(idx) > 0
     else:
         summary = pd.read_csv(out / "sweep_summary.csv")

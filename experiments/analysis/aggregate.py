@@ -72,20 +72,20 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
             if not quiet:
                 print(f"aggregate: {len(jobs)} complete jobs in {root}")
             return written
-        indices = design.analyse(d["method"], d["parameters"], rows, d["seed"])
+        replicates = int(cfg.get("run", {}).get("replicates", 1))
+        indices = design.analyse(d["method"], d["parameters"], rows, d["seed"], replicates)
         path = root / "sensitivity.csv"
         atomic_write_bytes(path, indices.to_csv(index=False).encode())
         written["summary"] = path
         fig = plots.morris(indices) if d["method"] == "morris" else plots.sobol(indices)
         written["figure"] = plots.save(fig, root / "sweep.png")
-        replicates = int(cfg.get("run", {}).get("replicates", 1))
         if replicates > 1:
             noise = design.noise_share(rows, replicates)
             path = root / "replicate_noise.csv"
             atomic_write_bytes(path, noise.to_csv(index=False).encode())
             written["noise"] = path
         if d["method"] == "sobol":
-            conv = design.convergence(d["parameters"], rows, d["seed"])
+            conv = design.convergence(d["parameters"], rows, d["seed"], replicates)
             if not conv.empty and conv["N"].nunique() > 1:
                 path = root / "sensitivity_convergence.csv"
                 atomic_write_bytes(path, conv.to_csv(index=False).encode())

@@ -21,21 +21,68 @@ from sim.params import ConfigError
 METHODS = ("morris", "sobol", "lhs")
 
 OUTPUTS = {
+    "system_first_participants_effect": "effect on participants' system-first share (per-leader shares over the "
+                                        "programme's weeks)",
+    "system_first_others_effect": "effect on non-participants' system-first share (per-leader shares over the "
+                                  "programme's weeks)",
     "system_first_effect": "effect on the share of system-first choices (everyone, weeks 1 to the programme's end)",
     "cross_org_ties_effect": "effect on participants' strong cross-organisation ties at the programme's end",
+    "cross_org_ties_others_effect": "effect on non-participants' strong cross-organisation ties at the programme's end",
     "orientation_effect": "effect on participants' system orientation at the programme's end",
+    "cascade_effect": "effect on non-participants' system orientation at the programme's end",
+    "issue_success_effect": "effect on collective-issue success over the programme's weeks (expected success)",
     "network_agree_end": "participants agreeing they have a strong network, end of programme",
     "see_system_end": "participants strongly agreeing they see the system better, end of programme",
     "influence_disagree_end": "participants disagreeing they can influence the system, end of programme",
-    "cascade_effect": "effect on non-participants' system orientation at the programme's end",
     "network_agree_end_real_change": "participants agreeing they have a strong network, end, without response shift",
     "cross_org_ties_followup": "effect on participants' strong cross-organisation ties at design.follow_to_week",
     "network_agree_followup": "participants agreeing they have a strong network at design.follow_to_week",
-    "issue_success_effect": "effect on collective-issue success, mean over the programme's weeks",
     "orientation_followup": "effect on participants' system orientation at design.follow_to_week",
     "issue_success_effect_followup": "effect on collective-issue success, mean over the weeks after the programme "
                                      "to design.follow_to_week",
 }
+
+HEADLINE = ("system_first_participants_effect", "system_first_others_effect", "orientation_effect", "cascade_effect",
+            "cross_org_ties_effect", "cross_org_ties_others_effect", "issue_success_effect", "network_agree_end",
+            "see_system_end", "influence_disagree_end")
+"""The headline outputs: participants' and non-participants' system-first share, orientation and
+strong cross-organisation ties, issue success and the case's survey items (a constant whose
+total index for one of them is 0.1 or more needs a source or a posterior: tests/test_sources.py)."""
+
+
+ASSUMED = ("assumed", "an assumption")
+"""Words by which a declared source says its value is not from evidence (`sim.schema`)."""
+
+
+def spec_of_path(path: str):
+    """The declared setting (`sim.schema.Spec`) of a dotted configuration path."""
+    from experiments.running.config import DesignSettings, RunSettings
+    from sim.interventions import INTERVENTIONS
+    from sim.params import BehaviourParams
+    from sim.survey import SurveyParams
+
+    parts = path.split(".")
+    owner = {"behaviour": BehaviourParams, "survey": SurveyParams, "run": RunSettings,
+             "design": DesignSettings}.get(parts[0])
+    if parts[0] == "intervention" and len(parts) == 3 and parts[1] in INTERVENTIONS:
+        owner = type(INTERVENTIONS[parts[1]]({}, f"intervention.{parts[1]}"))
+    return owner.specs().get(parts[-1]) if owner is not None else None
+
+
+def resting_on_assumptions(indices: pd.DataFrame, calibrated: set[str], threshold: float = 0.1,
+                           outputs=HEADLINE) -> pd.DataFrame:
+    """The (output, parameter) pairs where a headline output's total Sobol index is at least
+    `threshold` for a constant that is neither sourced (its declared source calls it assumed)
+    nor calibrated (a posterior fitted to named patterns: `calibrated` dotted paths)."""
+    rows = []
+    for _, r in indices[indices["output"].isin(outputs) & (indices["ST"] >= threshold)].iterrows():
+        spec = spec_of_path(r["parameter"])
+        source = (spec.source if spec is not None else "").lower()
+        if r["parameter"] in calibrated or (spec is not None and not any(w in source for w in ASSUMED)):
+            continue
+        rows.append({"output": r["output"], "parameter": r["parameter"], "ST": float(r["ST"]),
+                     "source": spec.source if spec is not None else "(not a declared setting)"})
+    return pd.DataFrame(rows, columns=["output", "parameter", "ST", "source"])
 
 
 def problem(parameters: dict[str, list[float]]) -> dict[str, Any]:
@@ -118,22 +165,82 @@ def n_chunks(method: str, n: int, parameters: dict, size: int, levers: dict | No
     return math.ceil(rows / size)
 
 
+def noise_variance(rows: pd.DataFrame, output: str, replicates: int) -> np.ndarray:
+    """Each row's noise variance of its mean: the SD across its replicates squared over their number
+    (zeros without replicates: no estimate, so nothing is subtracted)."""
+    if replicates < 2 or f"{output}_sd" not in rows:
+        return np.zeros(len(rows))
+    sd = rows[f"{output}_sd"].to_numpy(float)
+    return np.where(np.isfinite(sd), sd ** 2, np.nanmean(sd ** 2)) / replicates
+
+
 def noise_share(rows: pd.DataFrame, replicates: int) -> pd.DataFrame:
     """Per output, the share of the variance of the design rows' means that is replicate noise:
-    mean within-row variance / replicates over the variance of the row means (with common random
-    numbers across rows). Near 0: the indices describe the parameters; near 1: mostly noise."""
+    mean within-row variance / replicates over the variance of the row means (each row with its
+    own seeds). Near 0: the indices describe the parameters; near 1: mostly noise."""
     out = []
     for output in OUTPUTS:
         if output not in rows or f"{output}_sd" not in rows:
             continue
         between = float(np.nanvar(rows[output].to_numpy(float), ddof=1))
-        within = float(np.nanmean(rows[f"{output}_sd"].to_numpy(float) ** 2)) / replicates
+        within = float(noise_variance(rows, output, replicates).mean())
         out.append({"output": output, "variance_of_row_means": between, "replicate_noise": within,
                     "noise_share": within / between if between > 0 else float("nan"), "replicates": replicates})
     return pd.DataFrame(out)
 
 
-def convergence(parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int,
+def sobol_estimates(y: np.ndarray, noise: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """First-order and total Sobol indices of the mean response from a Saltelli design's row means
+    `y` (n blocks of k + 2 rows: A, the k A_B columns, B, as SALib samples without second order)
+    with each row's noise variance `noise`, the noise deconvolved:
+
+    - the total variance of the mean response is the variance of the row means less the mean noise
+      variance (V = Var(y) - nu; each row has its own seeds, so its noise is independent of the
+      others');
+    - first order (Saltelli et al. 2010): V_i = mean(f(B) (f(A_B^i) - f(A))); independent noise of
+      mean zero adds nothing to it in expectation;
+    - total (Jansen 1999): V_Ti = mean((f(A) - f(A_B^i))^2) / 2, which the noise of the two rows
+      inflates by their mean noise variance, so that is subtracted (variance deconvolution:
+      Clements, Geraci, Olson & Palmer 2024, arXiv:2403.06106).
+
+    Returns S1, ST (as shares of V), the noise share (nu over the variance of the row means) and V."""
+    blocks = y.reshape(-1, k + 2)
+    nu_blocks = noise.reshape(-1, k + 2)
+    a, ab, b = blocks[:, 0], blocks[:, 1:k + 1], blocks[:, k + 1]
+    total = np.var(np.concatenate([a, b]), ddof=1)
+    nu = float(np.mean(np.concatenate([nu_blocks[:, 0], nu_blocks[:, k + 1]])))
+    signal = total - nu
+    first = np.mean(b[:, None] * (ab - a[:, None]), axis=0)
+    pair_noise = np.mean((nu_blocks[:, :1] + nu_blocks[:, 1:k + 1]) / 2, axis=0)
+    total_effect = np.mean((a[:, None] - ab) ** 2, axis=0) / 2 - pair_noise
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"S1": first / signal, "ST": total_effect / signal, "noise_share": nu / total, "variance": signal}
+
+
+def sobol_indices(y: np.ndarray, noise: np.ndarray, k: int, resamples: int = 1000, seed: int = 0,
+                  level: float = 0.95) -> dict[str, np.ndarray]:
+    """`sobol_estimates` with bootstrap percentile intervals (base samples resampled with
+    replacement, each block of k + 2 rows kept whole)."""
+    point = sobol_estimates(y, noise, k)
+    blocks, nu_blocks = y.reshape(-1, k + 2), noise.reshape(-1, k + 2)
+    n = blocks.shape[0]
+    rng = np.random.default_rng(seed)
+    draws = {"S1": [], "ST": [], "noise_share": []}
+    for _ in range(resamples):
+        pick = rng.integers(0, n, n)
+        e = sobol_estimates(blocks[pick].ravel(), nu_blocks[pick].ravel(), k)
+        for key in draws:
+            draws[key].append(e[key])
+    tail = (1 - level) / 2 * 100
+    out = dict(point)
+    for key, values in draws.items():
+        values = np.asarray(values)
+        out[f"{key}_low"] = np.nanpercentile(values, tail, axis=0)
+        out[f"{key}_high"] = np.nanpercentile(values, 100 - tail, axis=0)
+    return out
+
+
+def convergence(parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int, replicates: int = 1,
                 sizes=(128, 256, 512, 1024)) -> pd.DataFrame:
     """Sobol indices from the first N base samples of the design, for each N in `sizes` the design
     holds: a Sobol sequence is extensible, so the first N (k + 2) rows are the N-sample design."""
@@ -143,12 +250,15 @@ def convergence(parameters: dict[str, list[float]], rows: pd.DataFrame, seed: in
         subset = rows[rows["row"] < n * (k + 2)]
         if len(subset) < n * (k + 2):
             continue
-        frames.append(analyse("sobol", parameters, subset, seed).assign(N=n))
+        frames.append(analyse("sobol", parameters, subset, seed, replicates, resamples=200).assign(N=n))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Sensitivity indices per output: Morris mu*, mu*_conf, sigma; Sobol S1, ST with confidence."""
+def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int, replicates: int = 1,
+            resamples: int = 1000) -> pd.DataFrame:
+    """Sensitivity indices per output: Morris mu*, mu*_conf, sigma; Sobol S1 and ST of the mean
+    response with the replicate noise deconvolved (`sobol_estimates`), their bootstrap 95%
+    intervals, and the output's noise share."""
     # the design's column order is its sampling order, which Sobol's estimators depend on
     ordered = {name: parameters[name] for name in rows.columns if name in parameters}
     prob = problem(ordered)
@@ -169,26 +279,27 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
                 out.append({"output": output, "parameter": name, "mu_star": r["mu_star"][i],
                             "mu_star_conf": r["mu_star_conf"][i], "sigma": r["sigma"][i]})
         else:
-            from SALib.analyze import sobol
-
-            r = sobol.analyze(prob, y, calc_second_order=False, seed=seed)
+            r = sobol_indices(y, noise_variance(rows, output, replicates), len(prob["names"]), resamples, seed)
             for i, name in enumerate(prob["names"]):
-                out.append({"output": output, "parameter": name, "S1": r["S1"][i], "S1_conf": r["S1_conf"][i],
-                            "ST": r["ST"][i], "ST_conf": r["ST_conf"][i]})
+                out.append({"output": output, "parameter": name, "S1": r["S1"][i], "S1_low": r["S1_low"][i],
+                            "S1_high": r["S1_high"][i], "ST": r["ST"][i], "ST_low": r["ST_low"][i],
+                            "ST_high": r["ST_high"][i], "noise_share": r["noise_share"],
+                            "noise_share_low": r["noise_share_low"], "noise_share_high": r["noise_share_high"]})
     return pd.DataFrame(out)
 
 
 def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
-                      follow_up: int | None = None) -> pd.DataFrame:
+                      follow_up: int | None = None, leader_effects: pd.DataFrame | None = None) -> pd.DataFrame:
     """The key outputs of one design row, one row per paired replicate (programme minus
     counterfactual for effects; participants' survey shares in the programme arm); with
-    `follow_up`, the same network item and ties at that later week too."""
+    `follow_up`, the same network item and ties at that later week too. System-first effects by
+    group come from the per-leader shares over the programme's weeks (`leader_effects`)."""
     from experiments.analysis.effects import survey_statistics
     from sim.survey import shares
 
     wide = results[results["metric"].isin(["system_first_share", "strong_cross_ties_participants",
-                                           "orientation_participants", "orientation_others",
-                                           "issue_success_rate"])]
+                                           "strong_cross_ties_others", "orientation_participants",
+                                           "orientation_others", "issue_success_rate"])]
     wide = wide.pivot_table(index=["metric", "replicate", "week"], columns="arm", values="value", observed=True)
     diff = (wide["intervention"] - wide["counterfactual"]).rename("effect").reset_index()
 
@@ -202,6 +313,7 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
         "system_first_effect": effect("system_first_share", range(1, end + 1)),
         "issue_success_effect": effect("issue_success_rate", range(1, end + 1)),
         "cross_org_ties_effect": effect("strong_cross_ties_participants", [end]),
+        "cross_org_ties_others_effect": effect("strong_cross_ties_others", [end]),
         "orientation_effect": effect("orientation_participants", [end]),
         "cascade_effect": effect("orientation_others", [end]),
         "network_agree_end": on["network_agree_end"],
@@ -209,6 +321,12 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
         "see_system_end": on["see_system_strongly_agree_end"],
         "influence_disagree_end": on["influence_disagree_end"],
     })
+    if leader_effects is not None and not leader_effects.empty:
+        at_end = leader_effects[leader_effects["week"] == end].set_index("replicate")
+        for group in ("participants", "others"):
+            out[f"system_first_{group}_effect"] = at_end[at_end["metric"] == f"system_first_{group}"]["effect"]
+        # expected issue success over the programme's weeks (`sim.metrics.issue_success_share`)
+        out["issue_success_effect"] = at_end[at_end["metric"] == "issue_success_rate"]["effect"]
     if follow_up is not None and follow_up > end:
         out["cross_org_ties_followup"] = effect("strong_cross_ties_participants", [follow_up])
         out["orientation_followup"] = effect("orientation_participants", [follow_up])
@@ -219,11 +337,11 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     return out
 
 
-def row_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int, follow_up: int | None = None
-                ) -> dict[str, float]:
+def row_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int, follow_up: int | None = None,
+                leader_effects: pd.DataFrame | None = None) -> dict[str, float]:
     """One design row's outputs: each output's mean over the paired replicates and, as
-    `{output}_sd`, its SD across them (the replicate noise `analyse` reports)."""
-    per = replicate_outputs(results, survey, end, follow_up)
+    `{output}_sd`, its SD across them (the replicate noise `analyse` deconvolves)."""
+    per = replicate_outputs(results, survey, end, follow_up, leader_effects)
     out = {k: float(v) for k, v in per.mean().items()}
     if len(per) > 1:
         out.update({f"{k}_sd": float(v) for k, v in per.std(ddof=1).items()})

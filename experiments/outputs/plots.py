@@ -360,19 +360,31 @@ def sobol(indices: pd.DataFrame):
     for ax, output in zip(axes, outputs):
         d = indices[indices["output"] == output]
         y = np.arange(len(d))
-        ax.barh(y - 0.2, d["S1"], 0.4, xerr=d["S1_conf"], color=COLOURS["programme"], label="S1 (alone)", capsize=2)
-        ax.barh(y + 0.2, d["ST"], 0.4, xerr=d["ST_conf"], color=COLOURS["non-participants"],
+        ax.barh(y - 0.2, d["S1"], 0.4, xerr=_error_bars(d, "S1"), color=COLOURS["programme"], label="S1 (alone)",
+                capsize=2)
+        ax.barh(y + 0.2, d["ST"], 0.4, xerr=_error_bars(d, "ST"), color=COLOURS["non-participants"],
                 label="ST (with interactions)", capsize=2)
         ax.set_yticks(y, [plain_parameter(p) for p in d["parameter"]], fontsize=6.5)
-        ax.set_xlabel("share of the output's variance")
+        ax.set_xlabel("share of the variance of the mean response")
         ax.set_ylabel("parameter")
-        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=9)
+        noise = f" (replicate noise {d['noise_share'].iloc[0]:.0%} of the rows' variance)" if "noise_share" in d else ""
+        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")) + noise, fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
 
 
+def _error_bars(d: pd.DataFrame, index: str) -> np.ndarray:
+    """Asymmetric error bars from an index's interval columns (index_low, index_high)."""
+    low = (d[index] - d[f"{index}_low"]).clip(lower=0)
+    high = (d[f"{index}_high"] - d[index]).clip(lower=0)
+    return np.vstack([low.to_numpy(), high.to_numpy()])
+
+
 OUTPUT_WORDS = {
+    "system_first_participants_effect": "participants' system-first share (effect)",
+    "system_first_others_effect": "non-participants' system-first share (effect)",
+    "cross_org_ties_others_effect": "non-participants' new ties across organisations",
     "system_first_effect": "system-first choices (effect)",
     "issue_success_effect": "collective-issue success (effect)",
     "cross_org_ties_effect": "participants' new ties across organisations",
@@ -402,7 +414,7 @@ def sobol_convergence(conv: pd.DataFrame, top: int = 5):
         best = d[d["N"] == largest].nlargest(top, "ST")["parameter"]
         for name in best:
             e = d[d["parameter"] == name].sort_values("N")
-            ax.errorbar(e["N"], e["ST"], yerr=e["ST_conf"], marker="o", ms=3, capsize=2, lw=1,
+            ax.errorbar(e["N"], e["ST"], yerr=_error_bars(e, "ST"), marker="o", ms=3, capsize=2, lw=1,
                         label=name.split(".")[-1])
         ax.set_xscale("log", base=2)
         ax.set_xticks(sorted(d["N"].unique()), [str(n) for n in sorted(d["N"].unique())])
