@@ -41,8 +41,10 @@ def _evaluate(args):
 class SeededBatchSampler(Sampler):
     """Evaluate candidates in batches (in `n_procs` forked processes), accept in index order."""
 
-    def __init__(self, seed: int, n_procs: int = 1, min_batch: int = 8, chunk: int = 4):
+    def __init__(self, seed: int, n_procs: int = 1, min_batch: int = 8, chunk: int = 4, progress: bool = False):
         super().__init__()
+        self.progress = progress
+        """A progress bar per generation (accepted particles), on a terminal."""
         self.seed = int(seed)
         self.n_procs = max(1, int(n_procs))
         self.min_batch = min_batch
@@ -52,8 +54,14 @@ class SeededBatchSampler(Sampler):
                                 ana_vars=None):
         global _SIMULATE_ONE
         _SIMULATE_ONE = simulate_one
+        import sys
+
+        from tqdm import tqdm
+
         sample = self._create_empty_sample()
         evaluated = accepted = 0
+        bar = tqdm(total=n, desc=f"ABC generation {t + 1}" if t >= 0 else "ABC calibration sample", leave=False,
+                   disable=not (self.progress and sys.stderr.isatty()), unit="particle")
         pool = (multiprocessing.get_context("fork").Pool(self.n_procs) if self.n_procs > 1 else None)
         try:
             while accepted < n and evaluated < max_eval:
@@ -69,9 +77,11 @@ class SeededBatchSampler(Sampler):
                     evaluated += 1
                     if particle.accepted:
                         accepted += 1
+                        bar.update(1)
                         if accepted == n:
                             break
         finally:
+            bar.close()
             if pool is not None:
                 pool.terminate()  # the chunks still under way are not needed
                 pool.join()

@@ -1,30 +1,38 @@
-"""Parameter recovery: what can the case's figures identify?
+"""Parameter recovery and simulation-based calibration: what can the case's figures and the
+published patterns identify?
 
-    python -m experiments.recovery                         # 30 parameter sets (about an hour on 2 cores)
-    python -m experiments.recovery --sets 50 --out docs/calibration/recovery
-    python -m experiments.recovery --quick                 # seconds, for CI
+    python -m experiments.recovery                                # docs/calibration/recovery
+    python -m experiments.recovery --quick --out /tmp/recovery    # seconds, for CI
 
-For each of --sets parameter sets drawn from the calibration's priors
-(experiments.inference.calibrate.PARAMETERS), the script simulates the case's figures with
-its respondent sampling (about 50 responding participants), recalibrates with
-the same ABC-SMC as the real calibration, and compares the posterior with the
-truth:
+The calibration (`experiments.calibrate`) defines an ABC posterior: the prior, restricted to
+parameter values whose simulated statistics lie within its final epsilon of the data, in its
+distance (`calibrate.make_distance`). ABC-SMC is one way to sample it; rejection from draws of
+the prior is another, with the same target (Beaumont 2010). This study simulates **one shared
+reference table** of prior draws (each row a function of its index, kept in --out/table/ so an
+interrupted study resumes) and samples every posterior it needs from that table:
 
-- per parameter, the posterior contraction (1 - posterior variance / prior
-  variance), whether the central 50% and 90% intervals cover the truth (a
-  well-calibrated posterior covers it in about 50% and 90% of the sets), and
-  the correlation between true values and posterior medians;
-- pairwise posterior correlations (a strong one means the figures only pin down
-  a combination of the two parameters);
-- the real-change share of the network item's rise (the part of "reported minus
-  no programme" that is not response shift), true against recovered.
+- **Recovery** (`fits.csv`, `recovery.csv`, `shares.csv`): for each of --fits parameter sets drawn
+  from the priors (not in the table), the simulator produces the case's figures and the
+  patterns' statistics; the set's posterior is every table row within the real calibration's
+  final epsilon of them (a fit *converged* when at least --min-accepted rows are; otherwise its
+  nearest --min-accepted rows are used and the epsilon they reach is reported), refined by
+  local-linear regression adjustment (Beaumont, Zhang & Balding 2002) on transformed scales.
+  Per parameter: contraction, coverage of the 50% and 90% intervals, error of the posterior
+  median. The real-change share of the network rise is computed at the truth and from posterior
+  draws, as before.
+- **Simulation-based calibration** (Talts, Betancourt, Simpson, Vehtari & Gelman 2018;
+  `sbc.csv`, `sbc_ranks.csv`, `sbc.png`): the first --sbc table rows serve as truths; each one's
+  posterior is its --sbc-draws nearest other rows, adjusted; the truth's rank among the
+  posterior draws (as a weighted fraction in [0, 1]) is uniform for every parameter when the
+  posteriors are calibrated. A chi-square test of the rank histogram (20 bins) per parameter, and
+  each parameter's error against always guessing the prior mean.
 
-Writes (atomically) to --out: recovery.csv (one row per set and parameter),
-shares.csv (the real-change share per set), correlations.csv (per set),
-correlation_summary.csv, summary.csv and
-recovery.png; prints the summary. docs/calibration/identifiability.md reads it.
-Each finished set is kept in --out/sets/, so an interrupted study resumes where it
-stopped (a set is a function of its seed).
+One verdict per quantity, by one rule, in `summary.csv` (and docs/calibration/identifiability.md
+reads it): **identified** when the posterior contracts by at least half on average and its
+median's error is at most 0.7 of the prior mean's; **weakly identified** when the error is at
+most 0.9 of the prior mean's; **not identified** otherwise. **Calibrated** (a separate column):
+the SBC histogram is not rejected as uniform (p >= 0.01) and the 90% intervals of the recovery
+fits cover the truth in 80-98% of sets.
 """
 
 from __future__ import annotations
@@ -32,148 +40,361 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
 from experiments.inference import calibrate as cal
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from experiments.running.config import compose_checked
-from experiments.outputs.files import atomic_write_bytes, atomic_write_json
+from experiments.running.execution import progress_bar, replicate_seed
 from experiments.running.workers import parallel_map
 
-
-def draw_truths(n: int, seed: int) -> list[dict]:
-    """n parameter sets from the priors (SeedSequence-seeded)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
-    draws = {p.name: p.frozen().rvs(size=n, random_state=rng) for p in cal.PARAMETERS}
-    return [{k: float(v[i]) for k, v in draws.items()} for i in range(n)]
+TABLE_STREAM, FIT_STREAM = 3, 4
+"""Spawn keys of the reference table's prior draws and of the recovery truths."""
+BINS = 20
+"""Bins of the SBC rank histogram."""
 
 
-def interval_covers(x: np.ndarray, w: np.ndarray, truth: float, level: float) -> bool:
-    lo = cal.weighted_quantile(x, w, (1 - level) / 2)
-    hi = cal.weighted_quantile(x, w, (1 + level) / 2)
-    return bool(lo <= truth <= hi)
+# ------------------------------------------------------------------ draws and the reference table
+
+def prior_draws(parameters, n: int, seed: int, stream: int) -> pd.DataFrame:
+    """n draws from the priors (a function of seed and stream)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))
+    return pd.DataFrame({p.name: p.frozen().rvs(size=n, random_state=rng) for p in parameters})
 
 
-def decomposition_share(thetas: list[dict], seeds: list[int], config, cuts, workers: int) -> np.ndarray:
-    """The real-change share of the network rise for each (theta, seed): expected figures of the
-    whole cohort, with and without the programme, from one shared burn-in."""
-    rows = list(parallel_map(cal.decomposition, ((t, config, s, cuts) for t, s in zip(thetas, seeds)), workers))
+def _simulate_row(theta: dict, config, seed: int) -> dict:
+    return cal.simulate(theta, config, seed, None, patterns=True)
+
+
+def reference_table(config, parameters, n: int, seed: int, workers: int, folder: Path, chunk: int = 1000,
+                    progress: bool = True) -> pd.DataFrame:
+    """The prior draws and their simulated statistics, row i seeded by `replicate_seed(seed, i)`;
+    each chunk of rows is kept in `folder` as it finishes, so an interrupted study resumes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    theta = prior_draws(parameters, n, seed, TABLE_STREAM)
+    frames = []
+    chunks = range(math.ceil(n / chunk))
+    todo = [c for c in chunks if not (folder / f"rows_{c:04d}.parquet").is_file()]
+    rows_todo = [i for c in todo for i in range(c * chunk, min(n, (c + 1) * chunk))]
+    tasks = ((theta.iloc[i].to_dict(), config, replicate_seed(seed, i)) for i in rows_todo)
+    sims = iter(progress_bar(parallel_map(_simulate_row, tasks, workers), len(rows_todo), progress,
+                             "reference table"))
+    for c in chunks:
+        path = folder / f"rows_{c:04d}.parquet"
+        if c in todo:
+            rows = list(range(c * chunk, min(n, (c + 1) * chunk)))
+            part = [next(sims) for _ in rows]
+            frame = pd.concat([theta.iloc[rows].reset_index(drop=True), pd.DataFrame(part)], axis=1)
+            frame.insert(0, "row", rows)
+            atomic_write_parquet(frame, path)
+        frames.append(pd.read_parquet(path))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------ rejection ABC on the table
+
+def observed_of(data: dict, fitted, n_of: dict, targets: dict) -> dict:
+    """Simulated data as the calibration reads observed figures: a survey figure {share, n} with
+    the case's number of respondents, a pattern {value, sd} with its target's SD."""
+    out = {}
+    for k in fitted:
+        out[k] = {"value": float(data[k]), "sd": targets[k]["sd"]} if k in targets else \
+            {"share": float(data[k]), "n": n_of[k]}
+    return out
+
+
+def distances(table: pd.DataFrame, observed: dict, fitted) -> np.ndarray:
+    """The calibration's distance from every table row to the observed figures (a statistic a
+    simulation could not measure counts as 10 units, as in `calibrate.make_distance`)."""
+    scale = cal.distance_scales(observed, fitted)
+    total = np.zeros(len(table))
+    for k in fitted:
+        z = (table[k].to_numpy(float) - cal.observed_value(observed[k])) / scale[k]
+        total += np.where(np.isfinite(z), z * z, 100.0)
+    return np.sqrt(total)
+
+
+def _to_unbounded(p, x: np.ndarray) -> np.ndarray:
+    """The parameter on an unbounded scale for the regression: logit of a uniform's position, the
+    log of the distance from a truncated normal's bound, a normal as it is."""
+    if p.prior[0] == "uniform":
+        lo, hi = p.prior[1:3]
+        u = np.clip((x - lo) / (hi - lo), 1e-9, 1 - 1e-9)
+        return np.log(u / (1 - u))
+    if p.prior[0] == "truncnorm":
+        return np.log(np.maximum(x - p.prior[3], 1e-12))
+    return x
+
+
+def _from_unbounded(p, y: np.ndarray) -> np.ndarray:
+    if p.prior[0] == "uniform":
+        lo, hi = p.prior[1:3]
+        return lo + (hi - lo) / (1 + np.exp(-y))
+    if p.prior[0] == "truncnorm":
+        return p.prior[3] + np.exp(y)
+    return y
+
+
+def regression_adjust(parameters, theta: np.ndarray, sims: np.ndarray, data: np.ndarray, scale: np.ndarray,
+                      weights: np.ndarray) -> np.ndarray:
+    """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002): each accepted draw
+    moved along the weighted least-squares fit of the (transformed) parameter on its statistics,
+    to where its statistics would equal the data's. Statistics in their distance units; a
+    statistic missing in a row is set to the data's value (no adjustment along it)."""
+    z = (sims - data) / scale
+    z = np.where(np.isfinite(z), z, 0.0)
+    design = np.column_stack([np.ones(len(z)), z])
+    sw = np.sqrt(weights)[:, None]
+    out = np.empty_like(theta)
+    for j, p in enumerate(parameters):
+        y = _to_unbounded(p, theta[:, j])
+        beta, *_ = np.linalg.lstsq(design * sw, y * sw[:, 0], rcond=None)
+        out[:, j] = _from_unbounded(p, y - z @ beta[1:])
+    return out
+
+
+def abc_posterior(table: pd.DataFrame, parameters, observed: dict, fitted, *, epsilon: float | None = None,
+                  nearest: int = 100, exclude: int | None = None, adjust: bool = True) -> dict:
+    """The ABC posterior from the table: the rows within `epsilon` (if at least `nearest` are;
+    else the `nearest` closest rows), Epanechnikov-weighted and regression-adjusted. Returns the
+    draws, their weights, the epsilon reached, the number within `epsilon` and whether that
+    number is at least `nearest` (converged)."""
+    d = distances(table, observed, fitted)
+    if exclude is not None:
+        d[exclude] = np.inf
+    within = int(np.sum(d <= epsilon)) if epsilon is not None else 0
+    if epsilon is not None and within >= nearest:
+        keep, reached = np.flatnonzero(d <= epsilon), float(epsilon)
+    else:
+        keep = np.argsort(d, kind="stable")[:nearest]
+        reached = float(d[keep].max())
+    weights = np.maximum(1.0 - (d[keep] / (reached * (1 + 1e-9))) ** 2, 1e-6)
+    names = [p.name for p in parameters]
+    theta = table.iloc[keep][names].to_numpy(float)
+    if adjust:
+        scale = cal.distance_scales(observed, fitted)
+        sims = table.iloc[keep][list(fitted)].to_numpy(float)
+        data = np.array([cal.observed_value(observed[k]) for k in fitted])
+        theta = regression_adjust(parameters, theta, sims, data, np.array([scale[k] for k in fitted]), weights)
+    frame = pd.DataFrame(theta, columns=names)
+    frame["weight"] = weights / weights.sum()
+    return {"posterior": frame, "epsilon": reached, "within": within,
+            "converged": bool(epsilon is not None and within >= nearest)}
+
+
+# ------------------------------------------------------------------ recovery and SBC
+
+def recover(table, parameters, truths: pd.DataFrame, data: list[dict], fitted, n_of, targets, epsilon: float,
+            nearest: int) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Per recovery set: fits.csv's row, recovery.csv's rows per parameter, and the posterior."""
+    fits, rows, posteriors = [], [], []
+    for k, (truth, sim) in enumerate(zip(truths.to_dict("records"), data)):
+        observed = observed_of(sim, fitted, n_of, targets)
+        fit = abc_posterior(table, parameters, observed, fitted, epsilon=epsilon, nearest=nearest)
+        post = fit["posterior"]
+        posteriors.append(post)
+        fits.append({"set": k, "final_epsilon": fit["epsilon"], "target_epsilon": epsilon,
+                     "accepted_within_target": fit["within"], "generations": 1, "simulations": len(table),
+                     "converged": fit["converged"]})
+        summary = cal.posterior_summary(post).set_index("parameter")
+        w = post["weight"].to_numpy()
+        for p in parameters:
+            x = post[p.name].to_numpy()
+            q = {lvl: (cal.weighted_quantile(x, w, (1 - lvl) / 2), cal.weighted_quantile(x, w, (1 + lvl) / 2))
+                 for lvl in (0.5, 0.9)}
+            rows.append({"set": k, "parameter": p.name, "truth": truth[p.name],
+                         "median": summary.loc[p.name, "median"], "sd": summary.loc[p.name, "sd"],
+                         "contraction": summary.loc[p.name, "contraction"],
+                         "covered_50": bool(q[0.5][0] <= truth[p.name] <= q[0.5][1]),
+                         "covered_90": bool(q[0.9][0] <= truth[p.name] <= q[0.9][1]),
+                         "prior_mean": float(p.frozen().mean()), "converged": fit["converged"]})
+    return pd.DataFrame(fits), pd.DataFrame(rows), posteriors
+
+
+def sbc(table, parameters, fitted, n_of, targets, count: int, draws: int) -> pd.DataFrame:
+    """For the first `count` table rows as truths: each parameter's rank fraction of the truth in
+    its posterior from the other rows (weighted share of draws below it), the posterior median,
+    and the prior mean."""
+    rows = []
+    for i in range(min(count, len(table))):
+        truth = table.iloc[i]
+        observed = observed_of(truth.to_dict(), fitted, n_of, targets)
+        post = abc_posterior(table, parameters, observed, fitted, nearest=draws, exclude=i)["posterior"]
+        w = post["weight"].to_numpy()
+        for p in parameters:
+            x = post[p.name].to_numpy()
+            rows.append({"dataset": i, "parameter": p.name, "truth": float(truth[p.name]),
+                         "rank_fraction": float(np.sum(w * (x < truth[p.name]))),
+                         "median": cal.weighted_quantile(x, w, 0.5), "prior_mean": float(p.frozen().mean())})
     return pd.DataFrame(rows)
 
 
-def share_of(frame: pd.DataFrame) -> float:
-    """Real-change share from averaged expected figures (ratio of means)."""
-    return cal.real_change_share(frame.mean().to_dict())
+def sbc_tests(ranks: pd.DataFrame, bins: int = BINS) -> pd.DataFrame:
+    """Per parameter: the chi-square test of the rank histogram's uniformity, and the error of the
+    posterior median against that of always guessing the prior mean."""
+    out = []
+    for name, d in ranks.groupby("parameter", sort=False):
+        counts = np.histogram(d["rank_fraction"].clip(0, 1 - 1e-12), bins=bins, range=(0, 1))[0]
+        chi2, p = sps.chisquare(counts)
+        error = float(np.mean(np.abs(d["median"] - d["truth"])))
+        prior_error = float(np.mean(np.abs(d["prior_mean"] - d["truth"])))
+        out.append({"parameter": name, "datasets": len(d), "chi2": float(chi2), "p": float(p),
+                    "uniform": bool(p >= 0.01), "mean_abs_error": error, "prior_mean_abs_error": prior_error,
+                    "error_ratio": error / prior_error if prior_error > 0 else math.nan})
+    return pd.DataFrame(out)
 
 
-def recover_one(k: int, truth: dict, config, cuts, observed_n: dict, args) -> tuple[list[dict], dict, pd.DataFrame]:
-    seed = args.seed + 1000 * (k + 1)
-    data = cal.simulate(truth, config, cal.theta_seed(truth, seed), cuts)
-    observed = {s: {"share": data[s], "n": observed_n[s]} for s in cal.STATS}
-    db = Path(args.out) / "db" / f"set_{k:03d}.db"
-    db.parent.mkdir(parents=True, exist_ok=True)
-    fit = cal.fit(config, observed, cal.FITTED, cuts, population=args.population, generations=args.generations,
-                  min_epsilon=args.min_epsilon, seed=seed, workers=args.workers, db=db,
-                  max_simulations=args.max_simulations)
-    db.unlink(missing_ok=True)
-    post = fit.posterior
-    w = post["weight"].to_numpy()
-    summary = cal.posterior_summary(post).set_index("parameter")
+def verdict(contraction: float, error_ratio: float) -> str:
+    """The one rule for every quantity (see the module's docstring)."""
+    if np.isfinite(contraction) and contraction >= 0.5 and error_ratio <= 0.7:
+        return "identified"
+    if error_ratio <= 0.9:
+        return "weakly identified"
+    return "not identified"
+
+
+def summarise(rec: pd.DataFrame, tests: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per quantity: recovery (contraction, coverage, correlation), SBC (uniformity p, error
+    against the prior mean's) and the verdicts."""
     rows = []
-    for p in cal.PARAMETERS:
-        x = post[p.name].to_numpy()
-        rows.append({"set": k, "parameter": p.name, "truth": truth[p.name], "median": summary.loc[p.name, "median"],
-                     "mean": summary.loc[p.name, "mean"], "sd": summary.loc[p.name, "sd"],
-                     "contraction": summary.loc[p.name, "contraction"],
-                     "covered_50": interval_covers(x, w, truth[p.name], 0.5),
-                     "covered_90": interval_covers(x, w, truth[p.name], 0.9),
-                     "generations": fit.generations, "simulations": fit.simulations, "epsilon": fit.epsilon,
-                     **{f"data_{s}": data[s] for s in cal.STATS}})
-    corr = cal.weighted_correlations(post)
-    # the real-change share: truth from args.truth_runs seeds at the true values; the estimate
-    # from posterior draws (one seed each)
-    true_parts = decomposition_share([truth] * args.truth_runs,
-                                     [seed + 7 + i for i in range(args.truth_runs)], config, cuts, args.workers)
-    draws = cal.posterior_draws(post, args.share_draws, seed)
-    post_parts = decomposition_share(draws, [seed + 5000 + i for i in range(len(draws))], config, cuts,
-                                     args.workers)
-    per_draw = np.array([cal.real_change_share(r) for r in post_parts.to_dict("records")])
-    per_draw = per_draw[np.isfinite(per_draw)]
-    share = {"set": k, "truth": share_of(true_parts), "estimate": share_of(post_parts),
-             "low_90": float(np.quantile(per_draw, 0.05)) if per_draw.size else math.nan,
-             "high_90": float(np.quantile(per_draw, 0.95)) if per_draw.size else math.nan}
-    share["covered_90"] = bool(share["low_90"] <= share["truth"] <= share["high_90"])
-    pairs = {f"{a}~{b}": corr.loc[a, b] for i, a in enumerate(corr.index) for b in corr.index[i + 1:]}
-    return rows, share, pd.DataFrame([{"set": k, **pairs}])
-
-
-def summarise(rec: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
-    """Per parameter: mean contraction, 50% and 90% coverage, truth-median correlation, mean absolute
-    error, identified (mean contraction >= 0.5); and the same for the real-change share."""
-    rows = []
+    by_test = tests.set_index("parameter")
     for name, d in rec.groupby("parameter", sort=False):
-        r = np.corrcoef(d["truth"], d["median"])[0, 1] if len(d) > 2 else math.nan
-        rows.append({"quantity": name, "sets": len(d), "mean_contraction": d["contraction"].mean(),
-                     "coverage_50": d["covered_50"].mean(), "coverage_90": d["covered_90"].mean(),
-                     "truth_median_correlation": r,
-                     "mean_abs_error": (d["median"] - d["truth"]).abs().mean(),
-                     "identified": bool(d["contraction"].mean() >= 0.5)})
+        t = by_test.loc[name]
+        coverage_90 = float(d["covered_90"].mean())
+        contraction = float(d["contraction"].mean())
+        rows.append({"quantity": name, "sets": len(d), "mean_contraction": contraction,
+                     "coverage_50": float(d["covered_50"].mean()), "coverage_90": coverage_90,
+                     "truth_median_correlation": float(np.corrcoef(d["truth"], d["median"])[0, 1]) if len(d) > 2
+                     else math.nan,
+                     "mean_abs_error": float(np.mean(np.abs(d["median"] - d["truth"]))),
+                     "prior_mean_abs_error": float(np.mean(np.abs(d["prior_mean"] - d["truth"]))),
+                     "sbc_datasets": int(t["datasets"]), "sbc_p": float(t["p"]),
+                     "sbc_error_ratio": float(t["error_ratio"]),
+                     "verdict": verdict(contraction, float(t["error_ratio"])),
+                     "calibrated": bool(t["uniform"] and 0.8 <= coverage_90 <= 0.98)})
     s = shares.dropna(subset=["truth", "estimate"])
-    r = np.corrcoef(s["truth"], s["estimate"])[0, 1] if len(s) > 2 else math.nan
-    rows.append({"quantity": "real_change_share_of_network_rise", "sets": len(s), "mean_contraction": math.nan,
-                 "coverage_50": math.nan, "coverage_90": s["covered_90"].mean(),
-                 "truth_median_correlation": r, "mean_abs_error": (s["estimate"] - s["truth"]).abs().mean(),
-                 "identified": bool(r >= 0.7) if np.isfinite(r) else False})
+    if len(s):
+        error = float(np.mean(np.abs(s["estimate"] - s["truth"])))
+        guess = float(np.mean(np.abs(s["truth"].mean() - s["truth"])))
+        ratio = error / guess if guess > 0 else math.nan
+        rows.append({"quantity": "real_change_share_of_network_rise", "sets": len(s), "mean_contraction": math.nan,
+                     "coverage_50": math.nan, "coverage_90": float(s["covered_90"].mean()),
+                     "truth_median_correlation": float(np.corrcoef(s["truth"], s["estimate"])[0, 1]) if len(s) > 2
+                     else math.nan, "mean_abs_error": error, "prior_mean_abs_error": guess, "sbc_datasets": 0,
+                     "sbc_p": math.nan, "sbc_error_ratio": ratio,
+                     # no prior of its own: identified by its error against guessing its mean alone
+                     "verdict": "identified" if ratio <= 0.7 else "weakly identified" if ratio <= 0.9
+                     else "not identified",
+                     "calibrated": bool(0.8 <= s["covered_90"].mean() <= 0.98)})
     return pd.DataFrame(rows)
 
 
-def correlation_summary(corrs: pd.DataFrame) -> pd.DataFrame:
-    """Per pair of parameters: the mean, min and max over sets of their posterior correlation."""
-    cols = corrs.columns.drop("set")
-    return pd.DataFrame({"pair": cols, "mean": corrs[cols].mean().to_numpy(), "min": corrs[cols].min().to_numpy(),
-                         "max": corrs[cols].max().to_numpy()})
+def real_change_shares(truths: pd.DataFrame, posteriors: list, config, seed: int, truth_runs: int, draws: int,
+                       workers: int) -> pd.DataFrame:
+    """The real-change share of the network rise per recovery set: at the truth (mean over
+    `truth_runs` seeds) and from `draws` posterior draws (one seed each), with a 90% interval."""
+    out = []
+    for k, (truth, post) in enumerate(zip(truths.to_dict("records"), posteriors)):
+        seed_k = seed + 1000 * (k + 1)
+        true_parts = pd.DataFrame(list(parallel_map(
+            cal.decomposition, ((truth, config, seed_k + 7 + i, None) for i in range(truth_runs)), workers)))
+        thetas = cal.posterior_draws(post, draws, seed_k)
+        parts = pd.DataFrame(list(parallel_map(
+            cal.decomposition, ((t, config, seed_k + 5000 + i, None) for i, t in enumerate(thetas)), workers)))
+        per_draw = np.array([cal.real_change_share(r) for r in parts.to_dict("records")])
+        per_draw = per_draw[np.isfinite(per_draw)]
+        row = {"set": k, "truth": cal.real_change_share(true_parts.mean().to_dict()),
+               "estimate": cal.real_change_share(parts.mean().to_dict()),
+               "low_90": float(np.quantile(per_draw, 0.05)) if per_draw.size else math.nan,
+               "high_90": float(np.quantile(per_draw, 0.95)) if per_draw.size else math.nan}
+        row["covered_90"] = bool(row["low_90"] <= row["truth"] <= row["high_90"])
+        out.append(row)
+    return pd.DataFrame(out)
 
 
-def figure(rec: pd.DataFrame, shares: pd.DataFrame):
+# ------------------------------------------------------------------ figures
+
+def figure(rec: pd.DataFrame, shares: pd.DataFrame, summary: pd.DataFrame):
     from experiments.outputs import plots
 
     plots._style()
     import matplotlib.pyplot as plt
 
-    names = [p.name for p in cal.PARAMETERS]
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.4 * (len(names) + 1), 3.4))
-    for ax, name in zip(axes, names):
+    names = list(dict.fromkeys(rec["parameter"]))
+    cols = 5
+    rows = math.ceil((len(names) + 1) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    verdicts = summary.set_index("quantity")["verdict"]
+    for ax, name in zip(axes.flat, names):
         d = rec[rec["parameter"] == name]
         ax.errorbar(d["truth"], d["median"], yerr=2 * d["sd"], fmt="o", ms=3, lw=0.6,
                     color=plots.COLOURS["programme"], ecolor="#999999")
         lo, hi = min(d["truth"].min(), d["median"].min()), max(d["truth"].max(), d["median"].max())
         ax.plot([lo, hi], [lo, hi], color="black", lw=0.8, ls="--")
-        ax.set_xlabel(f"true {name}")
-        ax.set_ylabel("posterior median (+/- 2 SD)")
-        ax.set_title(f"{name}\ncontraction {d['contraction'].mean():.2f}, 90% coverage "
-                     f"{d['covered_90'].mean():.0%}", fontsize=9)
-    ax = axes[-1]
+        ax.set_xlabel(f"true {name}", fontsize=8)
+        ax.set_ylabel("posterior median (+/- 2 SD)", fontsize=8)
+        ax.set_title(f"{name}: {verdicts.get(name, '')}", fontsize=8)
+    ax = axes.flat[len(names)]
     s = shares.dropna(subset=["truth", "estimate"])
-    ax.errorbar(s["truth"], s["estimate"], yerr=np.clip(np.vstack([s["estimate"] - s["low_90"],
-                                                                   s["high_90"] - s["estimate"]]), 0, None),
-                fmt="o", ms=3, lw=0.6, color=plots.COLOURS["real_change"], ecolor="#999999")
+    if len(s):
+        ax.errorbar(s["truth"], s["estimate"], yerr=np.clip(np.vstack([s["estimate"] - s["low_90"],
+                                                                       s["high_90"] - s["estimate"]]), 0, None),
+                    fmt="o", ms=3, lw=0.6, color=plots.COLOURS["real_change"], ecolor="#999999")
     ax.plot([0, 1], [0, 1], color="black", lw=0.8, ls="--")
-    ax.set_xlabel("true real-change share of the network rise")
-    ax.set_ylabel("recovered (90% interval)")
-    ax.set_title("real change vs response shift", fontsize=9)
+    ax.set_xlabel("true real-change share of the network rise", fontsize=8)
+    ax.set_ylabel("recovered (90% interval)", fontsize=8)
+    ax.set_title("real change vs response shift", fontsize=8)
+    for ax in list(axes.flat)[len(names) + 1:]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
 
+def sbc_figure(ranks: pd.DataFrame, tests: pd.DataFrame, bins: int = BINS):
+    """Rank histograms with the 99% band of a uniform histogram's counts."""
+    from experiments.outputs import plots
+
+    plots._style()
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(ranks["parameter"]))
+    cols = 5
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.6 * rows), squeeze=False)
+    p_of = tests.set_index("parameter")["p"]
+    for ax, name in zip(axes.flat, names):
+        d = ranks[ranks["parameter"] == name]
+        n = len(d)
+        lo, hi = sps.binom.ppf([0.005, 0.995], n, 1 / bins)
+        ax.axhspan(lo, hi, color="#dddddd")
+        ax.hist(d["rank_fraction"].clip(0, 1 - 1e-12), bins=bins, range=(0, 1), color=plots.COLOURS["programme"])
+        ax.set_title(f"{name} (p = {p_of[name]:.2f})", fontsize=8)
+        ax.set_xlabel("rank of the truth in its posterior", fontsize=7)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------ the command
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sets", type=int, default=30)
-    ap.add_argument("--population", type=int, default=100)
-    ap.add_argument("--generations", type=int, default=5)
-    ap.add_argument("--min-epsilon", type=float, default=0.5)
-    ap.add_argument("--max-simulations", type=int, default=6_000)
+    ap.add_argument("--table", type=int, default=50_000, help="reference-table simulations (prior draws)")
+    ap.add_argument("--fits", type=int, default=30, help="recovery parameter sets")
+    ap.add_argument("--sbc", type=int, default=300, help="simulation-based calibration datasets (table rows)")
+    ap.add_argument("--sbc-draws", type=int, default=100, help="posterior draws per SBC dataset (nearest rows)")
+    ap.add_argument("--min-accepted", type=int, default=100,
+                    help="rows within the calibration's epsilon for a recovery fit to count as converged")
+    ap.add_argument("--epsilon", type=float, default=None,
+                    help="the recovery fits' epsilon (default: the real calibration's final epsilon, "
+                    "docs/calibration/calibration.json)")
     ap.add_argument("--truth-runs", type=int, default=8, help="seeds behind each true real-change share")
     ap.add_argument("--share-draws", type=int, default=20, help="posterior draws behind each recovered share")
     ap.add_argument("--seed", type=int, default=20261127)
@@ -182,55 +403,64 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="tiny setting for CI")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides of the case study")
     args = ap.parse_args(argv)
-    for name in ("sets", "population", "generations", "truth_runs", "share_draws", "workers", "max_simulations"):
+    for name in ("table", "fits", "sbc", "sbc_draws", "min_accepted", "truth_runs", "share_draws", "workers"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
-        args.sets, args.population, args.generations = 2, 12, 2
-        args.truth_runs, args.share_draws = 2, 4
+        args.table, args.fits, args.sbc, args.sbc_draws, args.min_accepted = 120, 2, 20, 15, 15
+        args.truth_runs, args.share_draws = 2, 3
+    if args.sbc > args.table - args.sbc_draws:
+        ap.error(f"--sbc {args.sbc}: at most --table minus --sbc-draws ({args.table - args.sbc_draws})")
+    started = time.perf_counter()
     config = compose_checked(["experiment=case_study", *args.overrides])
     if not config.programme_end:
         ap.error("the configuration has no programme to calibrate (intervention.leadership_programme)")
-    observed = cal.observed_figures(config)
-    observed_n = {s: observed[s]["n"] for s in cal.STATS}
+    calibration = cal.CASE
+    parameters, fitted = calibration.parameters, calibration.fitted
+    observed = cal.observed_figures(config, patterns=True)
+    n_of = {s: observed[s]["n"] for s in cal.STATS}
+    targets = cal.pattern_targets()
+    epsilon = args.epsilon
+    if epsilon is None:
+        record = Path(cal.__file__).resolve().parents[2] / "docs" / "calibration" / "calibration.json"
+        if not record.is_file():
+            ap.error(f"--epsilon: not given, and {record} (the real calibration's record) is missing")
+        epsilon = float(json.loads(record.read_text())["final_epsilon"])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    low, high = cal.BY_NAME["tie_growth"].prior[1:3]
-    cuts = cal.CutTable.build(config, low, high, points=5 if args.quick else 33, runs=4 if args.quick else 40,
-                              agree_share=observed["network_agree_start"]["share"], workers=args.workers)
-    truths = draw_truths(args.sets, args.seed)
-    rec, shares, corrs = [], [], []
-    done_dir = out / "sets"
-    done_dir.mkdir(exist_ok=True)
-    for k, truth in enumerate(truths):
-        saved = done_dir / f"set_{k:03d}.json"
-        if saved.is_file():  # an interrupted study resumes: each set is a function of its seed
-            s = json.loads(saved.read_text())
-            rows, share, corr = s["rows"], s["share"], pd.DataFrame([s["correlations"]])
-        else:
-            rows, share, corr = recover_one(k, truth, config, cuts, observed_n, args)
-            atomic_write_json({"rows": rows, "share": share, "correlations": corr.iloc[0].to_dict()}, saved)
-        rec += rows
-        shares.append(share)
-        corrs.append(corr)
-        print(f"set {k + 1}/{len(truths)}: " + ", ".join(
-            f"{r['parameter']} {r['truth']:.3f} -> {r['median']:.3f}" for r in rows)
-            + f"; real-change share {share['truth']:.2f} -> {share['estimate']:.2f}", flush=True)
-    rec, shares, corrs = pd.DataFrame(rec), pd.DataFrame(shares), pd.concat(corrs, ignore_index=True)
-    summary = summarise(rec, shares)
-    pairs = correlation_summary(corrs)
-    for name, frame in (("recovery", rec), ("shares", shares), ("correlations", corrs), ("summary", summary),
-                        ("correlation_summary", pairs)):
+    progress = True
+    print(f"reference table: {args.table} simulations from the priors of {', '.join(p.name for p in parameters)}")
+    table = reference_table(config, parameters, args.table, args.seed, args.workers, out / "table",
+                            progress=progress)
+    # recovery: truths from their own prior stream, simulated at their own seeds
+    truths = prior_draws(parameters, args.fits, args.seed, FIT_STREAM)
+    data = list(parallel_map(_simulate_row, ((t, config, replicate_seed(args.seed + 1, k))
+                                             for k, t in enumerate(truths.to_dict("records"))), args.workers))
+    fits, rec, posteriors = recover(table, parameters, truths, data, fitted, n_of, targets, epsilon,
+                                    args.min_accepted)
+    shares = real_change_shares(truths, posteriors, config, args.seed, args.truth_runs, args.share_draws,
+                                args.workers)
+    ranks = sbc(table, parameters, fitted, n_of, targets, args.sbc, args.sbc_draws)
+    tests = sbc_tests(ranks)
+    summary = summarise(rec, tests, shares)
+    seconds = time.perf_counter() - started
+    for name, frame in (("fits", fits), ("recovery", rec), ("shares", shares), ("sbc_ranks", ranks),
+                        ("sbc", tests), ("summary", summary)):
         atomic_write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode())
+    atomic_write_json({"command": "python -m experiments.recovery " + " ".join(sys.argv[1:] if argv is None else argv),
+                       "seed": args.seed, "table": args.table, "fits": args.fits, "sbc": args.sbc,
+                       "sbc_draws": args.sbc_draws, "epsilon": epsilon, "min_accepted": args.min_accepted,
+                       "seconds": round(seconds, 1)}, out / "study.json")
     from experiments.outputs import plots
 
-    plots.save(figure(rec, shares), out / "recovery.png")
-    if (out / "db").exists() and not any((out / "db").iterdir()):
-        (out / "db").rmdir()
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
+    plots.save(figure(rec, shares, summary), out / "recovery.png")
+    plots.save(sbc_figure(ranks, tests), out / "sbc.png")
+    converged = int(fits["converged"].sum())
+    print(f"recovery: {converged} of {len(fits)} fits reached the calibration's epsilon {epsilon:.2f} with at least "
+          f"{args.min_accepted} of {args.table} table rows (fits.csv)")
+    with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(summary.round(3).to_string(index=False))
-        print("\nposterior correlations over sets:\n" + pairs.round(2).to_string(index=False))
-    print(f"outputs: {out}")
+    print(f"outputs: {out} ({seconds:.0f} s)")
 
 
 if __name__ == "__main__":
