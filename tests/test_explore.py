@@ -54,6 +54,11 @@ def test_split_sentence_adds_up():
     ({"years_followed": -1}, r"^years_followed=-1: follow for at least a week"),
     ({"who_we_pick": "friends"}, r"^who_we_pick='friends': choose from "),
     ({"people_on_programme": "sixty"}, r"^people_on_programme='sixty': give a whole number, e\.g\. 60$"),
+    ({"people_on_programme": "60"}, r"^people_on_programme='60': give a whole number, e\.g\. 60 \(a number, "
+                                    r"without quotes\)$"),
+    ({"statutory_pressure": "1"}, r"^statutory_pressure='1': give a number, e\.g\. 1 \(a number, without quotes\)$"),
+    ({"programme_months": "6"}, r"^programme_months='6': give a number"),
+    ({"partnership": "/nonexistent/mine.yaml"}, r"^partnership='/nonexistent/mine\.yaml': file not found$"),
     ({"people_on_programme": 0}, r"^people_on_programme=0: at least 1 person must take part"),
     ({"people_on_programme": 400}, r"^people_on_programme=400: more than the 234 eligible leaders"),
     ({"programme_months": 36, "years_followed": 1}, r"^years_followed=1: shorter than the programme \(36 months\)"),
