@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis.effects import effect_table, survey_effects, survey_statistics, survey_table
-from experiments.outputs import plots
+from experiments.outputs import plots, words
 from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.running.execution import run_replicates
 from experiments.interfaces.glossary import (GLOSSARY, WHO_WE_PICK, SettingError, glossary, plain_error,
@@ -60,31 +60,18 @@ class Result:
         return float(e["effect"].iloc[0]) if len(e) else float("nan")
 
     def headline(self) -> str:
-        """What the numbers say, in plain words, each sentence generated from the figures beside it."""
-        t = self.survey_table.set_index("statistic")
-        net = t.loc["network_agree_end"]
-        reported, real, without = net["reported"], net["real_change"], net["counterfactual"]
-        ties_p = self.effect("strong_cross_ties_participants")
-        ori_p = self.effect("orientation_participants")
-        ori_o = self.effect("orientation_others")
-        lines = []
-        if _finite(reported, without):
-            lines.append(f"By the end of the programme (week {self.end_week}), {reported:.0%} of participants say they "
-                         f"have a strong network in the system, against {without:.0%} had there been no programme.")
-            if _finite(real):
-                lines.append(_split_sentence(reported, real, without))
-        if _finite(ties_p):
-            lines.append(f"Each participant gains on average {ties_p:+.1f} strong relationships across organisations "
-                         "by the programme's end.")
-        if _finite(ori_p, ori_o):
-            lines.append(f"Participants' system orientation moves by {ori_p:+.3f} on a 0-1 scale; leaders who did not "
-                         f"take part move by {ori_o:+.3f}: {'some' if ori_o > 0.002 else 'almost none'} of it "
-                         "cascades. Both rest on how much the programme's content shifts attitudes (content_influence), "
-                         "an assumed constant set from training studies, not measured in this case "
-                         "(docs/experiments.md).")
-        lines.append(_decay_sentence({w: self.effect("strong_cross_ties_participants", w) for w in (52, 104)
-                                      if w in set(self.effects["week"])}, ties_p))
-        lines.append("Every figure is an average over simulated futures; its interval (in the tables) is for that "
+        """What the numbers say, in plain words, each sentence generated from the tables beside it
+        (`survey_view()` and `effects`; `experiments.outputs.words`)."""
+        e, end = self.effects, self.end_week
+        lines = list(words.survey_network(self.survey_table, end))
+        lines += [words.relationships(e, end), words.system_first(e, end), words.others(e, end)]
+        ori_p = words.row(e, "orientation_participants", end)
+        if ori_p is not None and _finite(float(ori_p["effect"])):
+            lines.append(f"Participants' system orientation moves by {words.amount(ori_p, 'orientation')}. It rests on "
+                         "how much the programme's content shifts attitudes (content_influence), an assumed constant "
+                         "set from training studies, not measured in this case (docs/experiments.md).")
+        lines.append(words.lasting(e, end))
+        lines.append("Every figure is an average over simulated futures; its interval (in brackets, 95%) is for that "
                      "average, not a forecast of one real partnership's result.")
         return "\n".join(line for line in lines if line)
 
@@ -102,6 +89,9 @@ class Result:
         summary = pd.concat([self.effects, survey_effects(stats_, self.end_week)], ignore_index=True)
         atomic_write_bytes(d / "summary.csv", summary.to_csv(index=False).encode())
         atomic_write_bytes(d / "survey_summary.csv", self.survey_table.to_csv(index=False).encode())
+        from experiments.outputs.spreadsheet import write_summary
+
+        write_summary(d, summary, self.survey_table)
         now = datetime.now(timezone.utc)
         raw = self.config.raw if self.config is not None else {}
         atomic_write_json(provenance(raw, [f"{k}={v}" for k, v in self.settings.items()], {}, now,
@@ -163,31 +153,9 @@ def _finite(*values) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
 
-def _decay_sentence(later: dict[int, float], at_end: float) -> str:
-    """How much of the gain in relationships is gone at each later week, in words."""
-    if not later or not _finite(at_end) or at_end <= 0:
-        return ""
-    parts = []
-    for week, kept in sorted(later.items()):
-        if _finite(kept):
-            parts.append(f"{1 - kept / at_end:.0%} of that gain is gone by week {week}")
-    return ("Afterwards " + "; ".join(parts) + ".") if parts else ""
-
-
-def _split_sentence(reported: float, real: float, without: float) -> str:
-    """How much of a simulated survey rise is real change and how much response shift, in words
-    (whole points that add up to the rise)."""
-    rise = reported - without
-    if not abs(rise) >= 0.02:
-        return "The programme barely moves that answer."
-    total = round(rise * 100)
-    real_points = round((real - without) * 100)
-    shift_points = total - real_points
-    return (f"Of that {total:+d}-point difference, {real_points:+d} points come from real change in "
-            f"participants' relationships and {shift_points:+d} points ({shift_points / total:.0%}) from response "
-            "shift: people rating themselves more generously after a programme. The size of that shift is an "
-            "assumption taken from other studies (it cannot be told apart from real change in this case's figures), "
-            "not a finding.")
+def _split_sentence(reported: float, real: float, without: float, share: float = float("nan")) -> str:
+    """How much of a simulated survey rise is real change and how much response shift, in words."""
+    return words.split(reported, real, without, share)
 
 
 def configure(repeats: int = 20, years_followed: float = 2, seed: int = 20261126, **settings: Any) -> CheckedConfig:
