@@ -133,12 +133,17 @@ class Result:
         return plots.survey_bars(self.survey_table)
 
     def plot_over_time(self):
-        metrics = {"orientation": "system orientation", "system_first": "system-first choices",
-                   "strong_cross_ties": "strong cross-organisation ties per leader",
-                   "cross_org_trust": "trust across organisations"}
+        metrics = {"system_first": "system-first choices", "strong_cross_ties": "strong cross-organisation ties per leader",
+                   "orientation": "system orientation", "cross_org_trust": "trust across organisations"}
         return plots.time_series(self.results, metrics, self.end_week)
 
     def plot_network(self):
+        titles = {"week_0": "Before the programme (week 0)",
+                  f"week_{self.end_week}": f"Added by its end (week {self.end_week})"}
+        return plots.organisation_network(self.networks, self.strong_tie, titles)
+
+    def plot_leaders(self):
+        """The individual leaders and their strong ties (one simulated future): detailed, but a tangle."""
         titles = {"week_0": "before the programme", f"week_{self.end_week}": "end of the programme"}
         return plots.network_before_after(self.networks, self.strong_tie, titles)
 

@@ -128,14 +128,13 @@ def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table
                   end: int) -> list[tuple[str, Future]]:
     """The paired run's figures, drawn on the job's shared workers while the report goes on
     (`experiments.running.workers.start`); (file name, its Future) each."""
-    metrics = {"orientation": "system orientation", "system_first": "system-first choices (4-week share)",
-               "strong_cross_ties": "strong cross-organisation ties per leader",
-               "cross_org_trust": "cross-organisation trust"}
+    metrics = {"system_first": "system-first choices", "strong_cross_ties": "strong cross-organisation ties per leader",
+               "orientation": "system orientation", "cross_org_trust": "trust across organisations"}
     figures = {"survey_bars.png": ("survey_bars", (table,)),
                "time_series.png": ("time_series", (results, metrics, end))}
     if networks:
-        titles = {"week_0": "before the programme", f"week_{end}": "end of the programme"}
-        figures["network.png"] = ("network_before_after", (networks, config.behaviour.strong_tie, titles))
+        titles = {"week_0": "Before the programme (week 0)", f"week_{end}": f"Added by its end (week {end})"}
+        figures["network.png"] = ("organisation_network", (networks, config.behaviour.strong_tie, titles))
     return [(name, start(draw, figure, args, out / name)) for name, (figure, args) in figures.items()]
 
 

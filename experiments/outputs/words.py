@@ -107,8 +107,7 @@ def others(effects: pd.DataFrame, end: int) -> str:
     """What happens to the leaders who did not take part (the cascade)."""
     parts = []
     for metric, words in (("system_first_others", "their system-first decisions change by"),
-                          ("strong_cross_ties_others", "their strong relationships across organisations by"),
-                          ("orientation_others", "their system orientation by")):
+                          ("strong_cross_ties_others", "their strong relationships across organisations by")):
         r = row(effects, metric, end)
         if r is not None and finite(float(r["effect"])):
             parts.append(f"{words} {amount(r, metric, ' per leader' if 'ties' in metric else '')}")
@@ -184,20 +183,18 @@ def cannot_tell(table: pd.DataFrame, content_influence=None) -> str:
     t = table.set_index("statistic")
     parts = []
     if "network_agree_end" in t.index and finite(float(t.loc["network_agree_end", "response_shift_share"])):
-        parts.append(f"how much of the survey's rise is real: {pct(float(t.loc['network_agree_end', 'response_shift_share']))} "
-                     "of the rise in 'I have a strong network' is response shift (people rating themselves more "
-                     "generously after a programme), a size taken from other studies, not measured here")
+        share = pct(float(t.loc["network_agree_end", "response_shift_share"]))
+        parts.append(f"how much of the survey's rise is real change ({share} of the rise in 'I have a strong "
+                     "network' is response shift, people rating themselves more generously after a programme, "
+                     "by an amount assumed from other studies)")
     if content_influence is not None:
-        parts.append("how far the programme's content changes attitudes, which is assumed from training studies "
-                     "and drives the change in orientation and its spread")
+        parts.append("how far the programme's content changes attitudes (assumed from training studies)")
     held = table[table.get("role", pd.Series("", index=table.index)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
-        verdict = "within" if bool(r["covered"]) else "outside"
-        question = {"influence": "'I can influence the system'"}.get(r["item"], r["item"])
-        parts.append(f"whether the model predicts well: the one survey figure kept back as a test ({question}: "
-                     f"{r['answer'].split(',')[0]}) came out at {pct(float(r['reported']))} "
-                     f"[{pct(float(r['reported_low']))}, {pct(float(r['reported_high']))}] against "
-                     f"{pct(float(r['observed']))} observed, {verdict} the simulated range")
+        verdict = "a hit" if bool(r["covered"]) else "a miss"
+        parts.append(f"whether the model predicts well: the survey figure kept back as a test came out at "
+                     f"{pct(float(r['reported']))} [{pct(float(r['reported_low']))}, {pct(float(r['reported_high']))}] "
+                     f"against {pct(float(r['observed']))} observed, {verdict}")
     if not parts:
         return ""
     return "What these figures cannot tell: " + "; ".join(parts) + "."
