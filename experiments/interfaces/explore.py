@@ -190,11 +190,13 @@ P_DURATION = "intervention.leadership_programme.duration_weeks"
 
 
 def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 20261126, workers: int = 2,
-                  **settings: Any) -> Result:
-    """Run the leadership programme with plain-language settings against no programme."""
+                  progress: bool = True, **settings: Any) -> Result:
+    """Run the leadership programme with plain-language settings against no programme (a progress
+    bar counts the simulated futures, `progress=False` hides it)."""
     config = configure(repeats=repeats, years_followed=years_followed, seed=seed, **settings)
     end = config.programme_end
-    reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers)
+    reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers,
+                          progress="notebook" if progress else False)
     follow = [w for w in (end, 52, 104) if w <= config.run.weeks]
     effects = effect_table(reps.results, follow)
     observed = (config.case or {}).get("observed") or {}
@@ -217,6 +219,8 @@ COMPARED = {  # column: (metric, week: None = the programme's end)
     "ties left a year on": ("strong_cross_ties_participants", 52),
     "orientation shift, participants": ("orientation_participants", None),
     "orientation shift, others": ("orientation_others", None),
+    "system-first change, participants": ("system_first_participants", None),
+    "system-first change, others": ("system_first_others", None),
 }
 
 
@@ -227,8 +231,10 @@ def compare(options: dict[str, dict[str, Any]], repeats: int = 20, **common: Any
     'without programme' column can differ between designs.
 
     `options` maps a name you choose to plain-language settings."""
+    from tqdm.auto import tqdm
+
     rows = []
-    for name, settings in options.items():
+    for name, settings in tqdm(options.items(), total=len(options), desc="designs"):
         r = run_programme(repeats=repeats, **{**common, **settings})
         t = r.survey_table.set_index("statistic")
         row = {"design": name,
@@ -268,6 +274,8 @@ def describe_comparison(table: pd.DataFrame, reference: str | None = None) -> li
                               ("orientation shift, others", "shift in the orientation of leaders who did not take "
                                                             "part (the cascade)")):
             how = _differs(row, base, column)
+            if how == "less" and "ties" in column:
+                how = "fewer"
             if how == "about the same":
                 parts.append(f"about the same {words} ({row[column]:+.3f} vs {base[column]:+.3f}; the intervals "
                              "overlap)")
@@ -277,24 +285,50 @@ def describe_comparison(table: pd.DataFrame, reference: str | None = None) -> li
     return out
 
 
+SHIFTS = {"orientation shift, others": "orientation shift, participants",
+          "system-first change, others": "system-first change, participants"}
+"""A cascade column and the participants' column it is drawn beside, on the same scale."""
+
+
 def plot_comparison(table: pd.DataFrame, column: str = "orientation shift, others"):
-    """One design per bar with its 95% interval, on an axis that starts at 0 (so small differences
-    do not look large)."""
+    """One design per row with its 95% interval, on an axis that starts at 0 and says how big a
+    difference is: a cascade (the change among those who did not take part) is drawn beside the
+    participants' own change on the same scale, in points on a 0-100 scale, so a small difference
+    looks small."""
     import matplotlib.pyplot as plt
 
     plots._style()
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(table) + 1.5))
-    y = range(len(table))
-    mid = table[column].to_numpy(float)
-    err = plots._yerr(mid, table[f"{column} low"], table[f"{column} high"])
-    ax.barh(list(y), mid, xerr=err, color="#2166ac", capsize=3)
-    ax.set_yticks(list(y), table.index)
-    ax.set_xlim(left=min(0.0, float(np.nanmin(table[f"{column} low"]))))
-    ax.set_xlabel({"orientation shift, others": "shift in system orientation (0-1 scale) of leaders who did "
-                   "not take part", "new cross-org ties per participant": "new strong ties across organisations "
-                   "per participant"}.get(column, column))
+    beside = SHIFTS.get(column) if SHIFTS.get(column) in table.columns else None
+    scale = 100.0 if ("orientation" in column or "system-first" in column) else 1.0
+    fig, ax = plt.subplots(figsize=(8, 0.75 * len(table) * (2 if beside else 1) + 2.0))
+    y = np.arange(len(table), dtype=float)
+    height = 0.38 if beside else 0.6
+    series = [(beside, "participants", plots.COLOURS["participants"], -height / 2)] if beside else []
+    series.append((column, "leaders who did not take part" if beside else None, plots.COLOURS["non-participants"],
+                   height / 2 if beside else 0.0))
+    for col, label, colour, offset in series:
+        mid = table[col].to_numpy(float) * scale
+        err = plots._yerr(mid, table[f"{col} low"] * scale, table[f"{col} high"] * scale)
+        ax.barh(y + offset, mid, height, xerr=err, color=colour, capsize=3, label=label)
+        for yy, m, hi in zip(y + offset, mid, table[f"{col} high"].to_numpy(float) * scale):
+            ax.annotate(f"{m:+.2f}" if abs(m) < 10 else f"{m:+.1f}", (max(hi, m, 0), yy), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(y, table.index)
+    ax.invert_yaxis()
+    low = min(0.0, float(np.nanmin(table[[c for c, *_ in series]].to_numpy() * scale)))
+    high = float(np.nanmax([table[f"{c} high"].max() * scale for c, *_ in series]))
+    ax.set_xlim(low, high * 1.25 if high > 0 else 1)
+    unit = "points on a 0-100 scale" if scale == 100.0 else ""
+    ax.set_xlabel({"orientation shift, others": f"shift in system orientation ({unit})",
+                   "system-first change, others": "change in decisions that put the system first (percentage "
+                                                  "points)",
+                   "new cross-org ties per participant": "new strong ties across organisations per participant"}
+                  .get(column, column))
     ax.set_ylabel("design")
-    ax.set_title("Each bar: the average over simulated futures, with its 95% interval", fontsize=9)
+    ax.axvline(0, color="black", lw=0.8)
+    if beside:
+        ax.legend(loc="lower right", fontsize=9)
+    ax.set_title("Each bar: the average over simulated futures, with its 95% interval", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -148,6 +148,7 @@ def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participant
     ax.set_ylim(0, 1.0)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share of participants answering so")
+    ax.set_xlabel("question, and the answers each figure counts")
     ax.set_title(title, loc="left")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncols=2, fontsize=9)
     fig.text(0.0, -0.02, "Black lines: for the observed figure, the range it could take by chance with about 50 "
@@ -488,23 +489,27 @@ def effect_trajectories(results: pd.DataFrame, x: str, metrics):
 def morris(indices: pd.DataFrame, label_top: int = 5):
     """Morris screening: mu* (how much a parameter moves the output, on average) against sigma (how
     much that depends on the other parameters), one panel per output; the `label_top` parameters
-    with the largest mu* are named in plain words."""
+    with the largest mu* are numbered on the plot and named in plain words in the panel's key
+    (beside it, so no name lands on a point, a title or another name)."""
     from experiments.interfaces.glossary import plain_parameter
 
     _style()
     outputs = list(dict.fromkeys(indices["output"]))
-    fig, axes = _grid(len(outputs), width=5.0, height=3.8)
-    for ax, output in zip(axes, outputs):
+    fig, axes = plt.subplots(len(outputs), 1, figsize=(9.5, 3.2 * len(outputs)), squeeze=False)
+    for ax, output in zip(axes.ravel(), outputs):
         d = indices[indices["output"] == output]
-        ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color=COLOURS["programme"],
-                    ecolor="#999999", capsize=2)
-        for k, (_, r) in enumerate(d.nlargest(label_top, "mu_star").iterrows()):
-            ax.annotate(plain_parameter(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=6.5,
-                        xytext=(4, 4 + 9 * (k % 3)), textcoords="offset points",
-                        arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
-        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=9)
+        ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color="#bbbbbb",
+                    ecolor="#dddddd", capsize=2, label="_others")
+        top = d.nlargest(label_top, "mu_star")
+        palette = plt.get_cmap("tab10")
+        for k, (_, r) in enumerate(top.iterrows()):
+            ax.plot(r["mu_star"], r["sigma"], "o", ms=8, color=palette(k),
+                    label=f"{k + 1}. {plain_parameter(r['parameter'])}")
+        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=10, loc="left")
         ax.set_xlabel("mu*: average size of its effect")
         ax.set_ylabel("sigma: how much that varies")
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0), title=f"largest mu* (of {len(d)})",
+                  title_fontsize=9)
     fig.tight_layout()
     return fig
 
