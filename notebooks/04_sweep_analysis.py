@@ -52,7 +52,7 @@ from experiments.interfaces.glossary import plain_parameter
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"
 LARGER = False
 REPO = Path.cwd() if (Path.cwd() / "conf").is_dir() else Path.cwd().parent
-ROOT = REPO / "multirun"
+ROOT = Path(os.environ.get("COLLABSIM_MULTIRUN", REPO / "multirun"))  # where sweeps land (and are looked for)
 
 
 def ensure(label, *args, jobs=None):
