@@ -131,7 +131,25 @@ BAD_INPUTS = [
 ]
 
 
+# each kind of mistake also runs as a real command (one line on stderr, exit code, no directory);
+# the rest are checked through the same preflight the command calls, in this process
+AS_COMMANDS = {"behaviour.no_such_key=1", P + "cohort_sise=30", "cohort_size=30", "partnership=mine.yaml",
+               "behaviour.homophily=lots", "behaviour.homophily=2,abc -m", "run.replicates=1",
+               P + "start_week=500", "run.replicates=0", "scenario=atlantis",
+               "scenario_file=/nonexistent/mine.yaml", "behaviour.homophily=2,0.5 -m"}
+
+
 @pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_is_one_plain_line(args, message):
+    from experiments.running.preflight import preflight
+
+    problem = preflight(list(args))
+    assert problem is not None and "\n" not in problem
+    assert ("error: " + problem).startswith("error: " + message), problem
+
+
+@pytest.mark.parametrize("args,message", [(a, m) for a, m in BAD_INPUTS if " ".join(a) in AS_COMMANDS],
+                         ids=[" ".join(a) for a, _ in BAD_INPUTS if " ".join(a) in AS_COMMANDS])
 def test_bad_input_one_line_nonzero_no_output(tmp_path, args, message):
     out = tmp_path / "out"
     res = run_cli(*args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}")
