@@ -197,6 +197,10 @@ def test_moving_the_cohort_slider_restarts_the_run_with_the_new_cohort(server, t
         assert "People on the programme: 61" in text
         _button(wait, "Step").click()
         wait.until(lambda d: "Week 1," in d_text(d))
+        # Reset starts again from the settings on the panel, not the defaults
+        _button(wait, "Reset").click()
+        wait.until(lambda d: "Week 0 of 104" in d_text(d))
+        assert "participants in the model: 61" in d_text(driver)
         driver.save_screenshot(str(tmp_path / "explorer.png"))
         assert (tmp_path / "explorer.png").stat().st_size > 10_000
     finally:

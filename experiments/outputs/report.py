@@ -306,7 +306,8 @@ def appendix(d: Path, config: dict, prov: dict, table: pd.DataFrame, summary: pd
                                                   for k, v in behaviour.items()])]
     dirty = " (with uncommitted changes)" if git.get("dirty") else ""
     parts += ["<h3>Provenance</h3>",
-              _table(["", ""], [["output directory", html.escape(str(d))],
+              _table(["", ""], [["output directory", html.escape(
+                  f"none: made in a notebook by {prov['source']}" if prov.get("source") else str(d))],
                                 ["overrides", html.escape(" ".join(prov.get("overrides", [])) or "(none)")],
                                 ["git commit", html.escape(f"{git.get('commit', 'unknown')}{dirty}")],
                                 ["started", html.escape(str(prov.get("started", "")))],
