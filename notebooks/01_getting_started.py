@@ -28,7 +28,11 @@
 # result could vary.
 #
 # You do not need to change anything: run each cell from the top (Shift+Enter).
-# The first cell takes under a minute.
+# The first cell takes about half a minute; a bar shows its progress.
+#
+# **To run it larger**, set `REPEATS` below to 100 (the case study's number of
+# simulated futures): the intervals narrow, and the cell takes about two and a
+# half times as long.
 
 # %%
 import os
@@ -38,13 +42,15 @@ from experiments.explore import run_programme
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"  # set by the automatic checks to keep them fast
 REPEATS = 4 if QUICK else 40
 
-result = run_programme(repeats=REPEATS, years_followed=1 if QUICK else 2)
+result = run_programme(repeats=REPEATS, years_followed=1.2 if QUICK else 2)
 
 # %% [markdown]
 # ## What the numbers say
 #
 # These sentences are written by the computer from the results, so they always
-# match the numbers further down.
+# match the numbers further down (the survey table and the table of effects
+# use the same figures; an automatic check compares them). Each figure has its
+# 95% interval in brackets.
 
 # %%
 print(result.headline())
@@ -81,11 +87,15 @@ result.survey_view()
 # ## Over time: who changes, and does it last?
 #
 # Solid lines are with the programme, dashed lines the same people without it;
-# green is participants, blue everyone else. Each shaded band holds 95% of the
-# simulated futures. The pale yellow band is the six months of the programme.
-# Orientation and trust are drawn on their full 0-1 scale, with a zoomed-in inset
-# so the small differences can be seen without looking large.
+# green is participants, blue everyone else. Each shaded band is the 95%
+# interval of the average. The pale yellow band is the six months of the
+# programme. Measures on a 0-1 scale are drawn on the whole scale, so a gap
+# looks as big as it is; each panel's title gives the participants' gap at the
+# programme's end in numbers.
 #
+# - **Decisions that put the system first** are the share of leaders' decisions
+#   on shared issues where they put the partnership before their own
+#   organisation: the behaviour the programme is meant to change.
 # - **System orientation** is how much leaders weigh the whole system against
 #   their own organisation (0 to 1). Participants move during the programme; the
 #   blue line shows how much of that reaches colleagues who did not take part.
@@ -97,14 +107,16 @@ result.survey_view()
 result.plot_over_time();
 
 # %% [markdown]
-# ## The network of leaders, before and after
+# ## Ties between organisations, before and after
 #
-# One simulated future, drawn twice. Each dot is a leader, coloured by
-# organisation (the key names them); participants have a black ring. Grey lines
-# are strong relationships inside an organisation, red lines strong relationships
-# **across** organisations: the ones a partnership needs. The titles count the
-# red lines among all leaders, so they differ from the per-participant figure in
-# the sentences above.
+# One simulated future. Each numbered circle is an organisation (the key names
+# them; bigger circles have more senior leaders). On the left, each line is the
+# strong working relationships between two organisations' leaders before the
+# programme (thicker: more of them); on the right, the pairs of organisations
+# with more of them at the programme's end (thicker: how many more). The titles
+# count ties among all leaders, so they differ from the per-participant figure
+# in the sentences above. `result.plot_leaders()` draws every leader and tie
+# instead.
 
 # %%
 result.plot_network();
@@ -115,13 +127,20 @@ result.plot_network();
 # `effect` is "with the programme" minus "without", averaged over the simulated
 # futures; `low` and `high` give the 95% interval of that average.
 # Non-participants' rows are the cascade; the later weeks show how much lasts.
+# Shares (system-first decisions) are between 0 and 1: 0.10 is 10 percentage
+# points.
 
 # %%
 cols = ["outcome", "group", "week", "counterfactual", "effect", "low", "high"]
-result.effects[cols].round(3)
+shown = result.effects[result.effects["metric"].str.startswith(("system_first", "strong_cross_ties", "orientation"))]
+shown[cols].round(3)
 
 # %% [markdown]
 # ## Share the result
 #
-# `result.report("case_study.html")` writes one self-contained web page with
-# these figures, tables and the assumptions behind them, to send to colleagues.
+# `result.report("case_study.html")` writes one self-contained web page for a
+# board: a bottom line of four to six sentences, these figures at print size,
+# the tables, what the figures cannot tell, and the technical details in an
+# appendix; it prints to A4. `result.save("my_run")` writes the run's files,
+# among them `summary.xlsx` for spreadsheets (rounded, with a sheet saying what
+# each column means) beside the full-precision CSVs.

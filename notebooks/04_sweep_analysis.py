@@ -25,9 +25,16 @@
 # python -m experiments.run -m experiment=deep_uncertainty
 # ```
 #
-# and lands in `multirun/<label>/`. If a directory below does not exist yet,
-# this notebook runs a small version of that sweep first, showing each finished
-# job as it goes (a few minutes in all).
+# and lands in `multirun/<label>/`. This notebook runs a small version of the
+# cohort-size sweep and of the Morris screening if their directories do not
+# exist yet (a bar counts the finished jobs; about a minute in all), and reads
+# the committed Sobol indices and scenario discovery from `docs/` (those take
+# 45 and 10 minutes to run).
+#
+# **To run it larger**, set `LARGER = True` below: the shipped experiments at
+# their own sizes (30 replicates per cohort size, Morris with 10 trajectories;
+# several minutes), or run any sweep yourself and point `load_sweep` at its
+# directory.
 
 # %%
 import os
@@ -35,6 +42,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 from tqdm.auto import tqdm
 
 from experiments.outputs import plots
@@ -42,14 +50,15 @@ from experiments.explore import load_sweep
 from experiments.interfaces.glossary import plain_parameter
 
 QUICK = os.environ.get("COLLABSIM_QUICK") == "1"
+LARGER = False
 REPO = Path.cwd() if (Path.cwd() / "conf").is_dir() else Path.cwd().parent
-ROOT = REPO / "multirun"
-SMALL = ["run.replicates=2", "run.weeks=30", "run.burn_in_weeks=20"] if QUICK else ["run.replicates=10"]
+ROOT = Path(os.environ.get("COLLABSIM_MULTIRUN", REPO / "multirun"))  # where sweeps land (and are looked for)
 
 
 def ensure(label, *args, jobs=None):
     """The sweep's directory, running the sweep first if needed (a progress bar counts its jobs)."""
-    d = ROOT / (label + ("_quick" if QUICK else ""))
+    size = "quick" if QUICK else ("full" if LARGER else "notebook")
+    d = ROOT / f"{label}_{size}"
     if not (d / "sweep_results.parquet").is_file():
         cmd = [sys.executable, "-u", "-m", "experiments.run", "-m", f"experiment={label}", *args,
                f"run.label={d.name}", f"hydra.sweep.dir={d}"]
@@ -63,8 +72,15 @@ def ensure(label, *args, jobs=None):
     return d
 
 
-cohort_dir = ensure("cohort_size", *SMALL, *(["intervention.leadership_programme.cohort_size=10,60"] if QUICK else []),
-                    jobs=2 if QUICK else 8)
+if QUICK:
+    cohort_args, cohort_jobs = ["run.replicates=2", "run.weeks=30", "run.burn_in_weeks=20",
+                                "intervention.leadership_programme.cohort_size=10,60"], 2
+elif LARGER:
+    cohort_args, cohort_jobs = [], 8
+else:
+    cohort_args, cohort_jobs = ["run.replicates=8", "run.weeks=52",
+                                "intervention.leadership_programme.cohort_size=10,30,60,90,120"], 5
+cohort_dir = ensure("cohort_size", *cohort_args, jobs=cohort_jobs)
 sweep = load_sweep(cohort_dir)
 sweep["results"].head()
 
@@ -72,17 +88,19 @@ sweep["results"].head()
 # ## Dose-response: effect against cohort size
 #
 # Each point is the programme's effect at its end (programme minus
-# counterfactual, same seeds), with a 95% band over replicates.
+# counterfactual, same seeds), with a 95% band over replicates. The horizontal
+# line is no effect; each panel's axis starts at or below zero, so the size of an
+# effect can be read against it.
 
 # %%
 summary = sweep["sweep_summary"]
 plots.dose_response(summary, "intervention.leadership_programme.cohort_size",
-                    ["orientation_participants", "orientation_others", "strong_cross_ties_participants",
+                    ["system_first_participants", "orientation_others", "strong_cross_ties_participants",
                      "issue_success_rate"]);
 
 # %%
 end = summary["programme_end"].iloc[0]
-table = summary[(summary["week"] == end) & summary["metric"].isin(["orientation_others", "orientation_participants"])]
+table = summary[(summary["week"] == end) & summary["metric"].isin(["system_first_participants", "orientation_others"])]
 table.pivot_table(index="intervention.leadership_programme.cohort_size", columns="metric",
                   values=["effect", "low", "high"]).round(4)
 
@@ -98,12 +116,19 @@ table.pivot_table(index="intervention.leadership_programme.cohort_size", columns
 #   means the parameter's effect depends on the others (interactions) or is not
 #   a straight line.
 #
-# The plot names the five parameters with the largest mu\* in each panel.
+# Each panel numbers the five parameters with the largest mu\* and names them in
+# its key.
 
 # %%
-morris_args = ["design.n=2", "design.chunk_size=26", "design.chunk=range(0,1)",
-               "run.replicates=1", "run.burn_in_weeks=20"] if QUICK else ["run.replicates=2"]
-morris_dir = ensure("sensitivity_morris", *morris_args, jobs=1 if QUICK else 9)
+if QUICK:
+    morris_args, morris_jobs = ["design.n=2", "design.chunk_size=26", "design.chunk=range(0,1)",
+                                "run.replicates=1", "run.burn_in_weeks=20"], 1
+elif LARGER:
+    morris_args, morris_jobs = [], 9
+else:
+    morris_args, morris_jobs = ["design.n=4", "design.chunk_size=26", "design.chunk=range(0,2)",
+                                "run.replicates=1"], 2
+morris_dir = ensure("sensitivity_morris", *morris_args, jobs=morris_jobs)
 indices = load_sweep(morris_dir)["sensitivity"]
 plots.morris(indices);
 
@@ -113,26 +138,32 @@ top["parameter"] = top["parameter"].map(plain_parameter)
 top.round(4)
 
 # %% [markdown]
-# Sobol indices (`experiment=sensitivity_sobol`, about 45 minutes) go further:
-# **S1** is the share of an output's variance a parameter explains on its own,
-# **ST** the share it is involved in once its interactions with the others are
-# counted; ST much larger than S1 means interactions matter. The committed
-# results, their convergence and the share of variance that is replicate noise
-# are in `docs/experiments.md`.
-#
+# Sobol indices go further: **S1** is the share of an output's variance a
+# parameter explains on its own, **ST** the share it is involved in once its
+# interactions with the others are counted; ST much larger than S1 means
+# interactions matter. The committed study (`experiment=sensitivity_sobol`,
+# about 45 minutes; its convergence and the share of variance that is replicate
+# noise are in `docs/experiments.md`) for the system-first effect:
+
+# %%
+sobol = pd.read_csv(REPO / "docs" / "sensitivity" / "sensitivity.csv")
+first = sobol["output"].iloc[0]
+plots.sobol(sobol[sobol["output"] == first].sort_values("ST"));
+
+# %% [markdown]
 # ## Scenario discovery: where does the programme fail?
 #
 # `experiment=deep_uncertainty` runs every design of the programme in many
-# sampled futures; `experiments.discover` (PRIM) finds the regions of parameter
-# space where the programme fails to raise collective-issue success, or where
-# its relationships have faded by week 52. **Coverage** is the share of all
-# such futures that fall inside the box; **density** the share of the box's
-# futures that are such failures.
+# sampled futures (about 10 minutes); `experiments.discover` (PRIM) finds the
+# regions of parameter space where the programme fails to raise
+# collective-issue success, or where its relationships have faded by week 52.
+# **Coverage** is the share of all such futures that fall inside the box;
+# **density** the share of the box's futures that are such failures. The
+# committed run's findings (from `docs/discovery/`; a run of your own in
+# `multirun/deep_uncertainty/` is read instead when it exists):
 
 # %%
-discover_args = (["design.n=3", "design.chunk_size=108", "design.chunk=range(0,1)", "run.burn_in_weeks=20"]
-                 if QUICK else [])
-deep_dir = ensure("deep_uncertainty", *discover_args, jobs=1 if QUICK else 30)
 from IPython.display import Markdown, display  # noqa: E402
 
-display(Markdown((deep_dir / "discovery.md").read_text()))
+own = ROOT / "deep_uncertainty" / "discovery.md"
+display(Markdown((own if own.is_file() else REPO / "docs" / "discovery" / "discovery.md").read_text()))

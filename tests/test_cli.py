@@ -70,7 +70,7 @@ def test_replicate_seed_is_independent_of_replicate_count(tmp_path):
 
     assert replicate_seed(1, 3) == replicate_seed(1, 3) != replicate_seed(1, 4)
     a, b = tmp_path / "a", tmp_path / "b"
-    assert run_cli(*FAST, "run.replicates=1", f"hydra.run.dir={a}").returncode == 0
+    assert run_cli(*FAST, "run.replicates=1", f"hydra.run.dir={a}").returncode == 0  # a plain run: no pairs
     assert run_cli(*FAST, "run.replicates=3", f"hydra.run.dir={b}").returncode == 0
     ra = pd.read_parquet(a / "results.parquet")
     rb = pd.read_parquet(b / "results.parquet")
@@ -92,10 +92,35 @@ organisations:
   - {name: d, anchor: 0.5, leaders: {chief_executive: 1, executive: 3}}
 """
 
+P = "intervention.leadership_programme."
 BAD_INPUTS = [
-    (["behaviour.no_such_key=1"], "behaviour.no_such_key=1: Key 'no_such_key' not in 'BehaviourParams'"),
-    (["not_a_group.key=1"], "not_a_group.key=1: Key 'not_a_group' not in 'Config'"),
-    (["behaviour.homophily=lots"], "behaviour.homophily=lots: Value 'lots' of type 'str' could not be converted"),
+    # an unknown key: "unknown setting", with the nearest setting when there is one
+    (["behaviour.no_such_key=1"], "behaviour.no_such_key=1: unknown setting (no setting of behaviour is called "
+                                  "no_such_key"),
+    ([P + "cohort_sise=30"], P + "cohort_sise=30: unknown setting (did you mean " + P + "cohort_size=30?)"),
+    (["behaviour.homophhily=2"], "behaviour.homophhily=2: unknown setting (did you mean behaviour.homophily=2?)"),
+    (["not_a_group.key=1"], "not_a_group.key=1: unknown setting (settings start with behaviour, "),
+    # a short or plain key: the full key to use
+    (["cohort_size=30"], "cohort_size=30: unknown setting; give its full key: " + P + "cohort_size=30"),
+    (["partnership=mine.yaml"], "partnership=mine.yaml: unknown setting on the command line; use "
+                                "scenario_file=mine.yaml"),
+    (["partnership=small"], "partnership=small: unknown setting on the command line; use scenario=small"),
+    (["people_on_programme=30"], "people_on_programme=30: unknown setting on the command line (that is the "
+                                 "notebooks' name); use " + P + "cohort_size=30"),
+    # a wrong type: what to give
+    (["behaviour.homophily=lots"], "behaviour.homophily=lots: give a number, e.g. behaviour.homophily="),
+    (["run.replicates=abc"], "run.replicates=abc: give a whole number, e.g. run.replicates=100"),
+    (["run.figures=maybe"], "run.figures=maybe: give true or false, e.g. run.figures=true"),
+    (["behaviour.homophily=2,abc", "-m"], "behaviour.homophily=abc: give a number in [1, 50]"),
+    # one replicate where the run prints intervals (design sweeps, one replicate a row, are fine)
+    (["run.replicates=1"], "run.replicates=1: this run compares the programme with no programme and prints 95% "
+                           "intervals, which need at least 2 replicates"),
+    (["-m", "experiment=cohort_size", "run.replicates=1"], "run.replicates=1: this run compares the programme"),
+    # a setting that conflicts with another: named as typed, the other beside it
+    ([P + "start_week=500"], P + "start_week=500: the programme (weeks 500-525) ends after the run's last week "
+                             "(104); lengthen the run (run.weeks >= 525) or shorten the programme (with "
+                             + P + "duration_weeks=26)"),
+    (["run.weeks=10"], "run.weeks=10: the programme (weeks 1-26) ends after the run's last week (10)"),
     (["run.replicates=0"], "run.replicates=0: must be a whole number in [1, 1000000]"),
     (["run.weeks=-5"], "run.weeks=-5: must be a whole number in [1, 100000]"),
     (["behaviour.forum_attendance=1.2"], "behaviour.forum_attendance=1.2: must be in [0, 1]"),
@@ -106,7 +131,25 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[a[0] for a, _ in BAD_INPUTS])
+# each kind of mistake also runs as a real command (one line on stderr, exit code, no directory);
+# the rest are checked through the same preflight the command calls, in this process
+AS_COMMANDS = {"behaviour.no_such_key=1", P + "cohort_sise=30", "cohort_size=30", "partnership=mine.yaml",
+               "behaviour.homophily=lots", "behaviour.homophily=2,abc -m", "run.replicates=1",
+               P + "start_week=500", "run.replicates=0", "scenario=atlantis",
+               "scenario_file=/nonexistent/mine.yaml", "behaviour.homophily=2,0.5 -m"}
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_is_one_plain_line(args, message):
+    from experiments.running.preflight import preflight
+
+    problem = preflight(list(args))
+    assert problem is not None and "\n" not in problem
+    assert ("error: " + problem).startswith("error: " + message), problem
+
+
+@pytest.mark.parametrize("args,message", [(a, m) for a, m in BAD_INPUTS if " ".join(a) in AS_COMMANDS],
+                         ids=[" ".join(a) for a, _ in BAD_INPUTS if " ".join(a) in AS_COMMANDS])
 def test_bad_input_one_line_nonzero_no_output(tmp_path, args, message):
     out = tmp_path / "out"
     res = run_cli(*args, f"hydra.run.dir={out}", f"hydra.sweep.dir={out}")
@@ -142,7 +185,7 @@ def test_bad_scenario_files(tmp_path, text, message):
 def test_own_scenario_file_runs(tmp_path):
     path = _scenario_file(tmp_path, GOOD_ORGS)
     out = tmp_path / "out"
-    res = run_cli(f"scenario_file={path}", "run.replicates=1", "run.weeks=3", "run.burn_in_weeks=1",
+    res = run_cli(f"scenario_file={path}", "run.replicates=2", "run.weeks=3", "run.burn_in_weeks=1",
                   "intervention.leadership_programme.cohort_size=6",
                   "intervention.leadership_programme.duration_weeks=3", f"hydra.run.dir={out}")
     assert res.returncode == 0, res.stderr
@@ -185,3 +228,36 @@ def test_override_copy_reparses_only_what_it_changes():
         apply_overrides(config, {"behaviour.orgs_per_issue": config.partnership.n_organisations + 1})
     with pytest.raises(ConfigError, match="run.weeks|programme"):
         apply_overrides(config, {"run.weeks": 10})
+
+
+def test_a_design_sweep_with_one_replicate_a_row_still_runs():
+    """The refusal of one replicate is for runs that print intervals: a Morris design (one paired
+    replicate per row, indices across rows) passes the preflight."""
+    from experiments.running.preflight import preflight
+
+    assert preflight(["-m", "experiment=sensitivity_morris", "run.replicates=1", "design.n=2"]) is None
+    assert preflight(["experiment=baseline", "run.replicates=1"]) is None  # no pairs: no intervals to refuse
+
+
+SURVEY = REPO / "docs" / "examples" / "survey_answers.csv"
+
+
+def test_a_semicolon_separated_survey_is_read_like_a_comma_separated_one(tmp_path):
+    """Excel's CSV in much of Europe separates by semicolons: the same answers either way."""
+    from experiments.inference.own_survey import read_answers
+
+    semi = tmp_path / "semi.csv"
+    semi.write_text(SURVEY.read_text().replace(",", ";"))
+    pd.testing.assert_frame_equal(read_answers(semi), read_answers(SURVEY))
+
+
+def test_a_survey_with_another_separator_is_named_in_one_line_and_nothing_is_written(tmp_path):
+    tabs = tmp_path / "tabs.csv"
+    tabs.write_text(SURVEY.read_text().replace(",", "\t"))
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "experiments.calibrate", "--quick", "--survey", str(tabs),
+                          "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode != 0 and len(lines) == 1, res.stderr
+    assert "separated by commas" in lines[0] and "its header is 'respondent\\tgroup" in lines[0], lines[0]
+    assert not out.exists()

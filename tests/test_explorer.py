@@ -113,32 +113,94 @@ def d_text(driver) -> str:
     return driver.find_element("tag name", "body").text
 
 
-def test_explorer_renders_and_steps_in_a_real_browser(server, tmp_path):
+def _driver(tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = shutil.which("chromium")
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1000", f"--user-data-dir={tmp_path / 'profile'}"):
+                 "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1500,1200", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+
+
+def _button(wait, words: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    return wait.until(ec.element_to_be_clickable((By.XPATH, f"//button[contains(normalize-space(.), '{words}')]")))
+
+
+def test_explorer_renders_and_steps_in_a_real_browser(server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _driver(tmp_path)
     try:
         driver.get(server)
         wait = WebDriverWait(driver, 120)
         # the network view and the plots are drawn by matplotlib (as <img> or inline <svg>)
-        plots = lambda d: d.find_elements(By.CSS_SELECTOR, "img, svg")  # noqa: E731
-        wait.until(lambda d: "Week 0" in d.page_source and len(plots(d)) >= 2)
-        assert "Page 0" not in d_text(driver)
-        step = wait.until(ec.element_to_be_clickable(
-            (By.XPATH, "//button[contains(translate(., 'STEP', 'step'), 'step')]")))
-        step.click()
-        wait.until(lambda d: "Week 1" in d.page_source)
-        assert any(p.size["width"] > 200 and p.size["height"] > 200 for p in plots(driver))
+        plots = lambda d: d.find_elements(By.CSS_SELECTOR, "img")  # noqa: E731
+        wait.until(lambda d: "Week 0." in d_text(d) and len(plots(d)) >= 2)
+        text = d_text(driver)
+        assert "Page 0" not in text and "The programme has not started" in text
+        # Mesa's developer controls are not on the panel; the sliders show their values
+        for hidden in ("Play Interval", "Render Interval", "Use Threads"):
+            assert hidden not in text, hidden
+        assert "People on the programme: 60" in text and "Programme length (months): 6" in text
+        _button(wait, "Step").click()
+        wait.until(lambda d: "Week 1," in d_text(d))
+        assert "week 1 of the programme's 26" in d_text(driver)
+        # the plots are large enough to read: at least 700 px wide on a 1500 px window
+        assert max(p.size["width"] for p in plots(driver)) >= 700
+    finally:
+        driver.quit()
+
+
+def test_moving_the_cohort_slider_restarts_the_run_with_the_new_cohort(server, tmp_path):
+    """Play, pause, move the cohort slider by one: the run restarts at week 0 with a one-line notice,
+    the model has the new cohort, and the headline's number is the new one; a week later the headline
+    still follows the week."""
+    import re
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _driver(tmp_path)
+    try:
+        driver.get(server)
+        wait = WebDriverWait(driver, 120)
+        wait.until(lambda d: "Week 0." in d_text(d) and "60 people on the programme" in d_text(d))
+        _button(wait, "▶").click()
+        wait.until(lambda d: re.search(r"Week ([3-9]|\d\d)\b", d_text(d)))
+        _button(wait, "❚❚").click()
+        paused = _button(wait, "▶")
+        week = int(re.search(r"Week (\d+) of 104", d_text(driver)).group(1))
+        time.sleep(1.0)
+        assert int(re.search(r"Week (\d+) of 104", d_text(driver)).group(1)) == week, "the run did not pause"
+        assert paused.is_displayed()
+        # the slider's thumb takes the keyboard as a person's would after clicking it: one step right
+        thumb = driver.find_element(By.CSS_SELECTOR, ".setting-cohort_size [role=slider]")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", thumb)
+        ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+        wait.until(lambda d: "Restarted at week 0" in d_text(d))
+        text = d_text(driver)
+        notice = next(line for line in text.splitlines() if "Restarted at week 0" in line)
+        assert notice == ("Restarted at week 0: people on the programme changed from 60 to 61; the model now has 61 "
+                          "people on the programme."), notice
+        assert "participants in the model: 61" in text and "Week 0 of 104" in text
+        assert "61 people on the programme" in text and "60 people on the programme" not in text.replace(notice, "")
+        assert "People on the programme: 61" in text
+        _button(wait, "Step").click()
+        wait.until(lambda d: "Week 1," in d_text(d))
+        # Reset starts again from the settings on the panel, not the defaults
+        _button(wait, "Reset").click()
+        wait.until(lambda d: "Week 0 of 104" in d_text(d))
+        assert "participants in the model: 61" in d_text(driver)
         driver.save_screenshot(str(tmp_path / "explorer.png"))
         assert (tmp_path / "explorer.png").stat().st_size > 10_000
     finally:

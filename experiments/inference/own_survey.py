@@ -58,7 +58,12 @@ def read_answers(path: str | Path, key: str = "--survey") -> pd.DataFrame:
         text = p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(f"{key}={str(path)!r}: not a UTF-8 text file (save it as CSV, UTF-8)") from None
-    reader = csv.reader(text.splitlines())
+    lines = text.splitlines()
+    # Excel saves "CSV" with semicolons where the decimal mark is a comma (much of Europe): read
+    # that too, and name the separator if the header still lacks the columns
+    first = lines[0] if lines else ""
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(lines, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
         raise ConfigError(f"{key}={str(path)!r}: empty (expected a header: {','.join(COLUMNS)})")
@@ -66,7 +71,9 @@ def read_answers(path: str | Path, key: str = "--survey") -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ConfigError(f"{key}={str(path)!r}: line 1: missing column(s) {', '.join(missing)} "
-                          f"(expected {','.join(COLUMNS)})")
+                          f"(expected {','.join(COLUMNS)}, separated by commas"
+                          + (f"; this file's header is separated by {delimiter!r}" if delimiter != "," else "")
+                          + (f"; its header is {first[:60]!r}" if len(header) == 1 else "") + ")")
     col = {c: header.index(c) for c in COLUMNS}
     rows, seen = [], set()
     for line, fields in enumerate(reader, start=2):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.analysis.effects import effect_table, survey_effects, survey_statistics, survey_table
-from experiments.outputs import plots
+from experiments.outputs import plots, words
 from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.running.execution import run_replicates
 from experiments.interfaces.glossary import (GLOSSARY, WHO_WE_PICK, SettingError, glossary, plain_error,
@@ -54,38 +54,28 @@ class Result:
     end_week: int = 26
     strong_tie: float = 0.5
     config: CheckedConfig | None = field(repr=False, default=None)
+    uncertainty: str = ""
+    """What the intervals across the futures include (parameter and Monte Carlo, or Monte Carlo only)."""
 
     def effect(self, metric: str, week: int | None = None) -> float:
         e = self.effects[(self.effects["metric"] == metric) & (self.effects["week"] == (week or self.end_week))]
         return float(e["effect"].iloc[0]) if len(e) else float("nan")
 
     def headline(self) -> str:
-        """What the numbers say, in plain words, each sentence generated from the figures beside it."""
-        t = self.survey_table.set_index("statistic")
-        net = t.loc["network_agree_end"]
-        reported, real, without = net["reported"], net["real_change"], net["counterfactual"]
-        ties_p = self.effect("strong_cross_ties_participants")
-        ori_p = self.effect("orientation_participants")
-        ori_o = self.effect("orientation_others")
-        lines = []
-        if _finite(reported, without):
-            lines.append(f"By the end of the programme (week {self.end_week}), {reported:.0%} of participants say they "
-                         f"have a strong network in the system, against {without:.0%} had there been no programme.")
-            if _finite(real):
-                lines.append(_split_sentence(reported, real, without))
-        if _finite(ties_p):
-            lines.append(f"Each participant gains on average {ties_p:+.1f} strong relationships across organisations "
-                         "by the programme's end.")
-        if _finite(ori_p, ori_o):
-            lines.append(f"Participants' system orientation moves by {ori_p:+.3f} on a 0-1 scale; leaders who did not "
-                         f"take part move by {ori_o:+.3f}: {'some' if ori_o > 0.002 else 'almost none'} of it "
-                         "cascades. Both rest on how much the programme's content shifts attitudes (content_influence), "
-                         "an assumed constant set from training studies, not measured in this case "
-                         "(docs/experiments.md).")
-        lines.append(_decay_sentence({w: self.effect("strong_cross_ties_participants", w) for w in (52, 104)
-                                      if w in set(self.effects["week"])}, ties_p))
-        lines.append("Every figure is an average over simulated futures; its interval (in the tables) is for that "
-                     "average, not a forecast of one real partnership's result.")
+        """What the numbers say, in plain words, each sentence generated from the tables beside it
+        (`survey_view()` and `effects`; `experiments.outputs.words`)."""
+        e, end = self.effects, self.end_week
+        lines = list(words.survey_network(self.survey_table, end))
+        lines += [words.relationships(e, end), words.system_first(e, end), words.others(e, end)]
+        ori_p = words.row(e, "orientation_participants", end)
+        if ori_p is not None and _finite(float(ori_p["effect"])):
+            lines.append(f"Participants' system orientation moves by {words.amount(ori_p, 'orientation')}. It rests on "
+                         "how much the programme's content shifts attitudes (content_influence), an assumed constant "
+                         "set from training studies, not measured in this case (docs/experiments.md).")
+        lines.append(words.lasting(e, end))
+        lines.append("Every figure is an average over simulated futures; its interval (in brackets, 95%) is for that "
+                     "average, not a forecast of one real partnership's result"
+                     + (f"; it includes {self.uncertainty.split(':')[0]}." if self.uncertainty else "."))
         return "\n".join(line for line in lines if line)
 
     def save(self, directory: str | Path) -> Path:
@@ -102,6 +92,9 @@ class Result:
         summary = pd.concat([self.effects, survey_effects(stats_, self.end_week)], ignore_index=True)
         atomic_write_bytes(d / "summary.csv", summary.to_csv(index=False).encode())
         atomic_write_bytes(d / "survey_summary.csv", self.survey_table.to_csv(index=False).encode())
+        from experiments.outputs.spreadsheet import write_summary
+
+        write_summary(d, summary, self.survey_table)
         now = datetime.now(timezone.utc)
         raw = self.config.raw if self.config is not None else {}
         atomic_write_json(provenance(raw, [f"{k}={v}" for k, v in self.settings.items()], {}, now,
@@ -143,12 +136,17 @@ class Result:
         return plots.survey_bars(self.survey_table)
 
     def plot_over_time(self):
-        metrics = {"orientation": "system orientation", "system_first": "system-first choices",
-                   "strong_cross_ties": "strong cross-organisation ties per leader",
-                   "cross_org_trust": "trust across organisations"}
+        metrics = {"system_first": "system-first choices", "strong_cross_ties": "strong cross-organisation ties per leader",
+                   "orientation": "system orientation", "cross_org_trust": "trust across organisations"}
         return plots.time_series(self.results, metrics, self.end_week)
 
     def plot_network(self):
+        titles = {"week_0": "Before the programme (week 0)",
+                  f"week_{self.end_week}": f"Added by its end (week {self.end_week})"}
+        return plots.organisation_network(self.networks, self.strong_tie, titles)
+
+    def plot_leaders(self):
+        """The individual leaders and their strong ties (one simulated future): detailed, but a tangle."""
         titles = {"week_0": "before the programme", f"week_{self.end_week}": "end of the programme"}
         return plots.network_before_after(self.networks, self.strong_tie, titles)
 
@@ -163,31 +161,9 @@ def _finite(*values) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
 
-def _decay_sentence(later: dict[int, float], at_end: float) -> str:
-    """How much of the gain in relationships is gone at each later week, in words."""
-    if not later or not _finite(at_end) or at_end <= 0:
-        return ""
-    parts = []
-    for week, kept in sorted(later.items()):
-        if _finite(kept):
-            parts.append(f"{1 - kept / at_end:.0%} of that gain is gone by week {week}")
-    return ("Afterwards " + "; ".join(parts) + ".") if parts else ""
-
-
-def _split_sentence(reported: float, real: float, without: float) -> str:
-    """How much of a simulated survey rise is real change and how much response shift, in words
-    (whole points that add up to the rise)."""
-    rise = reported - without
-    if not abs(rise) >= 0.02:
-        return "The programme barely moves that answer."
-    total = round(rise * 100)
-    real_points = round((real - without) * 100)
-    shift_points = total - real_points
-    return (f"Of that {total:+d}-point difference, {real_points:+d} points come from real change in "
-            f"participants' relationships and {shift_points:+d} points ({shift_points / total:.0%}) from response "
-            "shift: people rating themselves more generously after a programme. The size of that shift is an "
-            "assumption taken from other studies (it cannot be told apart from real change in this case's figures), "
-            "not a finding.")
+def _split_sentence(reported: float, real: float, without: float, share: float = float("nan")) -> str:
+    """How much of a simulated survey rise is real change and how much response shift, in words."""
+    return words.split(reported, real, without, share)
 
 
 def configure(repeats: int = 20, years_followed: float = 2, seed: int = 20261126, **settings: Any) -> CheckedConfig:
@@ -217,17 +193,19 @@ P_DURATION = "intervention.leadership_programme.duration_weeks"
 
 
 def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 20261126, workers: int = 2,
-                  **settings: Any) -> Result:
-    """Run the leadership programme with plain-language settings against no programme."""
+                  progress: bool = True, **settings: Any) -> Result:
+    """Run the leadership programme with plain-language settings against no programme (a progress
+    bar counts the simulated futures, `progress=False` hides it)."""
     config = configure(repeats=repeats, years_followed=years_followed, seed=seed, **settings)
     end = config.programme_end
-    reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers)
+    reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers,
+                          progress="notebook" if progress else False)
     effects = effect_table(reps.results, config.effect_weeks, reps.leader_effects)
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(survey_statistics(reps.survey, end), observed,
                                   (config.case or {}).get("fitted"))
     return Result(settings, reps.results, reps.survey, effects, table, reps.networks, end,
-                  config.behaviour.strong_tie, config)
+                  config.behaviour.strong_tie, config, uncertainty=reps.uncertainty)
 
 
 def _interval(r: "Result", metric: str, week: int | None = None) -> tuple[float, float, float]:
@@ -243,6 +221,8 @@ COMPARED = {  # column: (metric, week: None = the programme's end)
     "ties left a year on": ("strong_cross_ties_participants", 52),
     "orientation shift, participants": ("orientation_participants", None),
     "orientation shift, others": ("orientation_others", None),
+    "system-first change, participants": ("system_first_participants", None),
+    "system-first change, others": ("system_first_others", None),
 }
 
 
@@ -253,8 +233,10 @@ def compare(options: dict[str, dict[str, Any]], repeats: int = 20, **common: Any
     'without programme' column can differ between designs.
 
     `options` maps a name you choose to plain-language settings."""
+    from tqdm.auto import tqdm
+
     rows = []
-    for name, settings in options.items():
+    for name, settings in tqdm(options.items(), total=len(options), desc="designs"):
         r = run_programme(repeats=repeats, **{**common, **settings})
         t = r.survey_table.set_index("statistic")
         row = {"design": name,
@@ -294,6 +276,8 @@ def describe_comparison(table: pd.DataFrame, reference: str | None = None) -> li
                               ("orientation shift, others", "shift in the orientation of leaders who did not take "
                                                             "part (the cascade)")):
             how = _differs(row, base, column)
+            if how == "less" and "ties" in column:
+                how = "fewer"
             if how == "about the same":
                 parts.append(f"about the same {words} ({row[column]:+.3f} vs {base[column]:+.3f}; the intervals "
                              "overlap)")
@@ -303,24 +287,50 @@ def describe_comparison(table: pd.DataFrame, reference: str | None = None) -> li
     return out
 
 
+SHIFTS = {"orientation shift, others": "orientation shift, participants",
+          "system-first change, others": "system-first change, participants"}
+"""A cascade column and the participants' column it is drawn beside, on the same scale."""
+
+
 def plot_comparison(table: pd.DataFrame, column: str = "orientation shift, others"):
-    """One design per bar with its 95% interval, on an axis that starts at 0 (so small differences
-    do not look large)."""
+    """One design per row with its 95% interval, on an axis that starts at 0 and says how big a
+    difference is: a cascade (the change among those who did not take part) is drawn beside the
+    participants' own change on the same scale, in points on a 0-100 scale, so a small difference
+    looks small."""
     import matplotlib.pyplot as plt
 
     plots._style()
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(table) + 1.5))
-    y = range(len(table))
-    mid = table[column].to_numpy(float)
-    err = plots._yerr(mid, table[f"{column} low"], table[f"{column} high"])
-    ax.barh(list(y), mid, xerr=err, color="#2166ac", capsize=3)
-    ax.set_yticks(list(y), table.index)
-    ax.set_xlim(left=min(0.0, float(np.nanmin(table[f"{column} low"]))))
-    ax.set_xlabel({"orientation shift, others": "shift in system orientation (0-1 scale) of leaders who did "
-                   "not take part", "new cross-org ties per participant": "new strong ties across organisations "
-                   "per participant"}.get(column, column))
+    beside = SHIFTS.get(column) if SHIFTS.get(column) in table.columns else None
+    scale = 100.0 if ("orientation" in column or "system-first" in column) else 1.0
+    fig, ax = plt.subplots(figsize=(8, 0.75 * len(table) * (2 if beside else 1) + 2.0))
+    y = np.arange(len(table), dtype=float)
+    height = 0.38 if beside else 0.6
+    series = [(beside, "participants", plots.COLOURS["participants"], -height / 2)] if beside else []
+    series.append((column, "leaders who did not take part" if beside else None, plots.COLOURS["non-participants"],
+                   height / 2 if beside else 0.0))
+    for col, label, colour, offset in series:
+        mid = table[col].to_numpy(float) * scale
+        err = plots._yerr(mid, table[f"{col} low"] * scale, table[f"{col} high"] * scale)
+        ax.barh(y + offset, mid, height, xerr=err, color=colour, capsize=3, label=label)
+        for yy, m, hi in zip(y + offset, mid, table[f"{col} high"].to_numpy(float) * scale):
+            ax.annotate(f"{m:+.2f}" if abs(m) < 10 else f"{m:+.1f}", (max(hi, m, 0), yy), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(y, table.index)
+    ax.invert_yaxis()
+    low = min(0.0, float(np.nanmin(table[[c for c, *_ in series]].to_numpy() * scale)))
+    high = float(np.nanmax([table[f"{c} high"].max() * scale for c, *_ in series]))
+    ax.set_xlim(low, high * 1.25 if high > 0 else 1)
+    unit = "points on a 0-100 scale" if scale == 100.0 else ""
+    ax.set_xlabel({"orientation shift, others": f"shift in system orientation ({unit})",
+                   "system-first change, others": "change in decisions that put the system first (percentage "
+                                                  "points)",
+                   "new cross-org ties per participant": "new strong ties across organisations per participant"}
+                  .get(column, column))
     ax.set_ylabel("design")
-    ax.set_title("Each bar: the average over simulated futures, with its 95% interval", fontsize=9)
+    ax.axvline(0, color="black", lw=0.8)
+    if beside:
+        ax.legend(loc="lower right", fontsize=9)
+    ax.set_title("Each bar: the average over simulated futures, with its 95% interval", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -35,7 +35,9 @@ class SettingError(ValueError):
 
 
 def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
+    """A number, not text that looks like one: "60" in quotes is refused, so a notebook that reads
+    a figure from a spreadsheet cell as text learns it there, not from a strange result later."""
+    if isinstance(value, (bool, str, bytes)):
         return False
     try:
         float(value)
@@ -44,10 +46,21 @@ def _is_number(value: Any) -> bool:
     return math.isfinite(float(value))
 
 
+def _unquoted(value: Any) -> str:
+    """' (a number, without quotes)' when the value is text that reads as a number."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return " (a number, without quotes)"
+    return ""
+
+
 def _number(name: str, value: Any, example: str, low: float | None = None, high: float | None = None,
             low_words: str = "", high_words: str = "") -> float:
     if not _is_number(value):
-        raise SettingError(f"{name}={value!r}: give a number, e.g. {example}")
+        raise SettingError(f"{name}={value!r}: give a number, e.g. {example}{_unquoted(value)}")
     x = float(value)
     if low is not None and x < low:
         raise SettingError(f"{name}={value!r}: {low_words or f'at least {low:g}'}")
@@ -58,7 +71,7 @@ def _number(name: str, value: Any, example: str, low: float | None = None, high:
 
 def _whole(name: str, value: Any, example: str, low: int, low_words: str) -> int:
     if isinstance(value, bool) or not _is_number(value) or float(value) != int(float(value)):
-        raise SettingError(f"{name}={value!r}: give a whole number, e.g. {example}")
+        raise SettingError(f"{name}={value!r}: give a whole number, e.g. {example}{_unquoted(value)}")
     if int(float(value)) < low:
         raise SettingError(f"{name}={value!r}: {low_words}")
     return int(float(value))
@@ -171,7 +184,7 @@ GLOSSARY: dict[str, PlainSetting] = {s.name: s for s in (
                  "slower)", _repeats),
     PlainSetting("years_followed", "run.weeks", "how long to follow up, in years (the case: 2)", years_to_weeks),
 )}
-PLAIN_NAME = {s.key: s.name for s in GLOSSARY.values()}
+PLAIN_NAME = {s.key: s.name for s in GLOSSARY.values()} | {"scenario_file": "partnership"}
 """The plain setting that sets each configuration key (to name it in error messages)."""
 
 
@@ -182,6 +195,9 @@ def plain_error(exc: Exception) -> SettingError:
     key, sep, rest = text.partition("=")
     if sep and key in PLAIN_NAME:
         return SettingError(f"{PLAIN_NAME[key]}={rest}")
+    root, dot, below = key.partition(".")
+    if sep and dot and root in ("scenario", "scenario_file"):  # a problem inside the partnership's file
+        return SettingError(f"partnership.{below}={rest}")
     return SettingError(text)
 
 

@@ -20,16 +20,78 @@ import pandas as pd
 COLOURS = {"participants": "#1b7837", "non-participants": "#2166ac", "counterfactual": "#969696",
            "observed": "#d6604d", "programme": "#1b7837",
            "real_change": "#7fbc41"}
-STYLE = {"figure.dpi": 110, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-         "grid.alpha": 0.3, "font.size": 10, "axes.titlesize": 11, "legend.frameon": False}
+STYLE = {"figure.dpi": 110, "savefig.dpi": 160, "axes.spines.top": False, "axes.spines.right": False,
+         "axes.grid": True, "grid.alpha": 0.3, "font.size": 10, "axes.titlesize": 11, "legend.frameon": False,
+         "legend.fontsize": 9, "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.labelsize": 9.5}
+PRINT_WIDTH_IN = 7.0
+"""The width a figure prints at, at most: A4 (210 mm) less 15 mm margins each side is 7.09 in. The
+report shows each figure at its own size, never wider than this, so its text prints at the size
+set here."""
+MIN_TEXT_PT = 9.0
+"""Every figure's text at least this size at its printed width (CONTRIBUTING: adding a figure)."""
 
 
 def _style():
     plt.rcParams.update(STYLE)
 
 
+def drawn_texts(fig) -> list:
+    """The text artists a draw of the figure actually draws (titles, labels, tick labels, legends,
+    notes; not tick labels outside the axis' range), with their boxes up to date."""
+    import matplotlib.text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    drawn: dict[int, object] = {}
+    original = matplotlib.text.Text.draw
+
+    def record(self, renderer_):
+        if self.get_visible() and self.get_text().strip():
+            drawn.setdefault(id(self), self)
+        return original(self, renderer_)
+
+    matplotlib.text.Text.draw = record
+    try:
+        fig.draw(renderer)
+    finally:
+        matplotlib.text.Text.draw = original
+    return list(drawn.values())
+
+
+def saved_width_in(fig) -> float:
+    """The width, in inches, of the figure as `save` writes it (bbox_inches="tight")."""
+    fig.canvas.draw()
+    return float(fig.get_tightbbox(fig.canvas.get_renderer()).width)
+
+
+def printed_text_pt(fig, width_in: float = PRINT_WIDTH_IN) -> float:
+    """The smallest text of the figure, in points, when printed at most `width_in` wide (a figure
+    narrower than that prints at its own size, a wider one scaled down)."""
+    scale = min(1.0, width_in / saved_width_in(fig))
+    sizes = [t.get_fontsize() for t in drawn_texts(fig)]
+    return min(sizes) * scale if sizes else float("inf")
+
+
+def overlapping_texts(fig, tolerance_px: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap by more than `tolerance_px` each way."""
+    texts = drawn_texts(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            w = min(ba.x1, bb.x1) - max(ba.x0, bb.x0)
+            h = min(ba.y1, bb.y1) - max(ba.y0, bb.y0)
+            if w > tolerance_px and h > tolerance_px:
+                out.append((a, b))
+    return out
+
+
 def save(fig, path: Path) -> Path:
-    """Save atomically (temporary file, then rename) and close."""
+    """Save atomically (temporary file, then rename) and close. A PNG records in its metadata the
+    smallest text it holds at its own size (`min-text-pt`), which the report reads."""
     import os
     import tempfile
 
@@ -38,7 +100,10 @@ def save(fig, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
     try:
-        fig.savefig(tmp, bbox_inches="tight")
+        metadata = None
+        if path.suffix.lower() == ".png":
+            metadata = {"min-text-pt": f"{printed_text_pt(fig, float('inf')):.2f}"}
+        fig.savefig(tmp, bbox_inches="tight", metadata=metadata)
         from experiments.outputs.files import publish
 
         publish(tmp, path)
@@ -59,16 +124,16 @@ def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participant
     """Per statistic: the observed figure (Wilson interval), the simulated figure as reported
     and from real change alone (the same answers without response shift; 95% predictive
     intervals), and the counterfactual. The gap between the two simulated bars is response
-    shift, not an effect of the programme."""
+    shift, not an effect of the programme. Drawn at print width (7 in), text at least 9 pt."""
     _style()
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN - 0.3, 4.8))
     x = np.arange(len(table))
     width = 0.2
-    bars = [("observed", "observed (case)", COLOURS["observed"], None),
-            ("reported", "simulated, as reported", COLOURS["programme"], None),
-            ("real_change", "simulated, real change only", COLOURS["real_change"], None),
-            ("counterfactual", "simulated, no programme", COLOURS["counterfactual"], None)]
-    for i, (column, label, colour, _) in enumerate(bars):
+    bars = [("observed", "observed in the real case", COLOURS["observed"]),
+            ("reported", "simulated, as reported", COLOURS["programme"]),
+            ("real_change", "simulated, real change only", COLOURS["real_change"]),
+            ("counterfactual", "simulated, no programme", COLOURS["counterfactual"])]
+    for i, (column, label, colour) in enumerate(bars):
         if column not in table:
             continue
         pos = x + (i - 1.5) * width
@@ -79,100 +144,121 @@ def survey_bars(table: pd.DataFrame, title: str = "Survey: programme participant
             ax.errorbar(pos, mid, yerr=_yerr(mid, table[f"{column}_low"], table[f"{column}_high"]),
                         fmt="none", ecolor="black", capsize=3, lw=1)
     labels = [_survey_label(r["item"], r["answer"]) for _, r in table.iterrows()]
-    ax.set_xticks(x, labels, fontsize=7.5)
-    ax.set_ylim(0, 1.05)
+    ax.set_xticks(x, labels, fontsize=9)
+    ax.set_ylim(0, 1.0)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel("share of participants answering so")
     ax.set_xlabel("question, and the answers each figure counts")
-    ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=7, ncols=2)
-    fig.text(0.01, -0.12, "Black lines: for the observed figure, the range it could take by chance with about 50 "
-             "respondents (Wilson 95%); for simulated ones,\nwhere 95% of simulated surveys fall. The hatched bar "
-             "includes response shift; only the gap between light green and grey is change the programme made.",
-             fontsize=7, color="#555555", va="top")
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.06), ncols=2, fontsize=9)
+    fig.text(0.0, -0.02, "Black lines: for the observed figure, the range it could take by chance with about 50 "
+             "respondents; for simulated ones, where 95% of simulated surveys fall. Only the gap between light "
+             "green and grey is change the programme made; the hatched bar adds response shift.",
+             fontsize=9, color="#444444", va="top", wrap=True)
+    fig.tight_layout()
     return fig
 
 
-QUESTIONS = {"network": "\u201cI have a strong network\nin the system\u201d",
-             "see_system": "\u201cI have improved my ability\nto see the system\u201d",
+QUESTIONS = {"network": "\u201cI have a strong\nnetwork in the\nsystem\u201d",
+             "see_system": "\u201cI have improved\nmy ability to see\nthe system\u201d",
              "influence": "\u201cI can influence\nthe system\u201d"}
 
 
 def _survey_label(item: str, answer: str) -> str:
     """The question quoted, then which answers the figure counts (and for influence, that lower is better)."""
-    words = answer.replace("agree or strongly agree", "agree or strongly agree").replace(",", ":")
+    import textwrap
+
+    words = textwrap.fill(answer.replace(",", ":"), 18)
     extra = "\n(lower is better)" if item == "influence" else ""
     return f"{QUESTIONS.get(item, item)}\n{words}{extra}"
 
 
 def _band(ax, d: pd.DataFrame, colour: str, label: str, dashed: bool = False):
+    """The weekly mean over simulated futures, and a band for the 95% interval of that mean (the
+    same interval the tables give)."""
     g = d.groupby("week")["value"]
-    mid, lo, hi = g.mean(), g.quantile(0.025), g.quantile(0.975)
-    ax.fill_between(mid.index, lo, hi, color=colour, alpha=0.15, lw=0)
+    mid, sd, n = g.mean(), g.std(ddof=1), g.count()
+    half = 1.96 * sd / np.sqrt(n)
+    ax.fill_between(mid.index, mid - half, mid + half, color=colour, alpha=0.2, lw=0)
     ax.plot(mid.index, mid, color=colour, ls="--" if dashed else "-", label=label, lw=1.6)
 
 
 UNITS = {  # y-axis label and (for bounded scales) the full range of each metric of the over-time figure
-    "orientation": ("system orientation (0 = own organisation first, 1 = system first)", (0.0, 1.0)),
-    "system_first": ("share of collective-issue choices that put the system first", (0.0, 1.0)),
-    "strong_cross_ties": ("strong ties to other organisations, per leader", None),
-    "cross_org_trust": ("trust in partners in other organisations (0-1)", (0.0, 1.0)),
+    "orientation": ("orientation (0-1)", (0.0, 1.0)),
+    "system_first": ("share of decisions", (0.0, 1.0)),
+    "strong_cross_ties": ("ties per leader", None),
+    "cross_org_trust": ("trust (0-1)", (0.0, 1.0)),
     "listening": ("listening (0-1)", (0.0, 1.0)),
+}
+TITLES = {
+    "orientation": "System orientation (0 = own organisation first, 1 = system first)",
+    "system_first": "Decisions on shared issues that put the system first",
+    "strong_cross_ties": "Strong working relationships with people in other organisations",
+    "cross_org_trust": "Trust in partners in other organisations",
 }
 
 
 def time_series(results: pd.DataFrame, metrics: dict[str, str], programme_end: int | None = None):
-    """Weekly means with bands holding 95% of simulated futures: participants and
-    non-participants with the programme (solid), and the same people without it (dashed).
-    Bounded measures are drawn on their full scale, with an inset that zooms in on the lines."""
+    """Weekly means over simulated futures with their 95% intervals: participants and non-participants
+    with the programme (solid), and the same people without it (dashed), one panel per measure, at
+    print width. Bounded measures are drawn on their full scale, so a gap looks as big as it is;
+    each panel's title says how big the participants' gap is at the programme's end."""
     _style()
     n = len(metrics)
-    cols = min(n, 2)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(6.3 * cols, 3.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(n, 1, figsize=(PRINT_WIDTH_IN, 1.9 * n + 0.8), squeeze=False, sharex=True)
+    axes = axes.ravel()
     wanted = [f"{metric}_{group}" for metric in metrics for group in ("participants", "others")]
     # one pass over the (long) results: comparing its string column per line costs more than drawing
     series = dict(tuple(results[results["metric"].isin(wanted)].groupby("metric", sort=False)))
     empty = results.iloc[:0]
-    for ax, (metric, label) in zip(axes.ravel(), metrics.items()):
+    for ax, (metric, label) in zip(axes, metrics.items()):
         ylabel, full = UNITS.get(metric, (label, None))
-        targets = [ax]
-        if full is not None:
-            values = pd.concat([series.get(f"{metric}_{g}", empty) for g in ("participants", "others")])["value"]
-            if values.empty or values.max() - values.min() > 0.3 * (full[1] - full[0]):
-                full_range_only = True  # the lines already use the scale: no zoom needed
-            else:
-                full_range_only = False
-        if full is not None and not full_range_only:
-            inset = ax.inset_axes([0.55, 0.55, 0.42, 0.4])
-            targets.append(inset)
-        for target in targets:
-            for group, name in (("participants", "participants"), ("others", "non-participants")):
-                m = series.get(f"{metric}_{group}", empty)
-                _band(target, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, with the programme")
-                _band(target, m[m["arm"] == "counterfactual"],
-                      COLOURS["counterfactual"] if group == "others" else "#636363",
-                      f"{name}, without it (dashed)", dashed=True)
-            if programme_end:
-                target.axvspan(0, programme_end, color="#fee08b", alpha=0.25, lw=0,
-                               label="the programme" if target is ax else None)
+        for group, name in (("participants", "participants"), ("others", "non-participants")):
+            m = series.get(f"{metric}_{group}", empty)
+            _band(ax, m[m["arm"] == "intervention"], COLOURS[name], f"{name}, with the programme")
+            _band(ax, m[m["arm"] == "counterfactual"], COLOURS["counterfactual"] if group == "others" else "#636363",
+                  f"{name}, without it (dashed)", dashed=True)
+        if programme_end:
+            ax.axvspan(0, programme_end, color="#fee08b", alpha=0.35, lw=0, label="the programme")
         if full is not None:
             ax.set_ylim(*full)
-        if full is not None and not full_range_only:
-            inset.set_title("zoomed in", fontsize=7)
-            inset.tick_params(labelsize=6)
-            ax.indicate_inset_zoom(inset, edgecolor="#888888")
-        ax.set_title(label)
-        ax.set_xlabel("week")
-        ax.set_ylabel(ylabel, fontsize=8)
-    for ax in axes.ravel()[n:]:
-        ax.set_visible(False)
-    handles, labels = axes.ravel()[0].get_legend_handles_labels()
+            ax.yaxis.set_major_locator(matplotlib.ticker.MultipleLocator(0.25))
+            if metric == "system_first":
+                ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        else:
+            ax.set_ylim(bottom=0)
+        gap = _gap(series.get(f"{metric}_participants", empty), programme_end)
+        title = TITLES.get(metric, label)
+        if gap is not None:
+            title += f"\nparticipants' gap at the programme's end: {_gap_words(metric, gap)}"
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.set_ylabel(ylabel)
+    axes[-1].set_xlabel("week (the yellow band is the programme)")
+    handles, labels = axes[0].get_legend_handles_labels()
     handles.append(matplotlib.patches.Patch(color="#999999", alpha=0.3))
-    labels.append("band: 95% of simulated futures")
-    fig.legend(handles, labels, loc="lower center", ncols=3, fontsize=7, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    labels.append("band: 95% interval of the average")
+    fig.legend(handles, labels, loc="upper center", ncols=2, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.8 / fig.get_size_inches()[1]))
     return fig
+
+
+def _gap(d: pd.DataFrame, week: int | None) -> float | None:
+    """Participants' mean with the programme minus without it at `week` (None if not recorded)."""
+    if week is None or d.empty:
+        return None
+    at = d[d["week"] == week]
+    on, off = at[at["arm"] == "intervention"]["value"], at[at["arm"] == "counterfactual"]["value"]
+    if on.empty or off.empty:
+        return None
+    return float(on.mean() - off.mean())
+
+
+def _gap_words(metric: str, gap: float) -> str:
+    if metric == "system_first":
+        return f"{gap * 100:+.1f} percentage points"
+    if UNITS.get(metric, ("", None))[1] is not None:
+        return f"{gap:+.3f} on the 0-1 scale"
+    return f"{gap:+.2f} per leader"
 
 
 def organisation_layout(org: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -224,6 +310,81 @@ def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] 
     fig.text(0.01, 0.01, "One simulated future; the effects in the tables average over many.", fontsize=8,
              color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1 - 2.0 / fig.get_size_inches()[0], 1))
+    return fig
+
+
+def organisation_ties(snapshot, org: np.ndarray, strong: float, k: int) -> np.ndarray:
+    """K x K counts of strong ties between leaders of each pair of organisations (symmetric,
+    zero diagonal) in one network snapshot (u, v, w, cross)."""
+    u, v, w, cross = snapshot
+    sel = (w >= strong) & cross
+    a, b = org[u[sel]], org[v[sel]]
+    counts = np.zeros((k, k), np.int64)
+    np.add.at(counts, (np.minimum(a, b), np.maximum(a, b)), 1)
+    return counts + counts.T
+
+
+def plain_name(name: str) -> str:
+    """An organisation's name for a reader: 'acute_trust_city' -> 'acute trust city'."""
+    return str(name).replace("_", " ")
+
+
+def organisation_network(snapshots: dict, strong: float, titles: dict[str, str] | None = None):
+    """Ties between organisations before the programme, and what it added by its end (one simulated
+    future): each organisation a numbered circle (its size: its leaders); on the left each line the
+    strong working relationships between two organisations' leaders (its width: how many), on the
+    right the pairs with more of them than before (its width: how many more). Names in a key below;
+    drawn at print width, text at least 9 pt."""
+    _style()
+    keys = [k for k in snapshots if k.startswith("week_")]
+    org = np.asarray(snapshots["org"])
+    k = int(org.max()) + 1
+    names = [plain_name(n) for n in (snapshots.get("organisations") or [f"organisation {i + 1}" for i in range(k)])]
+    counts = {key: organisation_ties(snapshots[key], org, strong, k) for key in keys}
+    most = max(1, max(int(c.max()) for c in counts.values()))
+    size = np.bincount(org, minlength=k)
+    angle = np.pi / 2 - 2 * np.pi * np.arange(k) / k
+    pos = np.column_stack([np.cos(angle), np.sin(angle)])
+    rows = math.ceil(k / 2)
+    fig = plt.figure(figsize=(PRINT_WIDTH_IN, 3.7 + 0.2 * rows))
+    grid = fig.add_gridspec(2, len(keys), height_ratios=[3.4, 0.2 * rows + 0.1], hspace=0.05, wspace=0.05)
+    first = counts[keys[0]]
+    for j, key in enumerate(keys):
+        ax = fig.add_subplot(grid[0, j])
+        c = counts[key] if j == 0 else np.clip(counts[key] - first, 0, None)
+        colour = "#8c8c8c" if j == 0 else "#1b7837"
+        top = max(1, int(np.triu(c, 1).max()))
+        for a in range(k):
+            for b in range(a + 1, k):
+                if c[a, b] > 0:
+                    ax.plot(*pos[[a, b]].T, color=colour, alpha=0.7, lw=0.5 + 5.0 * c[a, b] / top,
+                            solid_capstyle="round", zorder=1)
+        ax.scatter(pos[:, 0], pos[:, 1], s=180 + 500 * size / size.max(), color="#2166ac", zorder=2,
+                   edgecolors="white", linewidths=1.0)
+        for i in range(k):
+            ax.text(*pos[i], str(i + 1), ha="center", va="center", fontsize=9, color="white", fontweight="bold",
+                    zorder=3)
+        title = (titles or {}).get(key, key.replace("_", " "))
+        total, pairs = int(np.triu(c, 1).sum()), int((np.triu(c, 1) > 0).sum())
+        if j == 0:
+            words = f"{total} strong ties across organisations\nbetween {pairs} pairs of organisations"
+        else:
+            lost = int(np.triu(np.clip(first - counts[key], 0, None), 1).sum())
+            words = (f"{total} more strong ties between {pairs} pairs\nof organisations ({lost} fewer "
+                     "elsewhere)")
+        ax.set_title(f"{title}\n{words}", fontsize=9.5)
+        ax.set_xlim(-1.25, 1.25)
+        ax.set_ylim(-1.25, 1.25)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    key_ax = fig.add_subplot(grid[1, :])
+    key_ax.axis("off")
+    for i, name in enumerate(names):
+        col, row = divmod(i, rows)
+        key_ax.text(0.02 + 0.5 * col, 1 - (row + 0.5) / rows, f"{i + 1}  {name} ({size[i]} leaders)", fontsize=9,
+                    va="center", transform=key_ax.transAxes)
+    fig.text(0.01, 0.005, "One simulated future. Line width: how many strong ties join two organisations' leaders "
+             "(left), or how many more there are (right).", fontsize=9, color="#444444", wrap=True)
     return fig
 
 
@@ -328,23 +489,27 @@ def effect_trajectories(results: pd.DataFrame, x: str, metrics):
 def morris(indices: pd.DataFrame, label_top: int = 5):
     """Morris screening: mu* (how much a parameter moves the output, on average) against sigma (how
     much that depends on the other parameters), one panel per output; the `label_top` parameters
-    with the largest mu* are named in plain words."""
+    with the largest mu* are numbered on the plot and named in plain words in the panel's key
+    (beside it, so no name lands on a point, a title or another name)."""
     from experiments.interfaces.glossary import plain_parameter
 
     _style()
     outputs = list(dict.fromkeys(indices["output"]))
-    fig, axes = _grid(len(outputs), width=5.0, height=3.8)
-    for ax, output in zip(axes, outputs):
+    fig, axes = plt.subplots(len(outputs), 1, figsize=(9.5, 3.2 * len(outputs)), squeeze=False)
+    for ax, output in zip(axes.ravel(), outputs):
         d = indices[indices["output"] == output]
-        ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color=COLOURS["programme"],
-                    ecolor="#999999", capsize=2)
-        for k, (_, r) in enumerate(d.nlargest(label_top, "mu_star").iterrows()):
-            ax.annotate(plain_parameter(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=6.5,
-                        xytext=(4, 4 + 9 * (k % 3)), textcoords="offset points",
-                        arrowprops={"arrowstyle": "-", "color": "#bbbbbb", "lw": 0.5})
-        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=9)
+        ax.errorbar(d["mu_star"], d["sigma"], xerr=d["mu_star_conf"], fmt="o", color="#bbbbbb",
+                    ecolor="#dddddd", capsize=2, label="_others")
+        top = d.nlargest(label_top, "mu_star")
+        palette = plt.get_cmap("tab10")
+        for k, (_, r) in enumerate(top.iterrows()):
+            ax.plot(r["mu_star"], r["sigma"], "o", ms=8, color=palette(k),
+                    label=f"{k + 1}. {plain_parameter(r['parameter'])}")
+        ax.set_title(OUTPUT_WORDS.get(output, output.replace("_", " ")), fontsize=10, loc="left")
         ax.set_xlabel("mu*: average size of its effect")
         ax.set_ylabel("sigma: how much that varies")
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0), title=f"largest mu* (of {len(d)})",
+                  title_fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -12,6 +12,7 @@ from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effec
                                          mean_interval, survey_effects, survey_statistics, survey_table)
 from experiments.running.config import CheckedConfig, effect_weeks
 from experiments.outputs.files import atomic_write_bytes
+from experiments.outputs.spreadsheet import write_summary
 from experiments.running.workers import start
 
 
@@ -70,6 +71,33 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
     return "\n".join(lines)
 
 
+def _points(x: float) -> str:
+    return "-" if not np.isfinite(x) else f"{x * 100:+.1f}"
+
+
+def system_first_table(effects: pd.DataFrame, weeks: list[int]) -> str:
+    """System-first choices of participants and of leaders who did not take part, with and without
+    the programme, at each reported week, the difference in percentage points with its 95% interval
+    (printed with the case study; the numbers are summary.csv's system_first rows)."""
+    rows = []
+    for metric, who in (("system_first_participants", "participants"), ("system_first_others", "non-participants")):
+        e = effects[effects["metric"] == metric].set_index("week")
+        for week in weeks:
+            if week not in e.index:
+                continue
+            r = e.loc[week]
+            base, effect = float(r["counterfactual"]), float(r["effect"])
+            interval = (f" [{_points(r['low'])}, {_points(r['high'])}]" if np.isfinite(r["low"]) else "")
+            rows.append(f"{who:<18} {week:>5} {base + effect:>15.1%} {base:>17.1%}   "
+                        f"{_points(effect)} points{interval}")
+    if not rows:
+        return ""
+    head = (f"System-first choices (share of collective-issue decisions that put the system first):\n"
+            f"{'':<18} {'week':>5} {'with programme':>15} {'without programme':>17}   "
+            "difference [95% interval]")
+    return "\n".join([head, *rows])
+
+
 def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.DataFrame | None:
     """The orientation effect and cascade at the programme's end over content_influence's plausible
     range (same seeds for every value); printed and returned."""
@@ -100,14 +128,13 @@ def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table
                   end: int) -> list[tuple[str, Future]]:
     """The paired run's figures, drawn on the job's shared workers while the report goes on
     (`experiments.running.workers.start`); (file name, its Future) each."""
-    metrics = {"orientation": "system orientation", "system_first": "system-first choices (4-week share)",
-               "strong_cross_ties": "strong cross-organisation ties per leader",
-               "cross_org_trust": "cross-organisation trust"}
+    metrics = {"system_first": "system-first choices", "strong_cross_ties": "strong cross-organisation ties per leader",
+               "orientation": "system orientation", "cross_org_trust": "trust across organisations"}
     figures = {"survey_bars.png": ("survey_bars", (table,)),
                "time_series.png": ("time_series", (results, metrics, end))}
     if networks:
-        titles = {"week_0": "before the programme", f"week_{end}": "end of the programme"}
-        figures["network.png"] = ("network_before_after", (networks, config.behaviour.strong_tie, titles))
+        titles = {"week_0": "Before the programme (week 0)", f"week_{end}": f"Added by its end (week {end})"}
+        figures["network.png"] = ("organisation_network", (networks, config.behaviour.strong_tie, titles))
     return [(name, start(draw, figure, args, out / name)) for name, (figure, args) in figures.items()]
 
 
@@ -126,10 +153,15 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())
-    files = ["summary.csv", "survey_summary.csv", *(name for name, _ in drawings)]
+    write_summary(out, summary, table)
+    files = ["summary.csv", "survey_summary.csv", "summary.xlsx", *(name for name, _ in drawings)]
     print()
     print(format_survey_table(table))
     print()
+    behaviour = system_first_table(effects, follow)
+    if behaviour:
+        print(behaviour)
+        print()
     print(cascade_line(effects, end))
     for metric in ("strong_cross_ties_participants", "orientation_participants"):
         line = decay_line(effects, metric, follow)

@@ -174,8 +174,13 @@ class _Bar(tqdm):
     monitor_interval = 0  # no monitor thread: the job's workers are forked only from a single-threaded process
 
 
-def progress_bar(iterable, total: int, enabled: bool, desc: str):
-    """tqdm over an iterable; silent unless enabled and stderr is a terminal."""
+def progress_bar(iterable, total: int, enabled: bool | str, desc: str):
+    """tqdm over an iterable; silent unless enabled and stderr is a terminal, or `enabled` is
+    "notebook" (a notebook's own progress bar, tqdm.auto, wherever it runs)."""
+    if enabled == "notebook":
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, total=total, desc=desc, leave=False)
     return _Bar(iterable, total=total, desc=desc, disable=not (enabled and sys.stderr.isatty()), leave=False)
 
 
