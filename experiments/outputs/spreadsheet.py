@@ -32,9 +32,14 @@ MEANINGS = {
         "effect": "with the programme minus without it, averaged over the simulated futures",
         "low": "lower end of the effect's 95% interval (for the average over simulated futures)",
         "high": "upper end of the effect's 95% interval",
-        "standardised": "the effect divided by the spread (SD) of the no-programme value across simulated futures",
-        "cohens_d": "the effect in standard deviations (Cohen's d)",
+        "cohens_d": "the effect in standard deviations of the outcome across the group's leaders without the "
+                    "programme (Cohen's d; 0.2 is small, 0.5 medium, 0.8 large); none for outcomes that are not a "
+                    "leader's own (issue success, the network's shares)",
+        "cohens_d_low": "lower end of Cohen's d's 95% interval",
+        "cohens_d_high": "upper end of Cohen's d's 95% interval",
         "replicates": "how many paired simulated futures the figures average over",
+        "interval_includes": "what the intervals include: parameter and Monte Carlo uncertainty (each future at its "
+                             "own draw from the calibration's posterior), or Monte Carlo noise only",
     },
     "survey": {
         "statistic": "the survey figure's name",
