@@ -154,8 +154,8 @@ def choice(default: str | None, options, meaning: str, source: str, *, optional:
     return _field(default, Spec("choice", meaning, source, options=tuple(options), optional=optional))
 
 
-def text(default: str, meaning: str, source: str = "user's choice"):
-    return _field(default, Spec("text", meaning, source))
+def text(default: str | None, meaning: str, source: str = "user's choice", *, optional: bool = False):
+    return _field(default, Spec("text", meaning, source, optional=optional))
 
 
 def mapping(meaning: str, source: str = "user's choice"):
