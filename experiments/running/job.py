@@ -104,7 +104,14 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
     else:
         groups = {"scenario": p.name, "label": run.label, **_swept(cfg)}
         end = config.programme_end
-        capture = tuple(w for w in (0, end) if w <= run.weeks) if end and run.figures else ()
+        # replicate 0's network at week 0, the programme's end and the last week: the figure and the exports
+        capture = tuple(sorted({w for w in (0, end, run.weeks) if w <= run.weeks})) if end else ()
+        if config.network is not None:
+            print(config.network.summary())
+        if raw.get("pseudonym_map"):
+            from sim.people import write_pseudonym_map
+
+            print(f"pseudonyms of email ids written to {write_pseudonym_map(p, raw['pseudonym_map'])} (as asked)")
         reps = run_replicates(config, groups, capture, run.progress)
         prov["seeds"] = {str(k): v for k, v in reps.seeds.items()}
         # the tables are written on the job's workers (when it has them) while the report is made
@@ -115,9 +122,17 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
         print(f"\n{p.name}: {p.n_leaders} leaders in {p.n_organisations} organisations, "
               f"{run.replicates} replicates x {run.weeks} weeks, {mode} (label {run.label!r})")
         if reps.survey is not None:
-            writes.append(start(atomic_write_parquet, reps.survey, out / "survey.parquet"))
+            survey = reps.survey
+            if p.people_listed:  # people by their ids (email ids pseudonymised), beside the integer id
+                survey = survey.assign(person=p.public_labels(survey["leader"].to_numpy()))
+            writes.append(start(atomic_write_parquet, survey, out / "survey.parquet"))
             files.append("survey.parquet")
-            files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures)
+            figure_networks = {k: v for k, v in reps.networks.items() if k in ("week_0", f"week_{end}", "organisations")}
+            files += report_paired(config, out, reps.results, reps.survey, figure_networks, run.figures)
+            if reps.networks:
+                from experiments.outputs.networks import write_networks
+
+                files += write_networks(out, reps.networks, p, config.behaviour.strong_tie)
         else:
             print(format_table(summarise(reps.results)))
         for write in writes:
