@@ -127,9 +127,9 @@ class CohortSettings(Settings):
                             "share of system-first choices over the programme), or mix (weights)", "user's choice")
     weights: Any = mapping("mix only: {objective: weight} over relationships, issue_success, system_first_others "
                            "(each objective in its own units: ties per participant, share points)")
-    budget: int = number(400, 10, 1_000_000, "cohorts evaluated in the search (each on search_replicates seeds)",
-                         "user's choice; 400 x 16 runs is about 2 minutes at BoltzmannWealth(250, 104) = 100 ms",
-                         integer=True)
+    budget: int = number(1000, 10, 1_000_000, "cohorts evaluated in the search (each on search_replicates seeds)",
+                         "user's choice; with the defaults about 3 minutes for 250 leaders at BoltzmannWealth(250, "
+                         "104) = 100 ms (docs/performance.md)", integer=True)
     search_replicates: int = number(16, 2, 10_000, "seeds (each with a posterior draw) every candidate is evaluated on, "
                                     "with common random numbers", "user's choice", integer=True)
     fresh_replicates: int = number(100, 4, 100_000, "fresh seeds (and posterior draws) of the final comparison",
