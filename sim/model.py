@@ -127,7 +127,8 @@ class CollaborationModel(mesa.Model):
         if network is not None and network.n_people != self.partnership.n_leaders:
             raise ConfigError(f"network: measured among {network.n_people} people, the partnership has "
                               f"{self.partnership.n_leaders}")
-        self.network = network
+        self.measured_network = network
+        """The measured network the run started from, or None (synthetic start)."""
         self.mechanisms = mechanisms_of(mechanisms)
         self.processes = resolve_processes(processes, self.mechanisms)
         self.observe = bool(observe)
@@ -278,7 +279,7 @@ class CollaborationModel(mesa.Model):
     def names_people(self) -> bool:
         """Whether the run follows named people: a partnership that lists them, a measured network,
         or an intervention with a named cohort (`cohort_people`)."""
-        return (self.partnership.people_listed or self.network is not None
+        return (self.partnership.people_listed or self.measured_network is not None
                 or any(getattr(s, "cohort_people", ()) for s in self.intervention_settings))
 
     def _advance(self, recording: bool) -> Week:
@@ -324,8 +325,9 @@ class CollaborationModel(mesa.Model):
         return prepared
 
     def _restore(self, start: BurnIn) -> ModelState:
-        for key in ("params", "partnership", "burn_in_weeks", "mechanisms", "network"):
-            if getattr(start, key) != getattr(self, key):
+        for key, mine in (("params", "params"), ("partnership", "partnership"), ("burn_in_weeks", "burn_in_weeks"),
+                          ("mechanisms", "mechanisms"), ("network", "measured_network")):
+            if getattr(start, key) != getattr(self, mine):
                 raise ConfigError(f"start_state: its {key} differs from this model's")
         return start.state.snapshot()
 
