@@ -341,16 +341,17 @@ def noise_table(s: Search) -> pd.DataFrame:
     error of that difference over the search's seeds, and whether it can be optimised person by person."""
     rows = []
     for k in ("relationships", "issue_success", "system_first_others"):
-        pairs = [sw[k] for sw in s.swaps if np.isfinite(sw[k][1]) and sw[k][1] > 0]
+        pairs = [sw[k] for sw in s.swaps if np.isfinite(sw[k][1])]
         if not pairs:
             rows.append({"objective": k, "swaps": 0, "median_swap_effect": math.nan, "median_se": math.nan,
                          "median_t": math.nan, "optimisable_person_by_person": None})
             continue
         eff = np.array([abs(p[0]) for p in pairs])
         se = np.array([p[1] for p in pairs])
-        t = float(np.median(eff) / np.median(se))
-        rows.append({"objective": k, "swaps": len(pairs), "median_swap_effect": float(np.median(eff)),
-                     "median_se": float(np.median(se)), "median_t": t, "optimisable_person_by_person": bool(t >= 1)})
+        e, u = float(np.median(eff)), float(np.median(se))
+        t = e / u if u > 0 else (math.inf if e > 0 else 0.0)
+        rows.append({"objective": k, "swaps": len(pairs), "median_swap_effect": e, "median_se": u, "median_t": t,
+                     "optimisable_person_by_person": bool(e > 0 and t >= 1)})
     return pd.DataFrame(rows)
 
 
@@ -492,6 +493,10 @@ def summary_text(config: CheckedConfig, table: pd.DataFrame, noise: pd.DataFrame
     for _, r in noise.iterrows():
         if r["swaps"] == 0:
             lines.append(f"- {r['objective']}: no swap was tried")
+            continue
+        if not r["median_swap_effect"] > 0:
+            lines.append(f"- {r['objective']}: no swap moved it in the search's runs: it cannot be optimised person "
+                         "by person")
             continue
         words = ("can be" if r["optimisable_person_by_person"] else "is too noisy to be")
         lines.append(f"- {r['objective']}: one swap moves it by about {r['median_swap_effect']:.4f} against a "
