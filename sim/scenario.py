@@ -134,7 +134,7 @@ class Partnership:
         return tuple(out)
 
     @functools.cached_property
-    def _index(self) -> dict[str, int]:
+    def _label_index(self) -> dict[str, int]:
         from sim.people import is_email
 
         index = {}
@@ -150,9 +150,9 @@ class Partnership:
         text = normalise_id(label)
         if text is None:
             return None
-        found = self._index.get(text)
+        found = self._label_index.get(text)
         if found is None and "@" in text:
-            found = self._index.get(text.lower())
+            found = self._label_index.get(text.lower())
         return found
 
     def label_of(self, leader_id: int) -> str:

@@ -204,3 +204,49 @@ def test_the_run_starts_from_the_measured_network(tmp_path):
     # without the network, the same seed gives a different (synthetic) start
     other = CollaborationModel(p, rng=2, n_weeks=2, burn_in_weeks=30)
     assert other.state.ties.count != t.count or not np.array_equal(other.state.ties.w, t.w)
+
+
+# ------------------------------------------------------------------ a named cohort, and bad input before any file
+
+def test_a_named_cohort_sets_the_cohort_and_its_size(tmp_path):
+    from experiments.running.config import compose_checked
+
+    P = "intervention.leadership_programme."
+    ids = [f"hospital-{k:03d}" for k in range(2, 10)]
+    good = tmp_path / "cohort.csv"
+    good.write_text("id,note\n" + "".join(f"{i},x\n" for i in ids))
+    config = compose_checked(["scenario=small", f"{P}cohort_file={good}"])
+    programme = config.interventions["leadership_programme"]
+    assert (programme.cohort_size, programme.selection) == (8, None)
+    assert programme.counterfactual().cohort_people == programme.cohort_people  # both arms mark the same people
+    model = config.spec.model(3, weeks=1, survey=False)
+    assert set(model.partnership.public_labels(np.flatnonzero(model.state.leaders.participant))) == set(ids)
+    with pytest.raises(ConfigError, match=r"cohort_file=.*: the file sets the cohort and its size, so cohort_size "
+                                          r"and selection must be left unset \(given: cohort_size=8\)"):
+        compose_checked(["scenario=small", f"{P}cohort_file={good}", f"{P}cohort_size=8"])
+    for body, message in (("id\nhospital-002\nnobody\n", r"row 3, column id: names 1 person who is not in the "
+                                                          r"partnership: 'nobody'"),
+                          ("id\nhospital-001\n", r"row 2, column id: names 1 person who is not eligible"),
+                          ("name\nhospital-002\n", r"row 1: missing column id")):
+        bad = tmp_path / "bad.csv"
+        bad.write_text(body)
+        with pytest.raises(ConfigError, match=message):
+            compose_checked(["scenario=small", f"{P}cohort_file={bad}", f"{P}set_size=1"])
+
+
+@pytest.mark.parametrize("what", ["network", "cohort", "workbook"])
+def test_bad_input_stops_a_run_before_any_file(tmp_path, what):
+    import subprocess
+    import sys
+
+    bad = tmp_path / ("bad.xlsx" if what == "workbook" else "bad.csv")
+    bad.write_text({"network": "source,target,weight\nhospital-001,hospital-002,often\n",
+                    "cohort": "id\nnobody\n", "workbook": "not a workbook"}[what])
+    arg = {"network": f"network_file={bad}", "cohort": f"intervention.leadership_programme.cohort_file={bad}",
+           "workbook": f"scenario_file={bad}"}[what]
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "experiments.run", "scenario=small", arg, f"hydra.run.dir={out}"],
+                         cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and not out.exists()
+    line = res.stderr.strip()
+    assert line.startswith("error: ") and "\n" not in line and str(bad) in line
