@@ -386,11 +386,12 @@ def graphml_bytes(graph) -> bytes:
 
 def edge_rows(snapshot, partnership: Partnership, organisations: list[str], week: int | str, strong: float
               ) -> list[dict[str, Any]]:
-    """The captured network's ties as rows of an edge list: Source, Target, Weight and the
-    organisation of each end (Gephi, Kumu and Polinode import these columns)."""
+    """The captured network's ties as rows of an edge list: Source and Target (Gephi, Polinode), the
+    same as From and To (Kumu), Weight and the organisation of each end."""
     labels = dict(zip(snapshot.ids.tolist(), partnership.public_labels(snapshot.ids)))
     org_of = dict(zip(snapshot.ids.tolist(), (organisations[int(o)] for o in snapshot.org)))
-    return [{"week": week, "Source": labels[a], "Target": labels[b], "Weight": round(float(x), 6),
+    return [{"week": week, "Source": labels[a], "Target": labels[b], "From": labels[a], "To": labels[b],
+             "Weight": round(float(x), 6),
              "Type": "Undirected", "source_organisation": org_of[a], "target_organisation": org_of[b],
              "cross_organisation": bool(c), "strong": bool(x >= strong)}
             for a, b, x, c in zip(snapshot.u.tolist(), snapshot.v.tolist(), snapshot.w.tolist(),

@@ -4,8 +4,8 @@ A paired run captures replicate 0's intervention arm at week 0, at the
 programme's end and at the run's last week (`experiments.running.execution`,
 snapshots by leader id). Each becomes `network_week_<w>.graphml`, the last one
 `network_end.graphml`, and every week's ties go into one edge list,
-`network_edges.csv` (week, Source, Target, Weight, Type, the organisation of
-each end, whether the tie crosses organisations and is strong), with people by
+`network_edges.csv` (week, Source and Target for Gephi and Polinode, the same as
+From and To for Kumu, Weight, Type, the organisation of each end, whether the tie crosses organisations and is strong), with people by
 their ids (email ids pseudonymised, no personal columns: `sim.people`). Each
 file is **one simulated future (replicate 0), not a forecast**: the GraphML
 files say so in their description, the edge list in its `note` column.
@@ -43,7 +43,7 @@ def write_networks(out: Path, networks: dict, partnership: Partnership, strong: 
         files.append(name)
         rows += [{**r, "note": NOTE} for r in edge_rows(snap, partnership, organisations, week, strong)]
     buf = io.StringIO()
-    columns = ["week", "Source", "Target", "Weight", "Type", "source_organisation", "target_organisation",
+    columns = ["week", "Source", "Target", "From", "To", "Weight", "Type", "source_organisation", "target_organisation",
                "cross_organisation", "strong", "note"]
     writer = csv.DictWriter(buf, columns)
     writer.writeheader()

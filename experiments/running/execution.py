@@ -121,7 +121,8 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
         for week in [w for w in capture if w > 0]:
             model.run_for(week - model.week)
             networks[f"week_{week}"] = _network_snapshot(model)
-        model.run()
+        if model.week < weeks:  # (a capture at the last week has run it all: no empty run_for for Mesa to warn of)
+            model.run()
         if arm == ARMS[0] and capture:
             networks["organisations"] = list(model.state.organisations.names)
         frames.append(tidy(model.datacollector.model_vars, replicate, seed, {**groups, "arm": arm}))
