@@ -101,11 +101,14 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     # the programme's cohort is the search's size (its own feasibility rule then checks it)
     size = next((a.split("=", 1)[1] for a in argv if a.startswith("cohort.size=")), None)
-    typed = any(a.startswith("intervention.leadership_programme.cohort_size=") for a in argv)
+    typed = any(a.startswith(("intervention.leadership_programme.cohort_size=",
+                              "intervention.leadership_programme.cohort_file=")) for a in argv)
     if not typed:
         from experiments.running.config import CohortSettings
 
-        argv = [*argv, f"intervention.leadership_programme.cohort_size={size or CohortSettings().size}"]
+        # (and chooses it, even under an experiment calibrated to a named cohort)
+        argv = [*argv, f"intervention.leadership_programme.cohort_size={size or CohortSettings().size}",
+                "intervention.leadership_programme.cohort_file=null"]
     if not any(a in ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info") for a in argv):
         problem = preflight(argv)
         if problem is None:  # the search's own needs (a programme, a feasible size, the posterior)
