@@ -37,8 +37,11 @@ so two cohorts are compared on the same chance events):
 3. swaps (the participant with the smallest estimated gain out, the outsider
    with the largest optimistic estimate in: an upper confidence bound,
    evaluated lazily, one candidate at a time, as in lazy greedy influence
-   maximisation) are kept when the objective improves by more than one
-   standard error of the paired difference over the seeds.
+   maximisation: Kempe et al. 2003; Leskovec et al. 2007) are kept when the
+   objective improves by more than one standard error of the paired difference
+   over the seeds, and again on a second set of as many confirmation seeds
+   (a swap judged on one set of seeds among hundreds tried would otherwise be
+   kept for those seeds' chance events).
 
 **Evaluation** on `cohort.fresh_replicates` fresh seeds and posterior draws that
 the search never saw: the recommended cohort, the best rule's cohort as the
@@ -251,9 +254,14 @@ class Search:
         n = self.config.partnership.n_leaders
         self.gain_sum, self.gain_sq, self.gain_n = np.zeros(n), np.zeros(n), np.zeros(n)
 
-    def run(self, cohort: np.ndarray | None, label: str, rule: str | None = None) -> dict:
-        """Evaluate a cohort on every search world; log it and learn participants' gains."""
-        per = [evaluate(w, cohort, rule, self.size) for w in self.worlds]
+    confirm: list[World] = field(default_factory=list)
+    """A second set of worlds on which a swap that improved the objective must improve it again before
+    it is kept (so a swap is not kept for the search seeds' chance events)."""
+
+    def run(self, cohort: np.ndarray | None, label: str, rule: str | None = None, confirm: bool = False) -> dict:
+        """Evaluate a cohort on every search world (or confirmation world); log it and learn participants'
+        gains."""
+        per = [evaluate(w, cohort, rule, self.size) for w in (self.confirm if confirm else self.worlds)]
         values = {k: np.array([p[k] for p in per]) for k in ("relationships", "issue_success", "system_first_others")}
         values["objective"] = np.array([objective_value({k: p[k] for k in values}, self.objective, self.weights)
                                         for p in per])
@@ -282,12 +290,13 @@ def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(d.mean()), float(se)
 
 
-def search(config: CheckedConfig, worlds: list[World], progress=None) -> tuple[np.ndarray, dict, Search]:
+def search(config: CheckedConfig, worlds: list[World], progress=None, confirm: list[World] | None = None
+           ) -> tuple[np.ndarray, dict, Search]:
     """The search of the module's docstring; returns (recommended cohort, best rule's cohort and name, the
-    search's record)."""
+    search's record). `confirm`: the worlds a swap must also improve on (default: none)."""
     cs = config.cohort
     eligible = eligible_ids(config)
-    s = Search(config, cs.objective, dict(cs.weights or {}), cs.size, worlds, eligible)
+    s = Search(config, cs.objective, dict(cs.weights or {}), cs.size, worlds, eligible, confirm=list(confirm or []))
     budget = cs.budget
     tick = progress or (lambda *a: None)
     # 1. the rules, each chosen once on the first world's week-0 network
@@ -302,6 +311,7 @@ def search(config: CheckedConfig, worlds: list[World], progress=None) -> tuple[n
         tick(1)
     best_rule = max(rules, key=lambda r: rules[r]["values"]["objective"].mean())
     current = rules[best_rule]
+    current_confirm = None
     # 2. screening: random cohorts, for each person's own gain
     rng = np.random.default_rng(np.random.SeedSequence(cs.seed, spawn_key=(4,)))
     for k in range(min(cs.screening, max(budget - 1, 0))):
@@ -331,6 +341,17 @@ def search(config: CheckedConfig, worlds: list[World], progress=None) -> tuple[n
         s.swaps.append({k: _paired(trial["values"][k], current["values"][k])
                         for k in ("relationships", "issue_success", "system_first_others")})
         if d > 0 and d > se_d:
+            if s.confirm and budget > 0:  # again, on seeds the proposal has not been judged on
+                if current_confirm is None:
+                    current_confirm = s.run(members, "current (confirmation seeds)", confirm=True)
+                    budget -= 1
+                check = s.run(candidate, f"confirm {out_}->{in_}", confirm=True)
+                budget -= 1
+                tick(1)
+                d2, se2 = _paired(check["values"]["objective"], current_confirm["values"]["objective"])
+                if not (d2 > 0 and d2 > se2):
+                    continue
+                current_confirm = check
             current = trial
             s.log[-1]["accepted"] = True
     return current["members"], {"rule": best_rule, "members": rules[best_rule]["members"]}, s
@@ -461,7 +482,8 @@ def summary_text(config: CheckedConfig, table: pd.DataFrame, noise: pd.DataFrame
     lines = [f"# A recommended cohort of {cs.size} for {config.partnership.name}", "",
              f"Objective: {OBJECTIVE_WORDS[cs.objective]}"
              + (f", weights {dict(cs.weights)}" if cs.objective == "mix" else "") + f" ({unit}).",
-             f"Search: {len(s.log)} cohorts evaluated on {len(s.worlds)} seeds with common random numbers, starting "
+             f"Search: {len(s.log)} cohorts evaluated on {len(s.worlds)} seeds with common random numbers (a swap "
+             f"kept only if it also improved on {len(s.confirm)} confirmation seeds), starting "
              f"from the best rule ({start['rule']}); evaluated afterwards on {int(rec['replicates'])} fresh seeds, "
              "each with its own parameter draw from the calibration's posterior.", "",
              f"On the fresh seeds the recommended cohort gives {rec['objective']:+.3f} [{rec['low']:+.3f}, "

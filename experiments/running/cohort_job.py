@@ -50,19 +50,20 @@ def run_search(raw: dict, out: Path, overrides: list[str]) -> list[str]:
         print(config.network.summary())
     bw = cohort.boltzmann_ms()
     t0 = time.perf_counter()
-    draws = cohort.posterior_draws(cs.posterior, cs.search_replicates + cs.fresh_replicates,
+    n = cs.search_replicates
+    draws = cohort.posterior_draws(cs.posterior, 2 * n + cs.fresh_replicates,
                                    np.random.default_rng(np.random.SeedSequence(cs.seed, spawn_key=(2,))))
-    search_seeds = _seeds(cs.seed, 0, cs.search_replicates)
+    search_seeds = _seeds(cs.seed, 0, 2 * n)  # the search's seeds, then its confirmation seeds
     print(f"{config.partnership.name}: {config.partnership.n_leaders} leaders; searching for a cohort of {cs.size} "
           f"({cohort.OBJECTIVE_WORDS[cs.objective]}), {cs.budget} cohorts x {cs.search_replicates} seeds")
     worlds = [cohort.make_world(config, seed, theta, cs.size, keep_state=(k == 0))
-              for k, (seed, theta) in enumerate(zip(search_seeds, draws[:cs.search_replicates]))]
+              for k, (seed, theta) in enumerate(zip(search_seeds, draws[:2 * n]))]
     bar = progress_bar(iter(()), cs.budget, config.run.progress, "cohorts searched")
-    recommended, start, record = cohort.search(config, worlds, lambda k: bar.update(k))
+    recommended, start, record = cohort.search(config, worlds[:n], lambda k: bar.update(k), confirm=worlds[n:])
     bar.close()
     fresh_seeds = _seeds(cs.seed, 1, cs.fresh_replicates)
     bar = progress_bar(iter(()), cs.fresh_replicates, config.run.progress, "fresh seeds")
-    fresh = cohort.fresh_evaluation(config, recommended, start, fresh_seeds, draws[cs.search_replicates:],
+    fresh = cohort.fresh_evaluation(config, recommended, start, fresh_seeds, draws[2 * n:],
                                     config.run.workers, lambda k: bar.update(k))
     bar.close()
     seconds = time.perf_counter() - t0

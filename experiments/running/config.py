@@ -131,7 +131,8 @@ class CohortSettings(Settings):
                          "user's choice; with the defaults about 3 minutes for 250 leaders at BoltzmannWealth(250, "
                          "104) = 100 ms (docs/performance.md)", integer=True)
     search_replicates: int = number(16, 2, 10_000, "seeds (each with a posterior draw) every candidate is evaluated on, "
-                                    "with common random numbers", "user's choice", integer=True)
+                                    "with common random numbers; as many more confirm a swap before it is kept",
+                                    "user's choice", integer=True)
     fresh_replicates: int = number(100, 4, 100_000, "fresh seeds (and posterior draws) of the final comparison",
                                    "user's choice (95% intervals within about +-10% of the effect)", integer=True)
     screening: int = number(40, 0, 100_000, "random cohorts run first, to estimate each person's own gain",
