@@ -111,3 +111,20 @@ def test_no_output_of_a_run_or_a_cohort_search_holds_a_name_or_an_email(sheet, t
     assert len(table) == len(sheet["emails"]) and table["pseudonym"].str.startswith("person-").all()
     assert set(table["pseudonym"]) == set(cohort["id"]) | (set(table["pseudonym"]) - set(cohort["id"]))
     assert _assert_clean(tmp_path / "run2", sheet) >= 3
+
+
+def test_a_scenario_chosen_by_name_may_not_carry_personal_data():
+    """A scenario given as configuration is written into every run's record: its people list may hold
+    no email id or personal column (a file given with scenario_file is recorded by path only)."""
+    from experiments.running.config import check, compose
+    from omegaconf import OmegaConf
+
+    from sim import ConfigError
+
+    raw = OmegaConf.to_container(compose(["scenario=small"]), resolve=True)
+    raw["scenario"]["people"] = [{"id": "ada@example.org", "organisation": "hospital", "role": "director"}]
+    with pytest.raises(ConfigError, match=r"^scenario.people\[0\].id: holds an email address"):
+        check(raw)
+    raw["scenario"]["people"] = [{"id": "p1", "organisation": "hospital", "role": "director", "name": "Ada"}]
+    with pytest.raises(ConfigError, match=r"^scenario.people\[0\].name: holds personal data"):
+        check(raw)

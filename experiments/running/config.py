@@ -262,6 +262,7 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     else:
         if raw.get("scenario") is None:
             raise ConfigError("scenario=None: choose a scenario (e.g. scenario=bnssg) or set scenario_file")
+        _no_personal_data_in_the_record(raw["scenario"])
         partnership = load_partnership(raw["scenario"])
     if reuse is None:
         network = None
@@ -294,6 +295,24 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     if design.method:
         check_design(config)
     return config
+
+
+def _no_personal_data_in_the_record(scenario: Any) -> None:
+    """A scenario given as configuration (a `scenario=` option, not a file) is written into every run's
+    record (provenance, Hydra's config): its people list may hold neither personal columns nor email ids
+    (sim.people); those belong in a file given with scenario_file, which the record names by path only."""
+    from sim.people import is_email, is_personal_column
+
+    people = scenario.get("people") if isinstance(scenario, Mapping) else None
+    for i, person in enumerate(people or []):
+        if not isinstance(person, Mapping):
+            continue
+        for key, value in person.items():
+            if is_personal_column(key) or (isinstance(value, str) and is_email(value)):
+                shown = "an email address" if isinstance(value, str) and is_email(value) else "personal data"
+                raise ConfigError(f"scenario.people[{i}].{key}: holds {shown}, which a scenario chosen by name would "
+                                  "write into every run's record; give the partnership as a file with "
+                                  "scenario_file=... instead")
 
 
 def check_design(config: CheckedConfig) -> None:
