@@ -198,7 +198,8 @@ def read_partnership_file(path: str | Path, key: str = "scenario_file") -> Partn
                     if role not in ROLES:
                         raise ConfigError(f"{ft.at(number, 'roles')}: {role!r} is not a role (roles: "
                                           f"{', '.join(ROLES)})")
-            for column, lo, hi, integer in (("seats_per_organisation", 1, 1e6, True), ("meets_every_weeks", 1, 520, True),
+            for column, lo, hi, integer in (("seats_per_organisation", 1, 1e6, True),
+                                            ("meets_every_weeks", 1, 520, True),
                                             ("instances", 1, 1e5, True), ("organisations_per_instance", 0, 1e6, True),
                                             ("familiarity", 0, 1, False), ("prior_trust", 0, 1, False)):
                 value = _number(ft, number, r, column, None, lo, hi, integer)

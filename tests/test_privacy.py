@@ -39,7 +39,8 @@ def sheet(tmp_path_factory):
         ws.cell(row, 4, name), ws.cell(row, 5, email.replace("@", ".work@")), ws.cell(row, 6, "north")
         names.append(name), emails.append(email)
     book.save(path)
-    rows = ["From,To,Frequency"] + [f"{emails[k]},{emails[(k * 7 + 3) % len(emails)]},weekly" for k in range(len(emails))]
+    rows = ["From,To,Frequency"] + [f"{emails[k]},{emails[(k * 7 + 3) % len(emails)]},weekly"
+                                    for k in range(len(emails))]
     rows += [f"{emails[k]},{emails[(k + 1) % len(emails)]},monthly" for k in range(0, len(emails), 2)]
     (folder / "network.csv").write_text("\n".join(rows) + "\n")
     return {"folder": folder, "workbook": path, "network": folder / "network.csv", "names": names, "emails": emails}

@@ -421,8 +421,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--resume", action="store_true", help="continue the run in --out/abc.db")
     ap.add_argument("--write-config", default=None,
                     help="where to write the calibrated defaults ('' to skip; default conf/behaviour/calibrated.yaml, "
-                    "or, with --survey, OUT/mine.yaml: an experiment holding your figures, so your own survey never overwrites the "
-                    "case's)")
+                    "or, with --survey, OUT/mine.yaml: an experiment holding your figures, so your own survey never "
+                    "overwrites the case's)")
     ap.add_argument("--fit", action="append", choices=STATS[1:], default=None,
                     help=f"a figure to fit (repeatable; default: {', '.join(FITTED)}); the others are predicted")
     ap.add_argument("--survey", help="your own survey's answers (CSV; experiments/inference/own_survey.py): calibrate to "

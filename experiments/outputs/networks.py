@@ -5,8 +5,8 @@ programme's end and at the run's last week (`experiments.running.execution`,
 snapshots by leader id). Each becomes `network_week_<w>.graphml`, the last one
 `network_end.graphml`, and every week's ties go into one edge list,
 `network_edges.csv` (week, Source and Target for Gephi and Polinode, the same as
-From and To for Kumu, Weight, Type, the organisation of each end, whether the tie crosses organisations and is strong), with people by
-their ids (email ids pseudonymised, no personal columns: `sim.people`). Each
+From and To for Kumu, Weight, Type, the organisation of each end, whether the
+tie crosses organisations and is strong), with people by their ids (email ids pseudonymised, no personal columns: `sim.people`). Each
 file is **one simulated future (replicate 0), not a forecast**: the GraphML
 files say so in their description, the edge list in its `note` column.
 """

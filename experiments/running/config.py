@@ -130,7 +130,8 @@ class CohortSettings(Settings):
     budget: int = number(1000, 10, 1_000_000, "cohorts evaluated in the search (each on search_replicates seeds)",
                          "user's choice; with the defaults about 3 minutes for 250 leaders at BoltzmannWealth(250, "
                          "104) = 100 ms (docs/performance.md)", integer=True)
-    search_replicates: int = number(16, 2, 10_000, "seeds (each with a posterior draw) every candidate is evaluated on, "
+    search_replicates: int = number(16, 2, 10_000, "seeds (each with a posterior draw) every candidate is evaluated "
+                                    "on, "
                                     "with common random numbers; as many more confirm a swap before it is kept",
                                     "user's choice", integer=True)
     fresh_replicates: int = number(100, 4, 100_000, "fresh seeds (and posterior draws) of the final comparison",
