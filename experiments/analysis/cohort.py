@@ -521,8 +521,8 @@ def summary_text(config: CheckedConfig, table: pd.DataFrame, noise: pd.DataFrame
                          "by person")
             continue
         words = ("can be" if r["optimisable_person_by_person"] else "is too noisy to be")
-        lines.append(f"- {r['objective']}: one swap moves it by about {r['median_swap_effect']:.4f} against a "
-                     f"standard error of {r['median_se']:.4f}: it {words} optimised person by person")
+        lines.append(f"- {r['objective']}: one swap moves it by about {r['median_swap_effect']:.2g} against a "
+                     f"standard error of {r['median_se']:.2g}: it {words} optimised person by person")
     lines += ["", "The features in cohort.csv describe the people; they are not reasons or causes. Every figure is "
               "the model's, under its assumptions (docs/ODD.md), for one partnership as described.", "",
               f"Time: {seconds:.0f} s for the search and the evaluation; BoltzmannWealth(250, 104) took "
