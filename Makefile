@@ -9,12 +9,13 @@ STAMP  := $(VENV)/.installed
 EXTRAS ?= all
 ARGS   ?=
 
-.PHONY: all run test venv lock bench calibrate regress report notebooks explorer slurm clean help
+.PHONY: all run test venv lock bench calibrate cohort regress report notebooks explorer slurm clean help
 
 help:
 	@echo "make run [ARGS='key=value ...']  run the main job (Hydra overrides in ARGS)"
 	@echo "make test                        run the test suite"
 	@echo "make calibrate [ARGS='--quick']   ABC-SMC calibration to the case's survey figures"
+	@echo "make cohort ARGS='scenario_file=... network_file=... cohort.size=60'  recommend a cohort"
 	@echo "make regress [ARGS='--exact']     has the model's behaviour changed since the committed reference?"
 	@echo "make report DIR=outputs/...       a shareable HTML report of a finished run"
 	@echo "make notebooks                   open the notebooks in Jupyter"
@@ -47,6 +48,9 @@ test: $(STAMP)
 
 calibrate: $(STAMP)
 	$(PY) -m experiments.calibrate $(ARGS)
+
+cohort: $(STAMP)
+	$(PY) -m experiments.cohort $(ARGS)
 
 regress: $(STAMP)
 	$(PY) -m experiments.regress $(ARGS)

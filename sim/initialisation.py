@@ -1,7 +1,11 @@
 """Initialisation: leaders' traits, forum memberships and the starting network.
 
 Everything here runs once, from the scenario (a `Partnership`), the behavioural
-parameters and the set-up random stream.
+parameters and the set-up random stream. The starting network is synthetic
+(`initial_ties`, a rough guess the burn-in replaces) unless the run starts from a
+measured network (`sim.network_io.MeasuredNetwork`): its ties are then the
+measured ones (`measured_ties`), at set-up and again after the burn-in
+(`start_from_measured`), so that week 0 begins from the network people reported.
 """
 
 from __future__ import annotations
@@ -161,8 +165,55 @@ def initial_ties(p: Partnership, orgs: Organisations, leaders: Population, forum
     return ties
 
 
+def measured_ties(network, orgs: Organisations, leaders: Population, forums: Forums,
+                  params: BehaviourParams) -> TieTable:
+    """The measured network as the tie table (docs/ODD.md 5.1). Person i (the partnership's
+    integer id) holds slot i at set-up. Strength: as measured (`sim.network_io`), at least the
+    weakest tie the model keeps (`tie_removal`). Trust evidence, as the synthetic start gives the
+    same kind of tie: between colleagues, `prior_history` observations of `within_org_conduct`;
+    across organisations, for a strong tie (at least `strong_tie`), `prior_history` observations
+    of the `prior_trust` of the forums the two share (the highest), or of the partnership's
+    forums on average if they share none; for a weak one, none (trust is the truster's
+    propensity)."""
+    ties = TieTable(n=leaders.n, capacity=max(64, 2 * network.u.size))
+    u, v = np.asarray(network.u, np.int64), np.asarray(network.v, np.int64)
+    w = np.maximum(np.asarray(network.w, float), params.tie_removal)
+    hist = params.prior_history
+    same = leaders.org[u] == leaders.org[v]
+    conduct = np.full(u.size, params.within_org_conduct)
+    evidence = np.full(u.size, hist)
+    cross_strong = ~same & (w >= params.strong_tie)
+    if cross_strong.any():
+        shared = np.full(u.size, -1.0)
+        for f in range(orgs.n, len(forums.members)):  # the scenario's forums (cross-organisation)
+            member = np.zeros(leaders.n, bool)
+            member[forums.members[f]] = True
+            both = member[u] & member[v]
+            shared[both] = np.maximum(shared[both], forums.prior_trust[f])
+        # the scenario's forums (not the organisations' own leadership teams, which have no prior trust)
+        scenario = forums.prior_trust[len(orgs.names):]
+        mean = float(scenario.mean()) if scenario.size else 0.6
+        conduct[cross_strong] = np.where(shared[cross_strong] >= 0, shared[cross_strong], mean)
+    weak_cross = ~same & ~cross_strong
+    evidence[weak_cross] = 0.0
+    ties.add_initial(u, v, w, evidence * conduct, evidence * (1 - conduct), leaders.org, leaders.trust_propensity)
+    return ties
+
+
+def start_from_measured(state: ModelState, network, params: BehaviourParams) -> None:
+    """After the burn-in: the ties back to the measured network (`measured_ties`), embeddedness and
+    system sight from it (sight set to its target, as at set-up). What the burn-in settled that a
+    network survey does not measure stays: orientation, trust between organisations, efficacy."""
+    from sim.efficacy import refresh_sight
+    from sim.ties import refresh_embeddedness
+
+    state.ties = measured_ties(network, state.organisations, state.leaders, state.forums, params)
+    refresh_embeddedness(state.ties, params.strong_tie)
+    refresh_sight(state, params, first=True)
+
+
 def build_state(partnership: Partnership, params: BehaviourParams, streams: dict,
-                traits: tuple[Trait, ...] = TRAITS) -> ModelState:
+                traits: tuple[Trait, ...] = TRAITS, network=None) -> ModelState:
     """The state at the start of the burn-in: organisations, leaders, forums, the starting
     network (all from the `setup` stream), no trust evidence between organisations yet,
     and embeddedness and system sight computed once."""
@@ -173,7 +224,10 @@ def build_state(partnership: Partnership, params: BehaviourParams, streams: dict
     organisations = build_organisations(partnership, params.pressure_scale)
     leaders = build_leaders(partnership, organisations, params, setup, traits)
     forums = build_forums(partnership, organisations, leaders, setup)
-    ties = initial_ties(partnership, organisations, leaders, forums, params, setup)
+    if network is None:
+        ties = initial_ties(partnership, organisations, leaders, forums, params, setup)
+    else:
+        ties = measured_ties(network, organisations, leaders, forums, params)
     prior = 0.5 * (params.trust_propensity_low + params.trust_propensity_high)
     state = ModelState(organisations=organisations, leaders=leaders, forums=forums, ties=ties,
                        org_trust=OrgTrust.empty(organisations.n, prior), windows=Windows(), streams=streams,

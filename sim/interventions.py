@@ -30,10 +30,12 @@ To add your own, register a factory or name a class in the settings:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -43,7 +45,7 @@ from scipy.special import ndtr
 
 from sim.meetings import group_conversations
 from sim.scenario import ROLES
-from sim.schema import ConfigError, Settings, choice, choices, flag, number
+from sim.schema import ConfigError, Settings, choice, choices, flag, number, text
 from sim.state import Process
 from sim.streams import base_state, entity_state, uniform_of
 
@@ -127,6 +129,97 @@ def select_cohort(strategy: str, size: int, eligible: np.ndarray, state, rng: np
     return np.sort(chosen.astype(np.int64))
 
 
+def read_cohort_file(path: str | Path, key: str = "cohort_file") -> tuple[str, ...]:
+    """The ids of the people named in a cohort file, in its order (`cohort_rows`)."""
+    return tuple(cohort_rows(path, key))
+
+
+def cohort_rows(path: str | Path, key: str = "cohort_file") -> dict[str, int]:
+    """{id: row} of the people named in a cohort file: a CSV (or workbook) with a column `id` (other
+    columns, such as a cohort search's features, are ignored). Blank rows are skipped; an id named
+    twice is an error naming the file, the row and the column."""
+    import csv
+
+    from sim.scenario import normalise_id
+
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{key}={str(path)!r}: file not found")
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(p, read_only=True, data_only=True)
+            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+            book.close()
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
+            raise ConfigError(f"{key}={str(path)!r}: not a workbook openpyxl can read ({type(exc).__name__})") from None
+    else:
+        try:
+            rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{key}={str(path)!r}: not a UTF-8 text file (save it as CSV UTF-8)") from None
+    header = [str(h or "").strip().lower() for h in (rows[0] if rows else [])]
+    if "id" not in header:
+        raise ConfigError(f"{key}={str(path)!r}, row 1: missing column id (one row per person on the programme)")
+    col = header.index("id")
+    ids, seen = [], {}
+    for number, row in enumerate(rows[1:], start=2):
+        pid = normalise_id(row[col]) if col < len(row) else None
+        if pid is None:
+            continue
+        if pid in seen:
+            raise ConfigError(f"{key}={str(path)!r}, row {number}, column id: {pid!r} is named twice (first at row "
+                              f"{seen[pid]})")
+        seen[pid] = number
+        ids.append(pid)
+    if not ids:
+        raise ConfigError(f"{key}={str(path)!r}: names nobody (a column id with one row per person)")
+    return seen
+
+
+def named_cohort(labels: Sequence[str], partnership, roles: Sequence[str], key: str,
+                 rows: Mapping[str, int] | None = None) -> np.ndarray:
+    """The integer ids of a named cohort, checked against the partnership: unknown people and people
+    not eligible (their role) are errors naming them (and, from a file's `rows`, the first one's row)."""
+    ids, unknown, ineligible = [], [], []
+    for label in labels:
+        i = partnership.person_id(label)
+        if i is None:
+            unknown.append(label)
+            continue
+        role = ROLES[_role_of(partnership, i)]
+        if role not in roles:
+            ineligible.append(f"{label} ({role.replace('_', ' ')})")
+        ids.append(i)
+    def where(first: str) -> str:
+        return f"{key}, row {rows[first]}, column id" if rows and first in rows else key
+
+    def people(n: int) -> str:
+        return "1 person who is" if n == 1 else f"{n} people who are"
+
+    if unknown:
+        shown = ", ".join(repr(x) for x in unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise ConfigError(f"{where(unknown[0])}: names {people(len(unknown))} not in the partnership: {shown}")
+    if ineligible:
+        shown = ", ".join(ineligible[:5]) + (f" and {len(ineligible) - 5} more" if len(ineligible) > 5 else "")
+        first = next(label for label in labels if f"{label} (" in ineligible[0])
+        raise ConfigError(f"{where(first)}: names {people(len(ineligible))} not eligible (eligible roles: "
+                          f"{', '.join(roles)}): {shown}")
+    return np.array(sorted(ids), np.int64)
+
+
+def _role_of(partnership, leader_id: int) -> int:
+    """The role code of the person with integer id `leader_id` (slot order: organisation, then role)."""
+    k = 0
+    for o in partnership.organisations:
+        for code, role in enumerate(ROLES):
+            k += o.leaders[role]
+            if leader_id < k:
+                return code
+    raise IndexError(leader_id)
+
+
 def action_learning_sets(cohort: np.ndarray, org: np.ndarray, set_size: int) -> list[np.ndarray]:
     """Partition the cohort into sets of about `set_size`, spreading each organisation's
     members over different sets (sorted by organisation, then dealt round-robin)."""
@@ -176,12 +269,15 @@ class LeadershipProgramme(Settings):
     happens: the counterfactual arm of a paired comparison.
     """
 
-    cohort_size: int = number(60, 0, 100_000, "leaders who take part",
-                              "the case: 60 executives and directors", integer=True)
+    cohort_size: int = number(60, 0, 100_000, "leaders who take part (null: set by cohort_file)",
+                              "the case: 60 executives and directors", integer=True, optional=True)
     selection: str = choice("random", SELECTIONS,
                             "how participants are chosen (random; seniority: executives first; brokerage: "
                             "lowest Burt constraint; quota: equal numbers per organisation; teams: whole "
-                            "organisations)", "brief, question 4")
+                            "organisations; null: named in cohort_file)", "brief, question 4", optional=True)
+    cohort_file: str | None = text(None, "a CSV (or workbook) with a column id naming the people on the programme: "
+                                   "sets the cohort and its size (cohort_size and selection left unset)",
+                                   "user's data", optional=True)
     eligible_roles: tuple[str, ...] = choices(("executive", "director"), ROLES, "roles that may take part",
                                               "the case: executives and directors")
     start_week: int = number(1, 1, 10_000, "first week of delivery", "the case: weeks 1-26", integer=True)
@@ -251,6 +347,45 @@ class LeadershipProgramme(Settings):
                                         "assumed (quarterly)", integer=True)
     active: bool = flag(True, "deliver the programme (false: the counterfactual arm, cohort marked only)",
                         "paired design")
+    cohort_people: tuple[str, ...] = field(default=(), repr=False)
+    """The ids of a named cohort (from `cohort_file`, or given in code: `named`); empty: the cohort is
+    chosen by `selection`. Not a setting of its own: it follows the file."""
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any] | None = None, prefix: str = ""):
+        """As `Settings.from_dict`, with a named cohort: `cohort_file` (or, in code, `cohort_people`)
+        sets the cohort and its size, so `cohort_size` and `selection` must be left unset (null)."""
+        values = dict(values or {})
+        people = values.pop("cohort_people", None)
+        file = values.get("cohort_file")
+        if file is None and people is None:
+            for name, default in (("cohort_size", 60), ("selection", "random")):
+                if values.get(name, default) is None:
+                    values[name] = default  # unset without a file: the rule's default
+            return super().from_dict(values, prefix)
+        key = f"{prefix}.cohort_file" if prefix else "cohort_file"
+        given = [k for k in ("cohort_size", "selection") if values.get(k) is not None]
+        if given:
+            shown = " and ".join(f"{k}={values[k]!r}" for k in given)
+            raise ConfigError(f"{key}={file!r}: the file sets the cohort and its size, so cohort_size and selection "
+                              f"must be left unset (given: {shown})")
+        people = tuple(people) if people is not None else read_cohort_file(file, key)
+        values["cohort_size"], values["selection"] = len(people), None
+        return dataclasses.replace(super().from_dict(values, prefix), cohort_people=tuple(people))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        if self.cohort_people:
+            d["cohort_size"] = d["selection"] = None  # set by the named cohort
+            if d.get("cohort_file") is None:
+                d["cohort_people"] = list(self.cohort_people)
+        return d
+
+    def named(self, people: Sequence[str]) -> "LeadershipProgramme":
+        """These settings with a named cohort (ids of the partnership's people) instead of a rule."""
+        values = {**self.to_dict(), "cohort_file": None, "cohort_size": None, "selection": None,
+                  "cohort_people": list(people)}
+        return type(self).from_dict(values)
 
     @property
     def last_week(self) -> int:
@@ -263,6 +398,10 @@ class LeadershipProgramme(Settings):
         (instead of a silent clamp): a cohort larger than the eligible leaders, a programme that
         ends after the run, sets that never meet or are larger than the cohort, alumni sets after
         the run."""
+        if self.cohort_people:
+            named_cohort(self.cohort_people, partnership, self.eligible_roles,
+                         f"{prefix}.cohort_file={self.cohort_file!r}" if self.cohort_file else f"{prefix}.cohort",
+                         cohort_rows(self.cohort_file) if self.cohort_file else None)
         check_cohort_size(self.cohort_size, self.eligible(partnership), f"{prefix}.cohort_size",
                           f" ({', '.join(self.eligible_roles)}) of {partnership.name}")
         if weeks is not None and self.last_week > weeks:
@@ -297,8 +436,14 @@ class LeadershipProgramme(Settings):
         rng = state.streams["interventions"].sequential
         leaders = state.leaders
         role_codes = [ROLES.index(r) for r in self.eligible_roles]
-        eligible = np.flatnonzero(np.isin(leaders.role, role_codes) & ~leaders.participant)
-        cohort = select_cohort(self.selection, self.cohort_size, eligible, state, rng)
+        if self.cohort_people:  # named: the people's slots (nobody has left in the burn-in: sim.model)
+            ids = named_cohort(self.cohort_people, model.partnership, self.eligible_roles, "cohort_file")
+            cohort = np.sort(leaders.slots_of(ids))
+            if (cohort < 0).any() or leaders.participant[cohort].any():
+                raise ConfigError("cohort_file: names people already on another programme's cohort")
+        else:
+            eligible = np.flatnonzero(np.isin(leaders.role, role_codes) & ~leaders.participant)
+            cohort = select_cohort(self.selection, self.cohort_size, eligible, state, rng)
         leaders.participant[cohort] = True
         m = self.engagement_mean
         leaders.engagement[cohort] = rng.beta(m * self.engagement_concentration,

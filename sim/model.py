@@ -52,6 +52,8 @@ class BurnIn:
     burn_in_weeks: int
     state: ModelState
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
+    network: Any = None
+    """The measured network the run started from (`sim.network_io.MeasuredNetwork`), or None."""
 
 
 class CollaborationModel(mesa.Model):
@@ -88,6 +90,14 @@ class CollaborationModel(mesa.Model):
         compiled: False runs every week through the processes' own steps instead of the
             compiled week (`sim.compiled_weeks`); the results are the same, bit for bit
             (for tests, and for stepping through a rule in a debugger).
+        network: a measured network to start from (`sim.network_io.MeasuredNetwork`, or the path of
+            an edge list, GraphML or GEXF file of the partnership's people): the burn-in starts from
+            it and, at its end, the ties are set back to it (`sim.initialisation.start_from_measured`),
+            so week 0 begins from the measured network (docs/ODD.md 5.1).
+
+    When the run follows named people (a partnership that lists its people, a measured network
+    or a programme with a named cohort), nobody leaves during the burn-in (turnover starts at
+    week 1): the burn-in is not real time, and the people at week 0 are the people named.
     """
 
     def __init__(self, scenario: str | Path | dict | Partnership = "bnssg", *, n_weeks: int = 104,
@@ -97,7 +107,7 @@ class CollaborationModel(mesa.Model):
                  rng: Any = None, start_state: BurnIn | None = None, keep_burn_in: bool = False,
                  processes: Mapping[str, Process] | Sequence[Process] | None = None,
                  mechanisms: Mechanisms | Mapping[str, Any] | None = None, observe: bool = True,
-                 compiled: bool = True, **params: Any):
+                 compiled: bool = True, network: Any = None, **params: Any):
         super().__init__(rng=rng)
         base = behaviour.to_dict() if isinstance(behaviour, BehaviourParams) else dict(behaviour or {})
         self.params = BehaviourParams.from_dict({**base, **params})
@@ -110,6 +120,15 @@ class CollaborationModel(mesa.Model):
         if self.params.orgs_per_issue > self.partnership.n_organisations:
             raise ConfigError(f"behaviour.orgs_per_issue={self.params.orgs_per_issue}: more than the "
                               f"scenario's {self.partnership.n_organisations} organisations")
+        if network is not None and not hasattr(network, "u"):
+            from sim.network_io import read_network
+
+            network = read_network(network, self.partnership)
+        if network is not None and network.n_people != self.partnership.n_leaders:
+            raise ConfigError(f"network: measured among {network.n_people} people, the partnership has "
+                              f"{self.partnership.n_leaders}")
+        self.measured_network = network
+        """The measured network the run started from, or None (synthetic start)."""
         self.mechanisms = mechanisms_of(mechanisms)
         self.processes = resolve_processes(processes, self.mechanisms)
         self.observe = bool(observe)
@@ -140,11 +159,15 @@ class CollaborationModel(mesa.Model):
         else:
             streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
             traits = TRAITS + tuple(t for p in self.processes for t in getattr(p, "traits", ()))
-            self.state = build_state(self.partnership, self.params, streams, traits)
+            self.state = build_state(self.partnership, self.params, streams, traits, network)
             self._burn_in(self.burn_in_weeks)
+            if network is not None:
+                from sim.initialisation import start_from_measured
+
+                start_from_measured(self.state, network, self.params)
         if keep_burn_in:
             self.burn_in_state = BurnIn(self.params, self.partnership, self.burn_in_weeks, self.state.snapshot(),
-                                        self.mechanisms)
+                                        self.mechanisms, network)
 
         for settings in self.intervention_settings:  # in order: a running part may use its position
             self.state.interventions.append(settings.start(self))
@@ -238,9 +261,26 @@ class CollaborationModel(mesa.Model):
     def _burn_in(self, weeks: int) -> None:
         """The burn-in's weeks: through the compiled week when every process of the week has a
         kernel (`sim.compiled_weeks`, the same state bit for bit), else stepped; the last week's
-        record stays for the week-0 observation."""
-        if weeks > 0:
-            self._weeks(weeks, recording=False)
+        record stays for the week-0 observation. Nobody leaves in the burn-in of a run that follows
+        named people (`names_people`)."""
+        if weeks <= 0:
+            return
+        if self.params.turnover_rate > 0 and self.names_people:
+            params = self.params
+            self.params = params.replace(turnover_rate=0.0)
+            try:
+                self._weeks(weeks, recording=False)
+            finally:
+                self.params = params
+            return
+        self._weeks(weeks, recording=False)
+
+    @property
+    def names_people(self) -> bool:
+        """Whether the run follows named people: a partnership that lists them, a measured network,
+        or an intervention with a named cohort (`cohort_people`)."""
+        return (self.partnership.people_listed or self.measured_network is not None
+                or any(getattr(s, "cohort_people", ()) for s in self.intervention_settings))
 
     def _advance(self, recording: bool) -> Week:
         """One week of the processes, the observation included in a recorded week."""
@@ -285,8 +325,9 @@ class CollaborationModel(mesa.Model):
         return prepared
 
     def _restore(self, start: BurnIn) -> ModelState:
-        for key in ("params", "partnership", "burn_in_weeks", "mechanisms"):
-            if getattr(start, key) != getattr(self, key):
+        for key, mine in (("params", "params"), ("partnership", "partnership"), ("burn_in_weeks", "burn_in_weeks"),
+                          ("mechanisms", "mechanisms"), ("network", "measured_network")):
+            if getattr(start, key) != getattr(self, mine):
                 raise ConfigError(f"start_state: its {key} differs from this model's")
         return start.state.snapshot()
 

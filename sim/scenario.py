@@ -1,9 +1,22 @@
 """Partnerships as data: organisations, their leaders by role, and forums.
 
-A partnership is described in YAML (see `conf/scenario/bnssg.yaml`) or built in
-code with `synthetic_partnership`. `load_partnership` accepts a built-in name, a
-path, a mapping or a `Partnership`, and checks everything before the model is
-built: each error is one line naming the offending key and value.
+A partnership is described in YAML (see `conf/scenario/bnssg.yaml`), in a
+workbook or a folder of CSV files (`sim.partnership_files`: sheets for
+organisations, people and forums), or built in code with
+`synthetic_partnership`. `load_partnership` accepts a built-in name, a path, a
+mapping or a `Partnership`, and checks everything before the model is built:
+each error is one line naming the offending key and value (for a workbook: the
+file, the sheet, the row and the column).
+
+**People.** Every partnership has people with ids. A partnership may list them
+(`people`: id, organisation, role and optional attributes); one described by
+counts of leaders by role gets generated ids, the same in every run:
+``<organisation>-<k>``, k = 001, 002, ... in slot order within the organisation.
+Slots are numbered organisation by organisation and within each by role
+(`sim.initialisation.build_leaders`), and person i in slot order has the
+population's integer id i (`sim.population`); a newcomer after turnover gets the
+next integer id and the label ``newcomer-<id>``. Outputs show people by label,
+an email address replaced by its pseudonym (`sim.people`).
 """
 
 from __future__ import annotations
@@ -11,7 +24,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +81,22 @@ class ForumSpec:
 
 
 @dataclass(frozen=True)
+class Person:
+    """One of the partnership's people: an id (text, as the user's data names them), their
+    organisation and role, and optional attributes (name, value) that are not personal data
+    (personal columns are dropped when a sheet is read: `sim.people`)."""
+
+    id: str
+    organisation: str
+    role: str
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+NEWCOMER_PREFIX = "newcomer-"
+"""The label of a newcomer after turnover: ``newcomer-<integer id>``."""
+
+
+@dataclass(frozen=True)
 class Partnership:
     name: str
     organisations: tuple[OrganisationSpec, ...]
@@ -79,10 +108,69 @@ class Partnership:
     internal_meetings_every_weeks: int = 1
     """Each organisation's leaders meet as a team this often."""
     description: str = ""
+    people: tuple[Person, ...] = ()
+    """The people, in slot order (organisation by organisation, within each by role), when the
+    partnership lists them; empty when it gives counts (their ids are then generated)."""
+    salt: str = field(default="", repr=False, compare=False)
+    """The salt of email ids' pseudonyms (`sim.people`), kept with the user's data; never written."""
 
     @property
     def n_leaders(self) -> int:
         return sum(o.size for o in self.organisations)
+
+    @property
+    def people_listed(self) -> bool:
+        """Whether the partnership lists its people (rather than counts with generated ids)."""
+        return bool(self.people)
+
+    @functools.cached_property
+    def person_labels(self) -> tuple[str, ...]:
+        """Each person's id as text, in slot order: listed, or generated from the counts."""
+        if self.people:
+            return tuple(p.id for p in self.people)
+        out = []
+        for o in self.organisations:
+            out += [f"{o.name}-{k:03d}" for k in range(1, o.size + 1)]
+        return tuple(out)
+
+    @functools.cached_property
+    def _label_index(self) -> dict[str, int]:
+        from sim.people import is_email
+
+        index = {}
+        for i, label in enumerate(self.person_labels):
+            index[label] = i
+            if is_email(label):
+                index[label.lower()] = i
+                index[self.public_label(label)] = i
+        return index
+
+    def person_id(self, label: Any) -> int | None:
+        """The integer id of the person with this id (or its pseudonym), or None."""
+        text = normalise_id(label)
+        if text is None:
+            return None
+        found = self._label_index.get(text)
+        if found is None and "@" in text:
+            found = self._label_index.get(text.lower())
+        return found
+
+    def label_of(self, leader_id: int) -> str:
+        """The label of an integer leader id: a listed or generated id, or a newcomer's."""
+        leader_id = int(leader_id)
+        if 0 <= leader_id < len(self.person_labels):
+            return self.person_labels[leader_id]
+        return f"{NEWCOMER_PREFIX}{leader_id}"
+
+    def public_label(self, label: str) -> str:
+        """A label as outputs show it: an email address replaced by its stable pseudonym."""
+        from sim.people import is_email, pseudonym
+
+        return pseudonym(label, self.salt) if is_email(label) else label
+
+    def public_labels(self, leader_ids) -> list[str]:
+        """Outputs' labels of integer leader ids."""
+        return [self.public_label(self.label_of(i)) for i in leader_ids]
 
     @property
     def n_organisations(self) -> int:
@@ -97,6 +185,11 @@ class Partnership:
             f["roles"] = list(f["roles"])
         d["organisations"] = list(d["organisations"])
         d["forums"] = list(d["forums"])
+        d.pop("salt")
+        people = d.pop("people")
+        if people:  # listed people (a partnership described by counts keeps its old form)
+            d["people"] = [{"id": p["id"], "organisation": p["organisation"], "role": p["role"],
+                            **dict(p["attributes"])} for p in people]
         return d
 
 
@@ -135,14 +228,19 @@ def read_yaml(path: str | Path, key: str = "scenario_file") -> dict[str, Any]:
 
 def load_partnership(source: str | Path | Mapping[str, Any] | Partnership,
                      key: str = "scenario") -> Partnership:
-    """A `Partnership` from a built-in name, a YAML path, a mapping or a Partnership."""
+    """A `Partnership` from a built-in name, a YAML path, a workbook (.xlsx), a folder of CSV files,
+    a mapping or a Partnership."""
     if isinstance(source, Partnership):
         return source
     if isinstance(source, Mapping):
         return partnership_from_dict(source, key)
     text = str(source)
+    if text.lower().endswith((".xlsx", ".xlsm", ".xls", ".csv")) or Path(text).is_dir():
+        from sim.partnership_files import read_partnership_file
+
+        return read_partnership_file(text, "scenario_file" if key == "scenario" else key)
     if text.endswith((".yaml", ".yml")) or "/" in text:
-        return partnership_from_dict(read_yaml(text, "scenario_file"), key)
+        return partnership_from_dict(read_yaml(text, "scenario_file"), key, source_dir=Path(text).parent)
     path = SCENARIO_DIR / f"{text}.yaml"
     if not path.is_file():
         raise ConfigError(
@@ -162,9 +260,66 @@ def _check_keys(d: Mapping[str, Any], allowed: set[str], key: str) -> None:
             raise ConfigError(f"{key}.{k}={d[k]!r}: unknown key (allowed: {', '.join(sorted(allowed))})")
 
 
-def partnership_from_dict(d: Mapping[str, Any], key: str = "scenario") -> Partnership:
-    """Validate a scenario mapping (the YAML's content) and build a `Partnership`."""
-    _check_keys(d, {"name", "description", "network", "organisations", "forums"}, key)
+def normalise_id(value: Any) -> str | None:
+    """A person's id as text (whole numbers without '.0', surrounding spaces removed); None if blank."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def normalise_role(value: Any) -> str:
+    """A role as written in a sheet: case, spaces and hyphens do not matter; 'ceo' is a chief executive."""
+    text = "_".join(str(value or "").strip().lower().replace("-", " ").split())
+    return {"ceo": "chief_executive", "chief_exec": "chief_executive", "executives": "executive",
+            "directors": "director"}.get(text, text)
+
+
+def check_people(rows: list[tuple[str, Mapping[str, Any]]], org_names: list[str],
+                 attributes_of=lambda r: ()) -> tuple[Person, ...]:
+    """People from rows (where, mapping with id, organisation, role), checked: every id present and
+    unique, every organisation known, every role a role. Returned in slot order: organisation by
+    organisation (in `org_names` order), within each by role (`ROLES` order), then as listed."""
+    seen: dict[str, str] = {}
+    people = []
+    order = {name: i for i, name in enumerate(org_names)}
+    for where, r in rows:
+        pid = normalise_id(r.get("id"))
+        if pid is None:
+            raise ConfigError(f"{where}, column id: empty id (every person needs one)")
+        if pid.startswith(NEWCOMER_PREFIX):
+            raise ConfigError(f"{where}, column id: {pid!r}: ids starting {NEWCOMER_PREFIX!r} are kept for "
+                              "newcomers after turnover")
+        folded = pid.lower() if "@" in pid else pid
+        if folded in seen:
+            raise ConfigError(f"{where}, column id: duplicate person id {pid!r} (first at {seen[folded]})")
+        seen[folded] = where
+        org = normalise_id(r.get("organisation"))
+        if org not in order:
+            raise ConfigError(f"{where}, column organisation: {org!r} is not an organisation of the partnership "
+                              f"(organisations: {', '.join(org_names)})")
+        role = normalise_role(r.get("role"))
+        if role not in ROLES:
+            raise ConfigError(f"{where}, column role: {r.get('role')!r} is not a role (roles: {', '.join(ROLES)})")
+        people.append((order[org], ROLES.index(role), len(people),
+                       Person(pid, org, role, tuple(attributes_of(r)))))
+    people.sort(key=lambda t: t[:3])
+    return tuple(p for *_, p in people)
+
+
+def partnership_from_dict(d: Mapping[str, Any], key: str = "scenario", source_dir: str | Path | None = None
+                          ) -> Partnership:
+    """Validate a scenario mapping (the YAML's content) and build a `Partnership`.
+
+    `people` (optional) lists the partnership's people, each a mapping with `id`, `organisation`
+    and `role` (other keys are kept as attributes, unless they are personal: `sim.people`); an
+    organisation's `leaders` counts may then be left out (when given, they must agree).
+    `source_dir`: the folder of the file it came from (where the pseudonyms' salt is kept)."""
+    _check_keys(d, {"name", "description", "network", "organisations", "forums", "people"}, key)
     orgs_raw = d.get("organisations")
     if not isinstance(orgs_raw, list) or not orgs_raw:
         raise ConfigError(f"{key}.organisations={orgs_raw!r}: must be a non-empty list")
@@ -183,15 +338,22 @@ def partnership_from_dict(d: Mapping[str, Any], key: str = "scenario") -> Partne
         names.add(name)
         anchor = _number(o.get("anchor", 0.5), f"{k}.anchor", 0.0, 1.0)
         leaders_raw = o.get("leaders")
+        if leaders_raw is None and d.get("people"):
+            leaders_raw = {}  # counted from the people below
         if not isinstance(leaders_raw, Mapping):
             raise ConfigError(f"{k}.leaders={leaders_raw!r}: must map roles to counts")
         _check_keys(leaders_raw, set(ROLES), f"{k}.leaders")
         leaders = {r: _number(leaders_raw.get(r, 0), f"{k}.leaders.{r}", 0, 1e6, integer=True)
                    for r in ROLES}
-        if sum(leaders.values()) == 0:
+        if sum(leaders.values()) == 0 and d.get("people"):
+            leaders = {}  # counted from the people below
+        elif sum(leaders.values()) == 0:
             raise ConfigError(f"{k}.leaders={dict(leaders_raw)!r}: an organisation needs at least one leader")
         orgs.append(OrganisationSpec(name=name, type=str(o.get("type", "organisation")),
                                      anchor=anchor, leaders=leaders))
+    people: tuple[Person, ...] = ()
+    if d.get("people") is not None:
+        orgs, people = _with_people(d["people"], orgs, key, lambda i: f"{key}.people[{i}]")
     n_ce = sum(o.leaders["chief_executive"] for o in orgs)
     if n_ce > len(orgs):
         i = next(i for i, o in enumerate(orgs) if o.leaders["chief_executive"] > 1)
@@ -216,7 +378,53 @@ def partnership_from_dict(d: Mapping[str, Any], key: str = "scenario") -> Partne
               for i, f in enumerate(forums_raw)]
     return Partnership(name=str(d.get("name", "custom")), organisations=tuple(orgs),
                        forums=tuple(forums), within_org_degree=within, cross_org_degree=cross,
-                       internal_meetings_every_weeks=internal, description=str(d.get("description", "")))
+                       internal_meetings_every_weeks=internal, description=str(d.get("description", "")),
+                       people=people, salt=_salt(people, source_dir))
+
+
+def _salt(people: tuple[Person, ...], source_dir: str | Path | None) -> str:
+    """The pseudonyms' salt, read (or made once) beside the user's data when any id is an email."""
+    from sim.people import is_email, salt_for
+
+    return salt_for(source_dir) if any(is_email(p.id) for p in people) else ""
+
+
+def _with_people(raw: Any, orgs: list[OrganisationSpec], key: str, where_of
+                 ) -> tuple[list[OrganisationSpec], tuple[Person, ...]]:
+    """The organisations with their leader counts from a people list (counts given as well must agree)."""
+    from sim.people import is_email, is_personal_column
+
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{key}.people={raw!r}: must be a non-empty list of people (id, organisation, role)")
+    rows = []
+    for i, r in enumerate(raw):
+        if not isinstance(r, Mapping):
+            raise ConfigError(f"{where_of(i)}={r!r}: must be a mapping with id, organisation and role")
+        rows.append((where_of(i), r))
+
+    def attributes(r):
+        return [(str(k), str(v)) for k, v in r.items() if k not in ("id", "organisation", "role")
+                and v is not None and not is_personal_column(k) and not is_email(str(v))]
+
+    people = check_people(rows, [o.name for o in orgs], attributes)
+    return _counted(orgs, people, key), people
+
+
+def _counted(orgs: list[OrganisationSpec], people: tuple[Person, ...], key: str) -> list[OrganisationSpec]:
+    """Organisations whose leader counts are the people's (an organisation's counts, if given, must agree)."""
+    out = []
+    for i, o in enumerate(orgs):
+        counted = {r: sum(1 for p in people if p.organisation == o.name and p.role == r) for r in ROLES}
+        if sum(counted.values()) == 0:
+            raise ConfigError(f"{key}.organisations[{i}].name={o.name!r}: no person of the people list works there "
+                              "(an organisation needs at least one leader)")
+        if o.leaders and any(o.leaders.get(r, 0) != counted[r] for r in ROLES):
+            r = next(r for r in ROLES if o.leaders.get(r, 0) != counted[r])
+            raise ConfigError(f"{key}.organisations[{i}].leaders.{r}={o.leaders.get(r, 0)}: the people list has "
+                              f"{counted[r]} {r.replace('_', ' ')}(s) at {o.name}; leave the counts out or make "
+                              "them agree")
+        out.append(OrganisationSpec(o.name, o.type, o.anchor, counted))
+    return out
 
 
 def _forum_from_dict(f: Any, k: str, org_names: list[str]) -> ForumSpec:
@@ -322,5 +530,6 @@ def synthetic_partnership(n_organisations: int = 13, n_leaders: int = 250, *,
                        description="generic partnership from sim.synthetic_partnership")
 
 
-__all__ = ["ROLES", "OrganisationSpec", "ForumSpec", "Partnership", "available_scenarios",
-           "load_partnership", "partnership_from_dict", "synthetic_partnership", "read_yaml"]
+__all__ = ["ROLES", "OrganisationSpec", "ForumSpec", "Person", "Partnership", "available_scenarios",
+           "load_partnership", "partnership_from_dict", "synthetic_partnership", "read_yaml", "normalise_id",
+           "normalise_role", "check_people", "NEWCOMER_PREFIX"]

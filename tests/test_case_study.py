@@ -76,9 +76,11 @@ def test_results_do_not_depend_on_worker_count():
 
 def test_network_snapshots_for_the_figure(case):
     *_, networks = case
-    assert {"week_0", "week_26", "org", "participant"} <= set(networks)
-    u, v, w, cross = networks["week_26"]
-    assert u.size == v.size == w.size == cross.size > 0
+    assert {"week_0", "week_26", "organisations"} <= set(networks)
+    snap = networks["week_26"]
+    assert snap.u.size == snap.v.size == snap.w.size == snap.cross.size > 0
+    assert snap.ids.size == snap.org.size == snap.participant.size  # ties by leader id, nodes by slot
+    assert set(snap.u) | set(snap.v) <= set(snap.ids)
 
 
 def _main_job(out, *overrides):

@@ -608,12 +608,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--resume", action="store_true", help="continue the run in --out/abc.db")
     ap.add_argument("--write-config", default=None,
                     help="where to write the calibrated defaults ('' to skip; default conf/behaviour/calibrated.yaml, "
-                    "or OUT/calibrated.yaml with --survey, so your own survey never overwrites the case's)")
+                    "or, with --survey, OUT/mine.yaml: an experiment holding your figures, so your own survey never "
+                    "overwrites the case's)")
     ap.add_argument("--fit", action="append", choices=STATS[1:], default=None,
                     help=f"a survey figure to fit (repeatable; default: {', '.join(FITTED)}); the others are predicted")
     ap.add_argument("--survey", help="your own survey's answers (CSV; experiments/inference/own_survey.py): calibrate to "
                     "them instead of the case's figures")
-    ap.add_argument("--scenario-file", help="your own partnership (YAML), the same as scenario_file=...")
+    ap.add_argument("--scenario-file", help="your own partnership (YAML, workbook or folder of CSVs), the same as "
+                    "scenario_file=...")
+    ap.add_argument("--network-file", help="with --survey: your partnership's measured network, as network_file=...")
+    ap.add_argument("--cohort-size", type=int, help="with --survey: how many people were on the programme (not how "
+                    "many answered)")
+    ap.add_argument("--programme-weeks", type=int, help="with --survey: the programme's length in weeks")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides for the case study")
     args = ap.parse_args(argv)
     fitted_figures = tuple(dict.fromkeys(args.fit or FITTED))
@@ -628,14 +634,17 @@ def main(argv: list[str] | None = None) -> None:
                               fitted_figures + tuple(k for k in calibration.fitted if k in PATTERN_FITTED),
                               calibration.patterns)
     try:
-        config = compose_checked(["experiment=case_study", *overrides])
         if args.survey:
             from experiments.inference import own_survey
 
             answers = own_survey.read_answers(args.survey)
+            overrides += own_survey.programme_overrides(args.cohort_size, args.programme_weeks, overrides, answers)
+            overrides += [f"network_file={args.network_file}"] if args.network_file else []
+            config = compose_checked(["experiment=case_study", *overrides])
             observed = own_survey.observed_for_calibration(answers)
             comparison = own_survey.figures(answers, "comparison")
         else:
+            config = compose_checked(["experiment=case_study", *overrides])
             observed = observed_figures(config, patterns=True)
             comparison = {}
     except ConfigError as exc:
@@ -653,8 +662,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.write_config is None:
-        args.write_config = str(out / "calibrated.yaml") if args.survey else str(CONF_DIR / "behaviour" /
-                                                                                 "calibrated.yaml")
+        args.write_config = str(out / "mine.yaml") if args.survey else str(CONF_DIR / "behaviour" / "calibrated.yaml")
     cuts = None
     if not calibration.patterns:  # a survey of one's own: the cut as a function of tie growth
         low, high = BY_NAME["tie_growth"].prior[1:3]
@@ -663,9 +671,12 @@ def main(argv: list[str] | None = None) -> None:
         atomic_write_bytes(out / "cut_table.csv", cuts.frame().to_csv(index=False).encode())
     print(f"calibrating to {calibration.name}: {', '.join(calibration.fitted)}; parameters "
           f"{', '.join(p.name for p in calibration.parameters)}")
-    result = fit(config, observed, calibration, cuts, population=args.population, generations=args.generations,
-                 min_epsilon=args.min_epsilon, seed=args.seed, workers=args.workers, db=out / "abc.db",
-                 resume=args.resume, max_simulations=args.max_simulations, quiet=False)
+    import contextlib
+
+    with own_survey.progress(args.generations) if args.survey else contextlib.nullcontext():
+        result = fit(config, observed, calibration, cuts, population=args.population, generations=args.generations,
+                     min_epsilon=args.min_epsilon, seed=args.seed, workers=args.workers, db=out / "abc.db",
+                     resume=args.resume, max_simulations=args.max_simulations, quiet=False)
     post = result.posterior
     atomic_write_parquet(post, out / "posterior.parquet")
     write_draws(post, calibration.parameters, out / "posterior_draws.csv")
@@ -735,12 +746,25 @@ def main(argv: list[str] | None = None) -> None:
           f"{split['network_agree_reported']:.0%} as reported, {split['network_agree_real_change']:.0%} from real change "
           f"alone, {split['network_agree_counterfactual']:.0%} without the programme: {real_share:.0%} of the rise is "
           "real change, the rest response shift (set by its prior, not by the data)")
-    if args.write_config:
+    if args.write_config and args.survey:  # an experiment that records what it was calibrated to
+        own_survey.write_experiment(Path(args.write_config), summary=summary, cut=median_cut, preds=preds,
+                                    fitted=calibration.fitted, observed=observed, comparison=comparison,
+                                    survey_path=args.survey, overrides=overrides, command=command.strip(),
+                                    seed=args.seed, posterior=out / "posterior.parquet",
+                                    draws=out / "posterior_draws.csv")
+        programme = config.interventions["leadership_programme"]
+        text = own_survey.plain_summary(summary, preds, real_share, args.survey,
+                                        f"a cohort of {programme.cohort_size}", programme.duration_weeks)
+        atomic_write_bytes(out / "summary.md", text.encode())
+        print("\n" + text)
+        print(f"your calibration is written to {args.write_config}: copy it to conf/experiment/mine.yaml and run "
+              "`make run ARGS='experiment=mine'` (runs then compare against your figures, not the case's)")
+    elif args.write_config:
         write_calibrated(summary, median_cut, preds, calibration.fitted, command.strip(), args.seed,
                          Path(args.write_config), out / "posterior_draws.csv",
                          None if cuts is not None else observed["network_agree_start"]["share"])
         print(f"\ncalibrated defaults written to {args.write_config}")
-        if calibration.patterns and not args.survey:
+        if calibration.patterns:
             # the programme's settings go into its own config file: the shipped one when the shipped
             # calibrated.yaml is written, else a copy beside the written defaults
             shipped = CONF_DIR / "intervention" / "leadership_programme.yaml"
@@ -752,8 +776,6 @@ def main(argv: list[str] | None = None) -> None:
             written = write_programme_gains(summary, target)
             if written:
                 print(f"and the programme's calibrated settings to {target}: {', '.join(written)}")
-        if args.survey:
-            print("to use them: copy that file to conf/behaviour/mine.yaml and run with behaviour=mine")
     print(f"outputs: {out}")
 
 

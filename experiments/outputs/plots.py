@@ -280,20 +280,23 @@ def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] 
     (with a key; participants ringed), strong ties inside organisations faint, strong ties across
     organisations bold; each title counts the strong ties across organisations among all leaders."""
     _style()
-    keys = [k for k in snapshots if k.startswith("week_")]
-    org = snapshots["org"]
+    keys = [k for k in snapshots if k.startswith("week_") and (titles is None or k in titles)]
+    org = snapshots[keys[0]].org  # a slot keeps its organisation: the layout is the same every week
     names = snapshots.get("organisations") or [f"organisation {k + 1}" for k in range(int(org.max()) + 1)]
     pos = organisation_layout(org)
     cmap = plt.get_cmap("tab20", len(names))
     fig, axes = plt.subplots(1, len(keys), figsize=(5.6 * len(keys) + 2.2, 5.6), squeeze=False)
     for ax, key in zip(axes.ravel(), keys):
-        u, v, w, cross = snapshots[key]
+        snap = snapshots[key]
+        slot_of = np.full(int(snap.ids.max()) + 1, -1, np.int64)  # ties carry leader ids: back to slots
+        slot_of[snap.ids] = np.arange(snap.ids.size)
+        u, v, w, cross = slot_of[snap.u], slot_of[snap.v], snap.w, snap.cross
         sel = w >= strong
         for mask, colour, width, alpha in ((sel & ~cross, "#bdbdbd", 0.3, 0.25), (sel & cross, "#b2182b", 0.9, 0.8)):
             segs = np.stack([pos[u[mask]], pos[v[mask]]], axis=1)
             ax.add_collection(matplotlib.collections.LineCollection(segs, colors=colour, linewidths=width,
                                                                       alpha=alpha))
-        part = snapshots.get("participant", np.zeros(org.size, bool))
+        part = snap.participant
         ax.scatter(pos[:, 0], pos[:, 1], s=14, color=cmap(org), edgecolors=np.where(part, "black", "none"),
                    linewidths=0.8, zorder=3)
         n_cross = int((sel & cross).sum())

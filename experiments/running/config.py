@@ -110,6 +110,45 @@ class StructuralSettings(Settings):
         return super().from_dict(values, prefix)
 
 
+OBJECTIVES = ("relationships", "issue_success", "system_first_others", "mix")
+
+
+@dataclass
+class CohortSettings(Settings):
+    """The cohort search (`python -m experiments.cohort`, experiments.analysis.cohort): which cohort of
+    `size` people does most for the objective, found within a fixed evaluation budget and then
+    evaluated on fresh seeds across posterior draws."""
+
+    size: int = number(60, 1, 100_000, "people on the programme", "the case: 60", integer=True)
+    objective: str = choice("relationships", OBJECTIVES,
+                            "what the cohort should do most for: relationships (participants' new strong "
+                            "cross-organisation ties at the programme's end, per participant), issue_success "
+                            "(collective-issue success over the programme), system_first_others (non-participants' "
+                            "share of system-first choices over the programme), or mix (weights)", "user's choice")
+    weights: Any = mapping("mix only: {objective: weight} over relationships, issue_success, system_first_others "
+                           "(each objective in its own units: ties per participant, share points)")
+    budget: int = number(1000, 10, 1_000_000, "cohorts evaluated in the search (each on search_replicates seeds)",
+                         "user's choice; with the defaults about 3 minutes for 250 leaders at BoltzmannWealth(250, "
+                         "104) = 100 ms (docs/performance.md)", integer=True)
+    search_replicates: int = number(16, 2, 10_000, "seeds (each with a posterior draw) every candidate is evaluated "
+                                    "on, "
+                                    "with common random numbers; as many more confirm a swap before it is kept",
+                                    "user's choice", integer=True)
+    fresh_replicates: int = number(100, 4, 100_000, "fresh seeds (and posterior draws) of the final comparison",
+                                   "user's choice (95% intervals within about +-10% of the effect)", integer=True)
+    screening: int = number(40, 0, 100_000, "random cohorts run first, to estimate each person's own gain",
+                            "user's choice", integer=True)
+    posterior: str = text("docs/calibration/posterior.parquet", "the calibration's posterior (parameter columns and "
+                          "weight) the runs draw their parameters from ('' for the configured values)",
+                          "the committed calibration")
+    seed: int = number(20261201, 0, 2**63 - 1, "seed of the search (the fresh evaluation uses seeds derived from it "
+                       "that the search never saw)", "user's choice", integer=True)
+
+    @classmethod
+    def from_dict(cls, values=None, prefix: str = "cohort"):
+        return super().from_dict(values, prefix)
+
+
 @dataclass
 class UncertaintySettings(Settings):
     """Which uncertainty the intervals across a job's replicates carry (experiments.running.uncertainty)."""
@@ -136,7 +175,16 @@ class Config:
     scenario: Any = None
     """The scenario group's content (a partnership described as data)."""
     scenario_file: Any = None
-    """Optional path of a user's own scenario YAML; replaces `scenario` when set."""
+    """Optional path of a user's own partnership (YAML, a workbook or a folder of CSVs); replaces
+    `scenario` when set."""
+    network_file: Any = None
+    """Optional path of a measured network of the partnership's people (an edge list, GraphML or
+    GEXF: sim.network_io): the run starts from it."""
+    pseudonym_map: Any = None
+    """Optional path where the mapping of email ids to the pseudonyms outputs show is written (only
+    there: sim.people)."""
+    cohort: CohortSettings = field(default_factory=CohortSettings)
+    """The cohort search (python -m experiments.cohort)."""
     intervention: Any = field(default_factory=dict)
     """{name: settings} of interventions (group `intervention/`); empty for none.
     With any intervention, each replicate is a pair: intervention and counterfactual."""
@@ -171,6 +219,9 @@ def register_configs() -> None:
     cs.store(name="base_config", node=Config)
     if not OmegaConf.has_resolver("job_dir"):
         OmegaConf.register_new_resolver("job_dir", job_dir)
+    if not OmegaConf.has_resolver("unless_named"):
+        # a programme's cohort_size and selection default to unset when a cohort_file names its people
+        OmegaConf.register_new_resolver("unless_named", lambda cohort_file, default: None if cohort_file else default)
 
 
 # ------------------------------------------------------------------ the checked configuration
@@ -199,6 +250,9 @@ class CheckedConfig:
     sweep: dict
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
     structural: StructuralSettings = field(default_factory=StructuralSettings)
+    network: Any = None
+    """The measured network the runs start from (`sim.network_io.MeasuredNetwork`), or None."""
+    cohort: CohortSettings = field(default_factory=CohortSettings)
     uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
     pinned: frozenset = frozenset()
     """Dotted settings the user or an experiment set explicitly (command-line overrides, swept
@@ -219,7 +273,7 @@ class CheckedConfig:
         """The run this configuration specifies, which builds its models, arms and pairs
         (`experiments.running.spec`)."""
         return RunSpec(self.partnership, self.behaviour, self.mechanisms, self.interventions, self.survey,
-                       self.run.weeks, self.run.burn_in_weeks)
+                       self.run.weeks, self.run.burn_in_weeks, self.network)
 
 
 def check(raw: Mapping[str, Any]) -> CheckedConfig:
@@ -240,13 +294,20 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     run = RunSettings.from_dict(raw.get("run") or {})
     behaviour = BehaviourParams.from_dict(raw.get("behaviour") or {})
     if reuse is not None:
-        partnership = reuse.partnership
+        partnership, network = reuse.partnership, reuse.network
     elif raw.get("scenario_file"):
         partnership = load_partnership(str(raw["scenario_file"]), key="scenario_file")
     else:
         if raw.get("scenario") is None:
             raise ConfigError("scenario=None: choose a scenario (e.g. scenario=bnssg) or set scenario_file")
+        _no_personal_data_in_the_record(raw["scenario"])
         partnership = load_partnership(raw["scenario"])
+    if reuse is None:
+        network = None
+        if raw.get("network_file"):
+            from sim.network_io import read_network
+
+            network = read_network(str(raw["network_file"]), partnership)
     if behaviour.orgs_per_issue > partnership.n_organisations:
         raise ConfigError(f"behaviour.orgs_per_issue={behaviour.orgs_per_issue}: more than the "
                           f"scenario's {partnership.n_organisations} organisations")
@@ -258,14 +319,15 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
     structural = StructuralSettings.from_dict(raw.get("structural") or {})
+    cohort = CohortSettings.from_dict(raw.get("cohort") or {})
     uncertainty = UncertaintySettings.from_dict(raw.get("uncertainty") or {})
     # settings that could not take effect in this partnership and run are errors, not clamps
     check_pressure(partnership, behaviour.pressure_scale)
     check_interventions(interventions, partnership, run.weeks)
     survey.check_feasible(partnership, run.weeks, cohorts(interventions))
     config = CheckedConfig(raw, run, behaviour, survey, partnership, interventions, design,
-                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural, uncertainty,
-                           reuse.pinned if reuse is not None else frozenset())
+                           raw.get("case"), dict(raw.get("sweep") or {}), mechanisms, structural, network, cohort,
+                           uncertainty, reuse.pinned if reuse is not None else frozenset())
     if structural.enabled and not config.programme_end:
         raise ConfigError("structural.enabled=True: needs a leadership programme (intervention=leadership_programme)")
     if structural.enabled and design.method:
@@ -277,6 +339,24 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
 
         posterior_of(config)  # a named posterior file must exist and read as draws
     return config
+
+
+def _no_personal_data_in_the_record(scenario: Any) -> None:
+    """A scenario given as configuration (a `scenario=` option, not a file) is written into every run's
+    record (provenance, Hydra's config): its people list may hold neither personal columns nor email ids
+    (sim.people); those belong in a file given with scenario_file, which the record names by path only."""
+    from sim.people import is_email, is_personal_column
+
+    people = scenario.get("people") if isinstance(scenario, Mapping) else None
+    for i, person in enumerate(people or []):
+        if not isinstance(person, Mapping):
+            continue
+        for key, value in person.items():
+            if is_personal_column(key) or (isinstance(value, str) and is_email(value)):
+                shown = "an email address" if isinstance(value, str) and is_email(value) else "personal data"
+                raise ConfigError(f"scenario.people[{i}].{key}: holds {shown}, which a scenario chosen by name would "
+                                  "write into every run's record; give the partnership as a file with "
+                                  "scenario_file=... instead")
 
 
 def check_design(config: CheckedConfig) -> None:
@@ -307,11 +387,11 @@ def check_design(config: CheckedConfig) -> None:
 
 _SHARED = ("scenario", "case")
 """Sections an override copy shares with its original while the overrides leave them alone."""
-_REPARSED = ("scenario", "scenario_file", "intervention")
+_REPARSED = ("scenario", "scenario_file", "intervention", "network_file")
 """Sections whose checked objects (partnership, intervention settings) are rebuilt only when touched."""
 
 ROOTS = ("run", "behaviour", "survey", "intervention", "mechanisms", "design", "structural", "scenario",
-         "scenario_file", "case", "sweep", "uncertainty")
+         "scenario_file", "case", "sweep", "cohort", "network_file", "pseudonym_map", "uncertainty")
 
 
 def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: str = "",
@@ -331,7 +411,7 @@ def apply_overrides(config: CheckedConfig, values: Mapping[str, Any], prefix: st
     reuse = config if touched.isdisjoint(_REPARSED) else None
     try:
         for path, value in values.items():
-            _set(raw, config, path, value, round_integers)
+            _set(raw, config, path, value, round_integers, explicit=values)
         return pin(_check_own(raw, reuse), config.pinned | set(map(str, values)))
     except ConfigError as exc:
         if prefix:
@@ -347,13 +427,13 @@ def pin(config: CheckedConfig, paths) -> CheckedConfig:
     return dataclasses.replace(config, pinned=frozenset(paths))
 
 
-def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers: bool) -> None:
+def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers: bool, explicit=()) -> None:
     parts = path.split(".")
     root = parts[0]
     if root not in ROOTS:
         raise ConfigError(f"{path}={value!r}: not a setting (use {', '.join(r + '.NAME' for r in ROOTS[:7])}, "
                           "scenario or scenario_file)")
-    if len(parts) == 1 and root in ("design", "case", "sweep"):
+    if len(parts) == 1 and root in ("design", "case", "sweep", "network_file", "pseudonym_map"):
         raw[root] = value
         return
     if root in ("scenario", "scenario_file") and len(parts) == 1:
@@ -372,12 +452,19 @@ def _set(raw: dict, config: CheckedConfig, path: str, value: Any, round_integers
                               f"(selected: {', '.join(selected) or 'none'})")
         settings = config.interventions[parts[1]]
         spec = type(settings).specs().get(parts[2]) if hasattr(type(settings), "specs") else None
-        selected[parts[1]][parts[2]] = _rounded(value, spec, round_integers)
+        node = selected[parts[1]]
+        if parts[2] == "cohort_file" and value is not None and node.get("cohort_file") is None:
+            # a cohort file replaces the rule's size and selection (as the config files' defaults do);
+            # set together with either, the settings refuse both
+            for name in ("cohort_size", "selection"):
+                if f"intervention.{parts[1]}.{name}" not in explicit:
+                    node[name] = None
+        node[parts[2]] = _rounded(value, spec, round_integers)
         return
     spec = None
     owner = {"run": RunSettings, "behaviour": BehaviourParams, "survey": SurveyParams,
              "design": DesignSettings, "mechanisms": Mechanisms, "structural": StructuralSettings,
-             "uncertainty": UncertaintySettings}.get(root)
+             "uncertainty": UncertaintySettings, "cohort": CohortSettings}.get(root)
     if owner is not None and len(parts) == 2:
         spec = owner.specs().get(parts[1])
     node = raw

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -62,12 +62,29 @@ def replicate_seed(base_seed: int, replicate: int) -> int:
     return int(ss.generate_state(1, dtype=np.uint64)[0] & np.uint64(2**63 - 1))
 
 
+class NetworkSnapshot(NamedTuple):
+    """The intervention arm's network at one week, by people: each tie's two leader ids (`u`, `v`),
+    strength and whether it crosses organisations; and each slot's leader id, organisation, role
+    and programme participation that week (so the capture stays right under turnover)."""
+
+    week: int
+    u: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    cross: np.ndarray
+    ids: np.ndarray
+    org: np.ndarray
+    role: np.ndarray
+    participant: np.ndarray
+
+
 @dataclass
 class PairResult:
     results: pd.DataFrame
     survey: pd.DataFrame
     networks: dict[str, Any] = field(default_factory=dict)
-    """Optional snapshots of the intervention arm's network: name -> (u, v, w, cross)."""
+    """Optional snapshots of the intervention arm's network: "week_<w>" -> NetworkSnapshot, and
+    "organisations" -> the organisations' names."""
     left: pd.DataFrame | None = None
     """Survey respondents who had left the partnership by each wave (turnover), by arm."""
     leader_effects: pd.DataFrame | None = None
@@ -98,9 +115,10 @@ class Replicates:
         return pd.DataFrame([{"replicate": r, **d} for r, d in sorted(self.draws.items())])
 
 
-def _network_snapshot(model: CollaborationModel):
-    t = model.state.ties
-    return (t.u.copy(), t.v.copy(), t.w.copy(), t.cross.copy())
+def _network_snapshot(model: CollaborationModel) -> NetworkSnapshot:
+    t, leaders = model.state.ties, model.state.leaders
+    return NetworkSnapshot(int(model.week), leaders.ids[t.u], leaders.ids[t.v], t.w.copy(), t.cross.copy(),
+                           leaders.ids.copy(), leaders.org.copy(), leaders.role.copy(), leaders.participant.copy())
 
 
 @single_threaded
@@ -150,11 +168,9 @@ def run_pair(config: CheckedConfig, replicate: int, seed: int, groups: dict[str,
                     effects.append({"replicate": replicate, "week": week, "metric": "issue_success_rate",
                                     "cohens_d": np.nan, "leaders": 0, "effect": treated_success - success,
                                     "counterfactual": success})
-        if model.week < weeks:
+        if model.week < weeks:  # (a capture or effect week at the last week has run it all: no empty run_for)
             model.run()
         if arm == ARMS[0] and capture:
-            networks["org"] = model.state.leaders.org.copy()
-            networks["participant"] = model.state.leaders.participant.copy()
             networks["organisations"] = list(model.state.organisations.names)
         frames.append(tidy(model.datacollector.model_vars, replicate, seed, {**groups, "arm": arm}))
         answers = model.survey.frame()

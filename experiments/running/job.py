@@ -109,7 +109,14 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
     else:
         groups = {"scenario": p.name, "label": run.label, **_swept(cfg)}
         end = config.programme_end
-        capture = tuple(w for w in (0, end) if w <= run.weeks) if end and run.figures else ()
+        # replicate 0's network at week 0, the programme's end and the last week: the figure and the exports
+        capture = tuple(sorted({w for w in (0, end, run.weeks) if w <= run.weeks})) if end else ()
+        if config.network is not None:
+            print(config.network.summary())
+        if raw.get("pseudonym_map"):
+            from sim.people import write_pseudonym_map
+
+            print(f"pseudonyms of email ids written to {write_pseudonym_map(p, raw['pseudonym_map'])} (as asked)")
         reps = run_replicates(config, groups, capture, run.progress)
         prov["seeds"] = {str(k): v for k, v in reps.seeds.items()}
         prov["uncertainty"] = reps.uncertainty
@@ -126,7 +133,10 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
                                 out / "parameter_draws.csv"))
             files.append("parameter_draws.csv")
         if reps.survey is not None:
-            writes.append(start(atomic_write_parquet, reps.survey, out / "survey.parquet"))
+            survey = reps.survey
+            if p.people_listed:  # people by their ids (email ids pseudonymised), beside the integer id
+                survey = survey.assign(person=p.public_labels(survey["leader"].to_numpy()))
+            writes.append(start(atomic_write_parquet, survey, out / "survey.parquet"))
             files.append("survey.parquet")
             if reps.left is not None and reps.left["left"].any():  # turnover: respondents who left
                 atomic_write_bytes(out / "survey_left.csv", reps.left.to_csv(index=False).encode())
@@ -138,8 +148,13 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
             if reps.leader_effects is not None and not reps.leader_effects.empty:
                 writes.append(start(atomic_write_parquet, reps.leader_effects, out / "leader_effects.parquet"))
                 files.append("leader_effects.parquet")
-            files += report_paired(config, out, reps.results, reps.survey, reps.networks, run.figures,
+            figure_networks = {k: v for k, v in reps.networks.items() if k in ("week_0", f"week_{end}", "organisations")}
+            files += report_paired(config, out, reps.results, reps.survey, figure_networks, run.figures,
                                    reps.leader_effects, reps.uncertainty)
+            if reps.networks:
+                from experiments.outputs.networks import write_networks
+
+                files += write_networks(out, reps.networks, p, config.behaviour.strong_tie)
         else:
             print(format_table(summarise(reps.results)))
         for write in writes:

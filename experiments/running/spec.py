@@ -49,6 +49,8 @@ class RunSpec:
     survey: SurveyParams
     weeks: int
     burn_in_weeks: int
+    network: Any = None
+    """A measured network to start from (`sim.network_io.MeasuredNetwork`), or None: synthetic."""
 
     def replace(self, **changes: Any) -> "RunSpec":
         """A copy with some fields changed, e.g. `spec.replace(behaviour=b)` or `burn_in_weeks=52`."""
@@ -82,7 +84,7 @@ class RunSpec:
         return {"scenario": self.partnership, "n_weeks": self.weeks if weeks is None else weeks,
                 "burn_in_weeks": self.burn_in_weeks, "behaviour": self.behaviour, "mechanisms": self.mechanisms,
                 "interventions": self.arm(arm), "survey": survey, "rng": seed, "keep_burn_in": keep_burn_in,
-                "start_state": start_state, "observe": observe}
+                "start_state": start_state, "observe": observe, "network": self.network}
 
     def model(self, seed: Any, **options: Any) -> CollaborationModel:
         """One run's model, burned in (or started from `start_state`) and ready to step; the
