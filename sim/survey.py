@@ -98,8 +98,8 @@ class SurveyParams(Settings):
     network_agree_cut: float = number(-0.05652, -10, 10, "latent cut between 'neither' and 'agree' on the network "
                                       "item: 44% of the reference population agree at baseline",
                                       "the case's start figure (44%), on the reference population at the default "
-                                      "behaviour (calibrated.yaml sets it for the calibrated behaviour); "
-                                      "python -m experiments.survey_reference")
+                                      "behaviour (the calibrated behaviour anchors each run's cut instead: "
+                                      "baseline_agree_network); python -m experiments.survey_reference")
     efficacy_centre: float = number(0.4807, 0, 1, "centre of the influence construct (efficacy) (reference "
                                     "population)", "computed: python -m experiments.survey_reference")
     efficacy_scale: float = number(0.1409, 0.001, 1, "unit of the influence construct: SD of efficacy in the "
@@ -113,16 +113,20 @@ class SurveyParams(Settings):
                                                 "influence items", "assumed", length=4, increasing=True)
     end_shift: float = number(0.3, -2, 3, "participants' response shift at the programme's last week, in item "
                               "SDs (d), on every item",
-                              "prior N(0.3, 0.12): response-shift recalibration d 0.2-0.3 (Schwartz et al. 2006; "
-                              "Sawatzky et al. 2024); self-rating leniency d 0.32 (Heidemeier & Moser 2009)")
+                              "calibrated (docs/calibration), prior N(0, 0.2): pre-post self-reports of training "
+                              "understate change through response shift (Howard 1980; Pratt et al. 2000) and "
+                              "trainees' own ratings show the most transfer (Taylor, Russ-Eft & Taylor 2009a); no "
+                              "size is published for leadership programmes, so centred on 0, as wide as health-"
+                              "outcome recalibration (|d| 0.2-0.3: Sawatzky et al. 2024)")
     shift_half_life_weeks: float = number(26.0, 0.5, 1000, "half-life of the response shift after the "
                                           "programme", "assumed (reactions decay after training: Bezrukova et "
                                           "al. 2016; no rate found); in the sensitivity analysis")
     retrospective_shift: float = number(0.5, -2, 3, "extra inflation of participants' retrospective 'I have "
                                         "improved' answers, in item SDs (d)",
-                                        "prior N(0.5, 0.25): direction from Taylor, Russ-Eft & Taylor 2009b "
-                                        "(retrospective pretests inflate leadership-training effects; implicit "
-                                        "theories of change) and Hill & Betz 2005; magnitude assumed")
+                                        "calibrated (docs/calibration), prior N(0.4, 0.4) truncated at 0: "
+                                        "retrospective 'I have improved' answers are inflated (Taylor, Russ-Eft & "
+                                        "Taylor 2009b; Hill & Betz 2005; Nolte et al. 2012); no size is published, "
+                                        "so a wide prior above 0")
     baseline_agree_network: Any = number(None, 0.001, 0.999, "your own baseline figure: the share agreeing "
                                          "with the network item at wave 0; anchors that item's cut in the run "
                                          "(null: the fixed cut)", "user's survey", optional=True)
@@ -132,6 +136,11 @@ class SurveyParams(Settings):
     def check_together(self, prefix: str = "survey") -> None:
         if self.waves and 0 not in self.waves:
             raise ConfigError(f"{prefix}.waves={list(self.waves)}: must include the baseline wave 0")
+        default_cut = type(self).__dataclass_fields__["network_agree_cut"].default
+        if self.baseline_agree_network is not None and self.network_agree_cut != default_cut:
+            raise ConfigError(f"{prefix}.network_agree_cut={self.network_agree_cut:g}: has no effect while "
+                              f"{prefix}.baseline_agree_network={self.baseline_agree_network:g} sets each run's cut; "
+                              f"set {prefix}.baseline_agree_network=null to use a fixed cut")
 
     def check_feasible(self, partnership, weeks: int | None, cohorts: Sequence[Cohort] = (),
                        prefix: str = "survey") -> None:

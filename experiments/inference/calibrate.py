@@ -231,6 +231,7 @@ def configured(theta: dict, config: CheckedConfig, cuts: CutTable | None, waves=
     if cuts is not None:
         tie_growth = float(theta.get("tie_growth", config.behaviour.tie_growth))
         values["survey.network_agree_cut"] = cuts(tie_growth)
+        values["survey.baseline_agree_network"] = None  # the table's cut, not the calibrated behaviour's anchor
     else:
         start = anchor_share if anchor_share is not None else observed_figures(config)["network_agree_start"]["share"]
         values["survey.baseline_agree_network"] = float(start)
