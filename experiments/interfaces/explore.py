@@ -70,8 +70,9 @@ class Result:
         ori_p = words.row(e, "orientation_participants", end)
         if ori_p is not None and _finite(float(ori_p["effect"])):
             lines.append(f"Participants' system orientation moves by {words.amount(ori_p, 'orientation')}. It rests on "
-                         "how much the programme's content shifts attitudes (content_influence), an assumed constant "
-                         "set from training studies, not measured in this case (docs/experiments.md).")
+                         "how much the programme's content shifts attitudes (content_influence), fitted to what "
+                         "training studies find (Bezrukova et al. 2016), not measured in this case "
+                         "(docs/validation.md).")
         lines.append(words.lasting(e, end))
         lines.append("Every figure is an average over simulated futures; its interval (in brackets, 95%) is for that "
                      "average, not a forecast of one real partnership's result"

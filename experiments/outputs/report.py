@@ -151,9 +151,9 @@ def assumptions_section(config: dict, table: pd.DataFrame) -> str:
              "programmes; the case's figures cannot tell them apart from real change."]
     if programme:
         items.append(f"The orientation effect and the cascade scale with content_influence = "
-                     f"{programme.get('content_influence', 'default')}, an assumed constant set so participants' "
-                     "attitude shift matches training studies (0.25 baseline SD); across its plausible range the "
-                     "cascade varies about fivefold.")
+                     f"{programme.get('content_influence', 'default')}, fitted so participants' attitude shift "
+                     "matches what training studies find (d 0.10-0.38: Bezrukova et al. 2016), not measured in this "
+                     "case; across that range the cascade varies about fourfold.")
     held = table[table.get("role", pd.Series(dtype=str)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
         items.append(f"Held-out test: the {r['item'].replace('_', ' ')} item was not fitted; observed "
@@ -268,9 +268,9 @@ def cannot_tell_section(table: pd.DataFrame, programme: dict) -> str:
              "figures cannot tell it apart from real change. The report shows both: 'as reported' and 'real "
              "change only'."]
     if programme:
-        items.append("<b>How far the programme's content changes attitudes.</b> It is an assumed constant set from "
-                     "training studies, not measured in this case; the change in system orientation, and how much "
-                     "of it spreads to others, scale with it.")
+        items.append("<b>How far the programme's content changes attitudes.</b> It is set to what training studies "
+                     "find (a small effect on attitudes), not measured in this case; the change in system orientation, "
+                     "and how much of it spreads to others, scale with it.")
     held = table[table.get("role", pd.Series("", index=table.index)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
         items.append(f"<b>Whether the model predicts well.</b> One survey figure was kept back as a test and never "

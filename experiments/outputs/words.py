@@ -188,7 +188,8 @@ def cannot_tell(table: pd.DataFrame, content_influence=None) -> str:
                      "network' is response shift, people rating themselves more generously after a programme, "
                      "by an amount assumed from other studies)")
     if content_influence is not None:
-        parts.append("how far the programme's content changes attitudes (assumed from training studies)")
+        parts.append("how far the programme's content changes attitudes (set to what training studies find, not "
+                     "measured in this case)")
     held = table[table.get("role", pd.Series("", index=table.index)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
         verdict = "a hit" if bool(r["covered"]) else "a miss"
