@@ -151,3 +151,15 @@ def test_sbc_ranks_are_uniform_for_a_calibrated_posterior_and_not_for_a_biased_o
                          "prior_mean": 0.5})
     biased = good.assign(rank_fraction=rng.beta(1, 3, size=300))
     assert sbc_tests(good)["uniform"].iloc[0] and not sbc_tests(biased)["uniform"].iloc[0]
+
+
+def test_quick_bayes_factor_runs_and_checks_its_confusion(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "experiments.bayes_factor", "--quick", "--out", str(tmp_path)],
+                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert {"p_programme", "p_response_shift_only", "bayes_factor", "final_epsilon"} <= set(runs.columns)
+    assert np.allclose(runs["p_programme"] + runs["p_response_shift_only"], 1.0)
+    confusion = pd.read_csv(tmp_path / "confusion.csv")
+    assert set(confusion["true_model"]) == {"programme", "response shift only"}
+    assert "Bayes factor" in res.stdout and "confusion" in res.stdout

@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
-        args.seeds, args.confusion, args.population, args.generations = 1, 1, 20, 2
+        args.seeds, args.confusion, args.population, args.generations = 1, 1, 12, 1
     started = time.perf_counter()
     config = compose_checked(["experiment=case_study", *args.overrides])
     if not config.programme_end or config.programme_end <= 1:
@@ -143,11 +143,16 @@ def main(argv: list[str] | None = None) -> None:
     done.mkdir(parents=True, exist_ok=True)
     settings = dict(population=args.population, generations=args.generations, min_epsilon=args.min_epsilon,
                     workers=args.workers)
+    from experiments.running.execution import progress_bar
+
+    bar = progress_bar(iter(range(args.seeds + 2 * args.confusion)), args.seeds + 2 * args.confusion, True,
+                       "model selections")
     runs = []
     for i in range(args.seeds):
         seed = args.seed + i
         r = _kept(done, f"case_{i:02d}", lambda: select(configs, observed, seed=seed, db=out / "abc.db", **settings))
         runs.append({"seed": seed, **r})
+        bar.update(1)
         print(f"seed {seed}: P(programme) {r['p_programme']:.2f}, Bayes factor {r['bayes_factor']:.3g} "
               f"(epsilon {r['final_epsilon']:.2f}, {r['simulations']} simulations)", flush=True)
     runs = pd.DataFrame(runs)
@@ -166,8 +171,10 @@ def main(argv: list[str] | None = None) -> None:
             pick = MODELS[0] if r["p_programme"] >= 0.5 else MODELS[1]
             confusion.append({"true_model": m, "dataset": j, **theta, **{k: data[k] for k in cal.FITTED}, **r,
                               "picked": pick, "correct": pick == m})
+            bar.update(1)
             print(f"confusion: data from {m!r} -> P(programme) {r['p_programme']:.2f} ({'right' if pick == m else 'WRONG'})",
                   flush=True)
+    bar.close()
     confusion = pd.DataFrame(confusion)
     seconds = time.perf_counter() - started
     bf = runs["bayes_factor_at_least"]
