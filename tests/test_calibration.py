@@ -1,5 +1,6 @@
 """Calibration and recovery: their pieces against closed forms, and quick end-to-end runs."""
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -111,7 +112,8 @@ def test_quick_recovery_study_runs(tmp_path):
     fits = pd.read_csv(tmp_path / "fits.csv")
     assert {"final_epsilon", "generations", "simulations", "converged"} <= set(fits.columns)
     summary = pd.read_csv(tmp_path / "summary.csv").set_index("quantity")
-    assert {"mean_contraction", "coverage_50", "coverage_90", "sbc_p", "sbc_error_ratio", "verdict"} <= set(summary.columns)
+    assert {"mean_contraction", "coverage_50", "coverage_90", "sbc_p", "error_ratio", "verdict", "calibrated",
+            "recovery_coverage_90"} <= set(summary.columns)
     assert set(summary["verdict"]) <= {"identified", "weakly identified", "not identified"}
     assert "real_change_share_of_network_rise" in summary.index
     for name in ("recovery.png", "sbc.png", "sbc.csv", "sbc_ranks.csv"):
@@ -123,34 +125,57 @@ def test_quick_recovery_study_runs(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "summary.csv"), summary.reset_index())
 
 
+class _Normal:
+    """A parameter with a standard-normal prior, as the recovery study reads one."""
+    name, prior = "theta", ("normal", 0.0, 1.0)
+
+    @staticmethod
+    def frozen():
+        from scipy import stats
+
+        return stats.norm(0.0, 1.0)
+
+
+def _conjugate_table(n: int = 20_000, seed: int = 2) -> pd.DataFrame:
+    """Prior N(0, 1), data y ~ N(theta, 0.5^2): the posterior given y is N(0.8 y, 0.2)."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0, 1, n)
+    return pd.DataFrame({"theta": theta, "y": theta + 0.5 * rng.standard_normal(theta.size)})
+
+
 def test_rejection_abc_on_the_table_recovers_a_known_posterior():
-    """Docking the reference-table sampler: a conjugate normal model (prior N(0, 1), data y ~
-    N(theta, 0.5^2)) simulated into a table; the posterior from rejection with regression
-    adjustment matches the closed form N(y 0.8, 0.2) in mean and SD."""
+    """Docking the reference-table sampler on the conjugate normal model: the rows within a small
+    epsilon of y = 1 have the closed-form posterior's mean and SD; with the nearest-rows fallback
+    too (a small window)."""
     from experiments.inference.recovery import abc_posterior
 
-    class Normal:
-        name, prior = "theta", ("normal", 0.0, 1.0)
-
-    rng = np.random.default_rng(2)
-    theta = rng.normal(0, 1, 40_000)
-    table = pd.DataFrame({"theta": theta, "y": theta + 0.5 * rng.standard_normal(theta.size)})
-    post = abc_posterior(table, [Normal], {"y": {"value": 1.0, "sd": 0.5}}, ("y",), nearest=800)["posterior"]
+    table = _conjugate_table(40_000)
+    fit = abc_posterior(table, [_Normal], {"y": {"value": 1.0, "sd": 0.5}}, ("y",), {"y": 0.5}, epsilon=0.05,
+                        nearest=100)
+    post = fit["posterior"]
     mean = float(np.sum(post["weight"] * post["theta"]))
     sd = float(np.sqrt(np.sum(post["weight"] * (post["theta"] - mean) ** 2)))
-    assert mean == pytest.approx(0.8, abs=0.03) and sd == pytest.approx(np.sqrt(0.2), abs=0.03)
+    assert fit["converged"] and mean == pytest.approx(0.8, abs=0.05) and sd == pytest.approx(np.sqrt(0.2), abs=0.04)
+    few = abc_posterior(table, [_Normal], {"y": {"value": 1.0, "sd": 0.5}}, ("y",), {"y": 0.5}, epsilon=1e-6,
+                        nearest=100)
+    assert not few["converged"] and len(few["posterior"]) == 100 and few["epsilon"] > 1e-6
 
 
-def test_sbc_ranks_are_uniform_for_a_calibrated_posterior_and_not_for_a_biased_one():
-    """The rank test flags a miscalibrated posterior: uniform ranks pass, ranks bunched by a biased
-    posterior (every posterior shifted up) fail."""
-    from experiments.inference.recovery import sbc_tests
+def test_sbc_passes_a_calibrated_procedure_and_fails_a_biased_one():
+    """The whole SBC pipeline on the conjugate model: truths taken from the table, posteriors from
+    the other rows, ranks uniform; the companion shifts the truths' data by 0.5 (a model that does
+    not generate the data it is fitted to), and the rank test rejects."""
+    from experiments.inference.recovery import sbc, sbc_tests
 
-    rng = np.random.default_rng(3)
-    good = pd.DataFrame({"parameter": "x", "rank_fraction": rng.uniform(size=300), "truth": 0.0, "median": 0.1,
-                         "prior_mean": 0.5})
-    biased = good.assign(rank_fraction=rng.beta(1, 3, size=300))
-    assert sbc_tests(good)["uniform"].iloc[0] and not sbc_tests(biased)["uniform"].iloc[0]
+    table = _conjugate_table()
+    args = dict(parameters=[_Normal], fitted=("y",), n_of={}, targets={"y": {"sd": 0.5}}, scale={"y": 0.5},
+                count=300, epsilon=0.1, nearest=100)
+    good = sbc_tests(sbc(table, **args)).iloc[0]
+    shifted = table.copy()
+    shifted.loc[:299, "y"] += 0.5
+    bad = sbc_tests(sbc(shifted, **args)).iloc[0]
+    assert good["uniform"] and not bad["uniform"]
+    assert good["error_ratio"] < 0.7  # the data say much more than the prior
 
 
 def test_quick_bayes_factor_runs_and_checks_its_confusion(tmp_path):
@@ -158,8 +183,20 @@ def test_quick_bayes_factor_runs_and_checks_its_confusion(tmp_path):
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     runs = pd.read_csv(tmp_path / "runs.csv")
-    assert {"p_programme", "p_response_shift_only", "bayes_factor", "final_epsilon"} <= set(runs.columns)
-    assert np.allclose(runs["p_programme"] + runs["p_response_shift_only"], 1.0)
-    confusion = pd.read_csv(tmp_path / "confusion.csv")
-    assert set(confusion["true_model"]) == {"programme", "response shift only"}
+    assert {"accepted_programme", "accepted_response_shift_only", "bayes_factor", "bayes_factor_low",
+            "bayes_factor_high", "simulations"} <= set(runs.columns)
     assert "Bayes factor" in res.stdout and "confusion" in res.stdout
+
+
+def test_the_factor_interval_is_the_binomial_one():
+    """30 against 10 acceptances: the factor 3 with the exact interval of 30/40 turned into odds;
+    no acceptance of the second model gives an infinite factor with a finite lower bound."""
+    from scipy import stats
+
+    from experiments.inference.bayes_factor import factor_interval
+
+    bf, low, high = factor_interval(30, 10)
+    lo_p, hi_p = stats.beta.ppf(0.025, 30, 11), stats.beta.ppf(0.975, 31, 10)
+    assert bf == 3 and low == pytest.approx(lo_p / (1 - lo_p)) and high == pytest.approx(hi_p / (1 - hi_p))
+    bf, low, high = factor_interval(40, 0)
+    assert math.isinf(bf) and math.isinf(high) and 10 < low < 40

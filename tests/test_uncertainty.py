@@ -22,54 +22,71 @@ def posterior(tmp_path, rows, name="draws.csv"):
     return str(path)
 
 
+def around(config, path: str, low: float, high: float) -> list[float]:
+    """Three draws of a setting whose median (equal weights) is its configured value."""
+    from experiments.running.uncertainty import configured_value
+
+    return [low, float(configured_value(config, path)), high]
+
+
 def test_each_replicate_takes_a_weighted_draw_with_its_own_seed(tmp_path):
-    file = posterior(tmp_path, {"weight": [0.0, 1.0, 3.0], "behaviour.tie_growth": [0.1, 0.2, 0.3],
-                                "survey.end_shift": [0.0, 0.1, 0.2]})
-    config = apply_overrides(compose_checked(SMALL), {"uncertainty.posterior_file": file})
+    base = compose_checked(SMALL)
+    growth = around(base, "behaviour.tie_growth", 0.1, 0.5)
+    file = posterior(tmp_path, {"weight": [1.0, 2.0, 1.0], "behaviour.tie_growth": growth,
+                                "survey.end_shift": around(base, "survey.end_shift", -0.2, 0.4)})
+    config = apply_overrides(base, {"uncertainty.posterior_file": file})
     seeds = {r: replicate_seed(7, r) for r in range(400)}
     draws = replicate_draws(config, seeds)
     picked = np.array([d["draw"] for d in draws.values()])
-    assert 0 not in picked  # weight 0 is never drawn
-    assert (picked == 2).mean() == pytest.approx(0.75, abs=0.07)
-    assert all(d["behaviour.tie_growth"] == [0.1, 0.2, 0.3][d["draw"]] for d in draws.values())
+    assert (picked == 1).mean() == pytest.approx(0.5, abs=0.07)  # weight 2 of 4
+    assert all(d["behaviour.tie_growth"] == growth[d["draw"]] for d in draws.values())
     assert replicate_draws(config, seeds) == draws  # a function of the seeds alone
 
 
-def test_explicit_settings_stay_as_set_and_medians_turn_draws_off(tmp_path):
-    file = posterior(tmp_path, {"weight": [1.0, 1.0], "behaviour.tie_growth": [0.1, 0.3],
-                                "survey.end_shift": [0.0, 0.2]})
-    config = apply_overrides(compose_checked(SMALL), {"uncertainty.posterior_file": file})
+def test_settings_someone_set_stay_as_set_and_medians_turn_draws_off(tmp_path):
+    """Drawn only where nobody set the setting: not pinned by an override, and holding the value
+    the calibration wrote (its median); a value set in the configuration otherwise is kept."""
+    base = compose_checked(SMALL)
+    file = posterior(tmp_path, {"weight": [1.0, 1.0, 1.0],
+                                "behaviour.tie_growth": around(base, "behaviour.tie_growth", 0.1, 0.5),
+                                "survey.end_shift": around(base, "survey.end_shift", -0.2, 0.4)})
+    config = apply_overrides(base, {"uncertainty.posterior_file": file})
     pinned = apply_overrides(config, {"behaviour.tie_growth": 0.25})
     draws = replicate_draws(pinned, {0: 1, 1: 2})
     assert all("behaviour.tie_growth" not in d and "survey.end_shift" in d for d in draws.values())
     assert "held at their set values: behaviour.tie_growth" in describe(pinned, draws)
+    # set in a composed configuration's overrides: pinned too
+    composed = compose_checked([*SMALL, f"uncertainty.posterior_file={file}", "survey.end_shift=0.05"])
+    assert all("survey.end_shift" not in d for d in replicate_draws(composed, {0: 1}).values())
     medians = apply_overrides(config, {"uncertainty.draws": "medians"})
     assert replicate_draws(medians, {0: 1}) == {}
     assert describe(medians, {}).startswith("Monte Carlo noise only")
 
 
-def test_draws_do_not_depend_on_the_worker_count_and_widen_the_interval(tmp_path):
-    file = posterior(tmp_path, {"weight": [1.0, 1.0], "behaviour.tie_growth": [0.12, 0.4]})
-    config = apply_overrides(compose_checked(SMALL), {"uncertainty.posterior_file": file})
+def test_draws_do_not_depend_on_the_worker_count_and_each_replicate_is_its_draw(tmp_path):
+    base = compose_checked(SMALL)
+    growth = around(base, "behaviour.tie_growth", 0.12, 0.4)
+    file = posterior(tmp_path, {"weight": [1.0, 1.0, 1.0], "behaviour.tie_growth": growth})
+    config = apply_overrides(base, {"uncertainty.posterior_file": file})
     one = run_replicates(config, {}, workers=1)
     two = run_replicates(config, {}, workers=2)
     pd.testing.assert_frame_equal(one.results, two.results)
-    assert one.draws == two.draws and {d["draw"] for d in one.draws.values()} == {0, 1}
+    assert one.draws == two.draws and len({d["draw"] for d in one.draws.values()}) >= 2
 
     def effects(reps):
         r = reps.results[(reps.results["metric"] == "strong_cross_ties_participants") & (reps.results["week"] == 26)]
         wide = r.pivot_table(index="replicate", columns="arm", values="value")
         return (wide["intervention"] - wide["counterfactual"]).to_numpy()
 
-    # each replicate is, seed for seed, the run at its draw's value (and the draws differ a lot:
-    # tie growth 0.12 against 0.4)
+    # each replicate is, seed for seed, the run at its draw's value
     drawn = effects(one)
-    for i, tie_growth in enumerate((0.12, 0.4)):
+    for i, tie_growth in enumerate(growth):
+        at = np.array([d["draw"] == i for d in one.draws.values()])
+        if not at.any():
+            continue
         fixed = effects(run_replicates(apply_overrides(config, {"uncertainty.draws": "medians",
                                                                 "behaviour.tie_growth": tie_growth}), {}, workers=1))
-        at = np.array([d["draw"] == i for d in one.draws.values()])
         np.testing.assert_array_equal(drawn[at], fixed[at])
-    assert drawn[[d["draw"] == 1 for d in one.draws.values()]].mean() > drawn[[d["draw"] == 0 for d in one.draws.values()]].mean()
 
 
 def test_a_bad_posterior_file_is_one_line_naming_it(tmp_path):
@@ -78,4 +95,7 @@ def test_a_bad_posterior_file_is_one_line_naming_it(tmp_path):
         apply_overrides(config, {"uncertainty.posterior_file": "nowhere.csv"})
     file = posterior(tmp_path, {"weight": [1.0, 1.0], "behaviour.tie_growth": ["0.2", "high"]}, "bad.csv")
     with pytest.raises(ConfigError, match=r"row 3, column behaviour.tie_growth: not a number"):
+        apply_overrides(config, {"uncertainty.posterior_file": file})
+    file = posterior(tmp_path, {"weight": [1.0], "behaviour.tie_grow": [0.2]}, "typo.csv")
+    with pytest.raises(ConfigError, match=r"column behaviour.tie_grow: not a behaviour, survey or intervention"):
         apply_overrides(config, {"uncertainty.posterior_file": file})

@@ -38,8 +38,8 @@ OUTPUTS = {
     "cross_org_ties_followup": "effect on participants' strong cross-organisation ties at design.follow_to_week",
     "network_agree_followup": "participants agreeing they have a strong network at design.follow_to_week",
     "orientation_followup": "effect on participants' system orientation at design.follow_to_week",
-    "issue_success_effect_followup": "effect on collective-issue success, mean over the weeks after the programme "
-                                     "to design.follow_to_week",
+    "issue_success_effect_followup": "effect on collective-issue success over the weeks after the programme to "
+                                     "design.follow_to_week (expected success)",
 }
 
 HEADLINE = ("system_first_participants_effect", "system_first_others_effect", "orientation_effect", "cascade_effect",
@@ -50,7 +50,7 @@ strong cross-organisation ties, issue success and the case's survey items (a con
 total index for one of them is 0.1 or more needs a source or a posterior: tests/test_sources.py)."""
 
 
-ASSUMED = ("assumed", "an assumption")
+ASSUMED = ("assumed", "an assumption", "user's choice", "judgement", "not measured")
 """Words by which a declared source says its value is not from evidence (`sim.schema`)."""
 
 
@@ -73,8 +73,16 @@ def resting_on_assumptions(indices: pd.DataFrame, calibrated: set[str], threshol
                            outputs=HEADLINE) -> pd.DataFrame:
     """The (output, parameter) pairs where a headline output's total Sobol index is at least
     `threshold` for a constant that is neither sourced (its declared source calls it assumed)
-    nor calibrated (a posterior fitted to named patterns: `calibrated` dotted paths)."""
+    nor calibrated (a posterior fitted to named patterns: `calibrated` dotted paths); and, as
+    rows with no index, every headline output or (output, parameter) pair the table lacks, so a
+    stale or partial table cannot pass."""
     rows = []
+    parameters = sorted(set(indices["parameter"]))
+    for output in outputs:
+        have = set(indices.loc[indices["output"] == output, "parameter"])
+        for parameter in parameters:
+            if parameter not in have:
+                rows.append({"output": output, "parameter": parameter, "ST": np.nan, "source": "missing from the table"})
     for _, r in indices[indices["output"].isin(outputs) & (indices["ST"] >= threshold)].iterrows():
         spec = spec_of_path(r["parameter"])
         source = (spec.source if spec is not None else "").lower()
@@ -194,6 +202,8 @@ def sobol_estimates(y: np.ndarray, noise: np.ndarray, k: int) -> dict[str, np.nd
     `y` (n blocks of k + 2 rows: A, the k A_B columns, B, as SALib samples without second order)
     with each row's noise variance `noise`, the noise deconvolved:
 
+    - the outputs are centred first (as SALib does), which leaves the estimands unchanged and keeps
+      an output's mean out of the estimators' variance;
     - the total variance of the mean response is the variance of the row means less the mean noise
       variance (V = Var(y) - nu; each row has its own seeds, so its noise is independent of the
       others');
@@ -203,9 +213,13 @@ def sobol_estimates(y: np.ndarray, noise: np.ndarray, k: int) -> dict[str, np.nd
       inflates by their mean noise variance, so that is subtracted (variance deconvolution:
       Clements, Geraci, Olson & Palmer 2024, arXiv:2403.06106).
 
-    Returns S1, ST (as shares of V), the noise share (nu over the variance of the row means) and V."""
+    Blocks with a missing output are left out. Returns S1, ST (as shares of V), the noise share
+    (nu over the variance of the row means) and V; the indices are NaN when V is not positive."""
     blocks = y.reshape(-1, k + 2)
     nu_blocks = noise.reshape(-1, k + 2)
+    keep = np.isfinite(blocks).all(axis=1)
+    blocks, nu_blocks = blocks[keep], nu_blocks[keep]
+    blocks = blocks - blocks.mean()
     a, ab, b = blocks[:, 0], blocks[:, 1:k + 1], blocks[:, k + 1]
     total = np.var(np.concatenate([a, b]), ddof=1)
     nu = float(np.mean(np.concatenate([nu_blocks[:, 0], nu_blocks[:, k + 1]])))
@@ -213,8 +227,10 @@ def sobol_estimates(y: np.ndarray, noise: np.ndarray, k: int) -> dict[str, np.nd
     first = np.mean(b[:, None] * (ab - a[:, None]), axis=0)
     pair_noise = np.mean((nu_blocks[:, :1] + nu_blocks[:, 1:k + 1]) / 2, axis=0)
     total_effect = np.mean((a[:, None] - ab) ** 2, axis=0) / 2 - pair_noise
+    ok = signal > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"S1": first / signal, "ST": total_effect / signal, "noise_share": nu / total, "variance": signal}
+        return {"S1": first / signal if ok else np.full(k, np.nan), "ST": total_effect / signal if ok
+                else np.full(k, np.nan), "noise_share": nu / total if total > 0 else np.nan, "variance": signal}
 
 
 def sobol_indices(y: np.ndarray, noise: np.ndarray, k: int, resamples: int = 1000, seed: int = 0,
@@ -240,29 +256,36 @@ def sobol_indices(y: np.ndarray, noise: np.ndarray, k: int, resamples: int = 100
     return out
 
 
-def legendre_basis(unit: np.ndarray, degree: int = 3) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+def legendre_basis(unit: np.ndarray) -> tuple[np.ndarray, list[tuple[int, ...]]]:
     """Orthonormal Legendre polynomials of inputs scaled to [0, 1] (uniform inputs): every input's
-    polynomials of degree 1 to `degree`, and the product of every pair's first-degree ones; the
-    columns of the design matrix (no constant) and, per column, the inputs it involves."""
+    polynomials of degree 1 to 3; for every pair of inputs, the products of their polynomials of
+    total degree 2 and 3 (P1 P1, P1 P2, P2 P1); the columns of the design matrix (no constant)
+    and, per column, the inputs it involves."""
     t = 2.0 * unit - 1.0
     polys = [np.sqrt(3.0) * t, np.sqrt(5.0) * (1.5 * t ** 2 - 0.5), np.sqrt(7.0) * (2.5 * t ** 3 - 1.5 * t)]
     columns, involves = [], []
-    for d in range(min(degree, 3)):
-        for i in range(unit.shape[1]):
+    k = unit.shape[1]
+    for d in range(3):
+        for i in range(k):
             columns.append(polys[d][:, i])
             involves.append((i,))
-    k = unit.shape[1]
     for i in range(k):
         for j in range(i + 1, k):
-            columns.append(polys[0][:, i] * polys[0][:, j])
-            involves.append((i, j))
+            for di, dj in ((0, 0), (0, 1), (1, 0)):
+                columns.append(polys[di][:, i] * polys[dj][:, j])
+                involves.append((i, j))
     return np.column_stack(columns), involves
+
+
+SURROGATE_SHARE = 0.9
+"""The share of the mean response's variance (the pick-freeze estimate, noise deconvolved) the
+surrogate must carry for its indices to be reported; below it the pick-freeze indices are."""
 
 
 def _pce_parts(coef: np.ndarray, se2: np.ndarray, involves, k: int) -> dict[str, np.ndarray]:
     """Sobol indices from a surrogate's coefficients (no constant): each term's share of the
-    variance is its squared coefficient less the coefficient's sampling variance `se2` (what
-    the fit's noise adds to it in expectation), floored at 0."""
+    variance is its squared coefficient less `se2` (the coefficient's sampling variance, what the
+    fit's noise adds to a squared coefficient in expectation), floored at 0."""
     part = np.maximum(coef ** 2 - se2, 0.0)
     total = part.sum(axis=-1)
     first = np.zeros(part.shape[:-1] + (k,))
@@ -276,28 +299,36 @@ def _pce_parts(coef: np.ndarray, se2: np.ndarray, involves, k: int) -> dict[str,
         return {"S1": first / total[..., None], "ST": total_effect / total[..., None], "variance": total}
 
 
-def pce_indices(unit: np.ndarray, y: np.ndarray, draws: int = 1000, seed: int = 0, level: float = 0.95
-                ) -> dict[str, np.ndarray]:
+def pce_indices(unit: np.ndarray, y: np.ndarray, k_blocks: int | None = None, draws: int = 1000, seed: int = 0,
+                level: float = 0.95) -> dict[str, np.ndarray]:
     """Sobol indices of the mean response from a polynomial-chaos surrogate (Sudret 2008) fitted by
-    least squares to the design rows' means (`legendre_basis`: each input's Legendre polynomials
-    to degree 3 and every pair's bilinear term). Each term's share of the variance is its squared
-    coefficient less that coefficient's sampling variance, so the noise the fit picks up is
-    subtracted term by term; S1 sums an input's own terms, ST every term involving it. Intervals:
-    the coefficients' sampling distribution (heteroscedasticity-robust covariance, White 1980)
-    drawn `draws` times. Also the surrogate's variance and the residual variance."""
+    least squares to the design rows' means (`legendre_basis`). Each term's share of the variance
+    is its squared coefficient less that coefficient's sampling variance, so the noise the fit
+    picks up is subtracted term by term; S1 sums an input's own terms, ST every term involving
+    it. Intervals: the coefficients' sampling distribution drawn `draws` times, from a covariance
+    robust to unequal noise and clustered by the design's blocks of `k_blocks` rows (a Saltelli
+    block's rows share all but one input, so their misfits are correlated; White 1980), each draw's
+    squared coefficients less twice the sampling variance (a drawn coefficient carries it once
+    more). The intervals are for the surrogate's indices: what the surrogate cannot represent is
+    in `variance` against the pick-freeze estimate of the whole (`analyse`'s `surrogate_share`)."""
     basis, involves = legendre_basis(unit)
     k = unit.shape[1]
-    design = np.column_stack([np.ones(len(y)), basis])
+    keep = np.isfinite(y)
+    design = np.column_stack([np.ones(len(y)), basis])[keep]
+    y = y[keep]
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     resid = y - design @ coef
     bread = np.linalg.inv(design.T @ design)
-    meat = (design * (resid ** 2)[:, None]).T @ design
-    cov = bread @ meat @ bread
+    scores = design * resid[:, None]
+    if k_blocks:
+        clusters = np.flatnonzero(keep) // k_blocks
+        scores = np.add.reduceat(scores, np.flatnonzero(np.r_[True, np.diff(clusters) != 0]), axis=0)
+    cov = bread @ (scores.T @ scores) @ bread
     se2 = np.clip(np.diag(cov)[1:], 0.0, None)
     point = _pce_parts(coef[1:], se2, involves, k)
     rng = np.random.default_rng(seed)
     sampled = rng.multivariate_normal(coef[1:], cov[1:, 1:], size=draws, method="cholesky")
-    spread = _pce_parts(sampled, se2, involves, k)
+    spread = _pce_parts(sampled, 2.0 * se2, involves, k)
     tail = (1 - level) / 2 * 100
     out = {**point, "residual": float(resid @ resid) / max(len(y) - design.shape[1], 1)}
     for key in ("S1", "ST"):
@@ -322,14 +353,15 @@ def convergence(parameters: dict[str, list[float]], rows: pd.DataFrame, seed: in
 
 def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame, seed: int, replicates: int = 1,
             resamples: int = 1000, surrogate: bool = True) -> pd.DataFrame:
-    """Sensitivity indices per output: Morris mu*, mu*_conf, sigma. Sobol: S1 and ST of the mean
-    response, with bootstrap 95% intervals, from a polynomial-chaos surrogate fitted to the design's
-    rows (`pce_indices`; `surrogate_share`: the share of the mean response's variance it carries),
-    beside the pick-freeze estimates with the replicate noise deconvolved (`sobol_estimates`,
-    columns `pick_freeze_*`; without `surrogate` they are S1 and ST), and the output's noise share.
-    On the same rows the pick-freeze intervals are about twice to five times as wide: its
-    estimators use each row once, in one difference; the surrogate uses every row for every
-    index."""
+    """Sensitivity indices per output: Morris mu*, mu*_conf, sigma. Sobol: the pick-freeze
+    estimates with the replicate noise deconvolved (`sobol_estimates`, bootstrap intervals; columns
+    `pick_freeze_*`), a polynomial-chaos surrogate's (`pce_indices`; columns `surrogate_*`), and
+    the reported S1 and ST with their 95% intervals: the surrogate's where it carries at least
+    `SURROGATE_SHARE` of the mean response's variance (`surrogate_share`, against the pick-freeze
+    estimate of that variance), else the pick-freeze ones (`estimator` says which). The surrogate
+    uses every row for every index, so its intervals are several times narrower; the pick-freeze
+    estimates need no model of the response, so they are the check on it. Also each output's
+    noise share."""
     # the design's column order is its sampling order, which Sobol's estimators depend on
     ordered = {name: parameters[name] for name in rows.columns if name in parameters}
     prob = problem(ordered)
@@ -340,34 +372,33 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
         if output not in rows:
             continue
         y = rows[output].to_numpy(dtype=float)
-        if np.isnan(y).any():
-            y = np.where(np.isnan(y), np.nanmean(y), y)
         if method == "morris":
             from SALib.analyze import morris
 
+            y = np.where(np.isnan(y), np.nanmean(y), y)
             r = morris.analyze(prob, x, y, num_levels=4, seed=seed)
             for i, name in enumerate(prob["names"]):
                 out.append({"output": output, "parameter": name, "mu_star": r["mu_star"][i],
                             "mu_star_conf": r["mu_star_conf"][i], "sigma": r["sigma"][i]})
-        else:
-            k = len(prob["names"])
-            r = sobol_indices(y, noise_variance(rows, output, replicates), k, resamples, seed)
-            lo, hi = np.array(prob["bounds"]).T
-            s = pce_indices((x - lo) / (hi - lo), y, resamples, seed) if surrogate else None
-            signal = r["variance"]
-            for i, name in enumerate(prob["names"]):
-                row = {"output": output, "parameter": name}
-                if s is not None:  # the surrogate's indices lead; the pick-freeze estimates check them
-                    row.update({"S1": s["S1"][i], "S1_low": s["S1_low"][i], "S1_high": s["S1_high"][i],
-                                "ST": s["ST"][i], "ST_low": s["ST_low"][i], "ST_high": s["ST_high"][i],
-                                "surrogate_share": s["variance"] / signal if signal > 0 else np.nan})
-                prefix = "pick_freeze_" if s is not None else ""
-                row.update({f"{prefix}S1": r["S1"][i], f"{prefix}S1_low": r["S1_low"][i],
-                            f"{prefix}S1_high": r["S1_high"][i], f"{prefix}ST": r["ST"][i],
-                            f"{prefix}ST_low": r["ST_low"][i], f"{prefix}ST_high": r["ST_high"][i],
-                            "noise_share": r["noise_share"], "noise_share_low": r["noise_share_low"],
-                            "noise_share_high": r["noise_share_high"]})
-                out.append(row)
+            continue
+        k = len(prob["names"])
+        r = sobol_indices(y, noise_variance(rows, output, replicates), k, resamples, seed)
+        lo, hi = np.array(prob["bounds"]).T
+        s = pce_indices((x - lo) / (hi - lo), y, k + 2, resamples, seed) if surrogate else None
+        share = s["variance"] / r["variance"] if s is not None and r["variance"] > 0 else np.nan
+        lead, estimator = (s, "surrogate") if s is not None and share >= SURROGATE_SHARE else (r, "pick-freeze")
+        for i, name in enumerate(prob["names"]):
+            row = {"output": output, "parameter": name, "estimator": estimator}
+            row.update({key: lead[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")})
+            row.update({f"pick_freeze_{key}": r[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low",
+                                                                     "ST_high")})
+            if s is not None:
+                row.update({f"surrogate_{key}": s[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low",
+                                                                       "ST_high")})
+                row["surrogate_share"] = share
+            row.update({"noise_share": r["noise_share"], "noise_share_low": r["noise_share_low"],
+                        "noise_share_high": r["noise_share_high"]})
+            out.append(row)
     return pd.DataFrame(out)
 
 
@@ -413,7 +444,11 @@ def replicate_outputs(results: pd.DataFrame, survey: pd.DataFrame, end: int,
     if follow_up is not None and follow_up > end:
         out["cross_org_ties_followup"] = effect("strong_cross_ties_participants", [follow_up])
         out["orientation_followup"] = effect("orientation_participants", [follow_up])
-        out["issue_success_effect_followup"] = effect("issue_success_rate", range(end + 1, follow_up + 1))
+        later = leader_effects[(leader_effects["week"] == follow_up) & (leader_effects["metric"] == "issue_success_rate")] \
+            if leader_effects is not None and not leader_effects.empty else None
+        # expected success over the weeks after the programme (`sim.metrics.issue_success_share`), as at the end
+        out["issue_success_effect_followup"] = (later.set_index("replicate")["effect"] if later is not None
+                                                else effect("issue_success_rate", range(end + 1, follow_up + 1)))
         d = survey[(survey["group"] == "participant") & (survey["week"] == follow_up) & (survey["arm"] == "intervention")]
         s = shares(d, by=("replicate",)).set_index("replicate")
         out["network_agree_followup"] = s["network_agree"]

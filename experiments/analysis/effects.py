@@ -249,10 +249,12 @@ def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
             keep = np.isfinite(effect)
             mean, lo, hi = mean_interval(effect[keep]) if keep.any() else (math.nan,) * 3
             # Cohen's d on each respondent's answer (1 if it gives the statistic's answer, else 0):
-            # the difference in shares over the counterfactual respondents' SD, sqrt(p (1 - p))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                d = effect / np.sqrt(base * (1 - base))
-            d = d[keep & np.isfinite(d)]
+            # the difference in shares over the counterfactual respondents' SD, sqrt(p (1 - p)), with
+            # p pooled over the replicates (one SD for all: a replicate whose share is 0 or 1 keeps
+            # its effect rather than dividing by zero)
+            pooled = float(base[keep].mean()) if keep.any() else math.nan
+            spread = math.sqrt(pooled * (1 - pooled)) if 0 < pooled < 1 else math.nan
+            d = effect[keep] / spread if np.isfinite(spread) else np.full(0, math.nan)
             d_mean, d_lo, d_hi = mean_interval(d) if d.size else (math.nan,) * 3
             rows.append({"outcome": f"survey, {item} item: {text} ({kind})", "group": "participants",
                          "metric": f"survey_{key}_{kind.replace(' ', '_')}", "week": int(end_week),

@@ -109,7 +109,7 @@ def case_rows(rows: pd.DataFrame, observed: dict) -> pd.DataFrame:
         out.append({"pattern": name, "role": role, "source": text, "target_low": wlo, "target_high": whi,
                     "observed": o["share"], "model": float(x.mean()), "model_low": float(lo), "model_high": float(hi),
                     "real_change": float(rows[f"{name.rsplit('_', 1)[0]}_end_real_change"].mean())
-                    if f"{name.rsplit('_', 1)[0]}_end_real_change" in rows else math.nan,
+                    if name.endswith("_end") and f"{name.rsplit('_', 1)[0]}_end_real_change" in rows else math.nan,
                     "replicates": x.size, "verdict": "hit" if lo <= o["share"] <= hi else "miss"})
     return pd.DataFrame(out)
 

@@ -14,25 +14,29 @@ interrupted study resumes) and samples every posterior it needs from that table:
 - **Recovery** (`fits.csv`, `recovery.csv`, `shares.csv`): for each of --fits parameter sets drawn
   from the priors (not in the table), the simulator produces the case's figures and the
   patterns' statistics; the set's posterior is every table row within the real calibration's
-  final epsilon of them (a fit *converged* when at least --min-accepted rows are; otherwise its
-  nearest --min-accepted rows are used and the epsilon they reach is reported), refined by
-  local-linear regression adjustment (Beaumont, Zhang & Balding 2002) on transformed scales.
+  final epsilon of them, in the real data's distance units (a fit *converged* when at least
+  --min-accepted rows are; otherwise its nearest --min-accepted rows are used and the epsilon
+  they reach is reported). No adjustment: the draws are the calibration's ABC posterior itself.
   Per parameter: contraction, coverage of the 50% and 90% intervals, error of the posterior
   median. The real-change share of the network rise is computed at the truth and from posterior
-  draws, as before.
+  draws.
 - **Simulation-based calibration** (Talts, Betancourt, Simpson, Vehtari & Gelman 2018;
   `sbc.csv`, `sbc_ranks.csv`, `sbc.png`): the first --sbc table rows serve as truths; each one's
-  posterior is its --sbc-draws nearest other rows, adjusted; the truth's rank among the
-  posterior draws (as a weighted fraction in [0, 1]) is uniform for every parameter when the
-  posteriors are calibrated. A chi-square test of the rank histogram (20 bins) per parameter, and
-  each parameter's error against always guessing the prior mean.
+  posterior is built from the other rows exactly as a recovery fit's is; the truth's rank among
+  its posterior draws (a fraction in [0, 1]) is uniform for every parameter when the procedure
+  is calibrated (for rejection ABC at a fixed epsilon it is by construction, the coverage
+  property: Prangle, Blum, Popovic & Sisson 2014; a departure flags the nearest-rows fallback or
+  an error). A chi-square test of the rank histogram (20 bins) per parameter, and each
+  parameter's error against always guessing the prior mean. The datasets share the table, so
+  their ranks are not quite independent: the test is a little too eager to reject.
 
-One verdict per quantity, by one rule, in `summary.csv` (and docs/calibration/identifiability.md
-reads it): **identified** when the posterior contracts by at least half on average and its
-median's error is at most 0.7 of the prior mean's; **weakly identified** when the error is at
-most 0.9 of the prior mean's; **not identified** otherwise. **Calibrated** (a separate column):
-the SBC histogram is not rejected as uniform (p >= 0.01) and the 90% intervals of the recovery
-fits cover the truth in 80-98% of sets.
+One verdict per quantity, by one rule, from one posterior construction (the SBC datasets), in
+`summary.csv` (docs/calibration/identifiability.md reads it): **identified** when the posterior
+contracts by at least half on average and its median's error is at most 0.7 of the prior
+mean's; **weakly identified** when the error is at most 0.9 of the prior mean's; **not
+identified** otherwise. **Calibrated** (a separate column): the rank histogram is not rejected
+as uniform (p >= 0.01) and the 90% intervals cover the truth in 80-98% of datasets. The recovery
+fits' coverage and truth-median correlation stand beside them.
 """
 
 from __future__ import annotations
@@ -109,10 +113,11 @@ def observed_of(data: dict, fitted, n_of: dict, targets: dict) -> dict:
     return out
 
 
-def distances(table: pd.DataFrame, observed: dict, fitted) -> np.ndarray:
-    """The calibration's distance from every table row to the observed figures (a statistic a
-    simulation could not measure counts as 10 units, as in `calibrate.make_distance`)."""
-    scale = cal.distance_scales(observed, fitted)
+def distances(table: pd.DataFrame, observed: dict, fitted, scale: dict) -> np.ndarray:
+    """The calibration's distance from every table row to the observed figures, in the real data's
+    units `scale` (`calibrate.distance_scales` of the case's figures, so every set's epsilon means
+    what the calibration's does; a statistic a simulation could not measure counts as 10 units, as
+    in `calibrate.make_distance`)."""
     total = np.zeros(len(table))
     for k in fitted:
         z = (table[k].to_numpy(float) - cal.observed_value(observed[k])) / scale[k]
@@ -120,52 +125,14 @@ def distances(table: pd.DataFrame, observed: dict, fitted) -> np.ndarray:
     return np.sqrt(total)
 
 
-def _to_unbounded(p, x: np.ndarray) -> np.ndarray:
-    """The parameter on an unbounded scale for the regression: logit of a uniform's position, the
-    log of the distance from a truncated normal's bound, a normal as it is."""
-    if p.prior[0] == "uniform":
-        lo, hi = p.prior[1:3]
-        u = np.clip((x - lo) / (hi - lo), 1e-9, 1 - 1e-9)
-        return np.log(u / (1 - u))
-    if p.prior[0] == "truncnorm":
-        return np.log(np.maximum(x - p.prior[3], 1e-12))
-    return x
-
-
-def _from_unbounded(p, y: np.ndarray) -> np.ndarray:
-    if p.prior[0] == "uniform":
-        lo, hi = p.prior[1:3]
-        return lo + (hi - lo) / (1 + np.exp(-y))
-    if p.prior[0] == "truncnorm":
-        return p.prior[3] + np.exp(y)
-    return y
-
-
-def regression_adjust(parameters, theta: np.ndarray, sims: np.ndarray, data: np.ndarray, scale: np.ndarray,
-                      weights: np.ndarray) -> np.ndarray:
-    """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002): each accepted draw
-    moved along the weighted least-squares fit of the (transformed) parameter on its statistics,
-    to where its statistics would equal the data's. Statistics in their distance units; a
-    statistic missing in a row is set to the data's value (no adjustment along it)."""
-    z = (sims - data) / scale
-    z = np.where(np.isfinite(z), z, 0.0)
-    design = np.column_stack([np.ones(len(z)), z])
-    sw = np.sqrt(weights)[:, None]
-    out = np.empty_like(theta)
-    for j, p in enumerate(parameters):
-        y = _to_unbounded(p, theta[:, j])
-        beta, *_ = np.linalg.lstsq(design * sw, y * sw[:, 0], rcond=None)
-        out[:, j] = _from_unbounded(p, y - z @ beta[1:])
-    return out
-
-
-def abc_posterior(table: pd.DataFrame, parameters, observed: dict, fitted, *, epsilon: float | None = None,
-                  nearest: int = 100, exclude: int | None = None, adjust: bool = True) -> dict:
-    """The ABC posterior from the table: the rows within `epsilon` (if at least `nearest` are;
-    else the `nearest` closest rows), Epanechnikov-weighted and regression-adjusted. Returns the
-    draws, their weights, the epsilon reached, the number within `epsilon` and whether that
-    number is at least `nearest` (converged)."""
-    d = distances(table, observed, fitted)
+def abc_posterior(table: pd.DataFrame, parameters, observed: dict, fitted, scale: dict, *,
+                  epsilon: float | None = None, nearest: int = 100, exclude: int | None = None) -> dict:
+    """The ABC posterior from the table, as the calibration defines it: the prior draws whose
+    statistics lie within `epsilon` of the observed ones in the calibration's distance (with the
+    real data's units, `scale`), each with equal weight; if fewer than `nearest` rows are within
+    it, the `nearest` closest rows (the epsilon they reach is reported). Returns the draws, the
+    epsilon reached, the number within `epsilon`, and whether that number is at least `nearest`."""
+    d = distances(table, observed, fitted, scale)
     if exclude is not None:
         d[exclude] = np.inf
     within = int(np.sum(d <= epsilon)) if epsilon is not None else 0
@@ -174,64 +141,59 @@ def abc_posterior(table: pd.DataFrame, parameters, observed: dict, fitted, *, ep
     else:
         keep = np.argsort(d, kind="stable")[:nearest]
         reached = float(d[keep].max())
-    weights = np.maximum(1.0 - (d[keep] / (reached * (1 + 1e-9))) ** 2, 1e-6)
-    names = [p.name for p in parameters]
-    theta = table.iloc[keep][names].to_numpy(float)
-    if adjust:
-        scale = cal.distance_scales(observed, fitted)
-        sims = table.iloc[keep][list(fitted)].to_numpy(float)
-        data = np.array([cal.observed_value(observed[k]) for k in fitted])
-        theta = regression_adjust(parameters, theta, sims, data, np.array([scale[k] for k in fitted]), weights)
-    frame = pd.DataFrame(theta, columns=names)
-    frame["weight"] = weights / weights.sum()
+    frame = table.iloc[keep][[p.name for p in parameters]].reset_index(drop=True)
+    frame["weight"] = 1.0 / len(keep)
     return {"posterior": frame, "epsilon": reached, "within": within,
             "converged": bool(epsilon is not None and within >= nearest)}
 
 
 # ------------------------------------------------------------------ recovery and SBC
 
-def recover(table, parameters, truths: pd.DataFrame, data: list[dict], fitted, n_of, targets, epsilon: float,
+def recover(table, parameters, truths: pd.DataFrame, data: list[dict], fitted, n_of, targets, scale, epsilon: float,
             nearest: int) -> tuple[pd.DataFrame, pd.DataFrame, list]:
     """Per recovery set: fits.csv's row, recovery.csv's rows per parameter, and the posterior."""
     fits, rows, posteriors = [], [], []
     for k, (truth, sim) in enumerate(zip(truths.to_dict("records"), data)):
         observed = observed_of(sim, fitted, n_of, targets)
-        fit = abc_posterior(table, parameters, observed, fitted, epsilon=epsilon, nearest=nearest)
+        fit = abc_posterior(table, parameters, observed, fitted, scale, epsilon=epsilon, nearest=nearest)
         post = fit["posterior"]
         posteriors.append(post)
         fits.append({"set": k, "final_epsilon": fit["epsilon"], "target_epsilon": epsilon,
                      "accepted_within_target": fit["within"], "generations": 1, "simulations": len(table),
                      "converged": fit["converged"]})
-        summary = cal.posterior_summary(post).set_index("parameter")
-        w = post["weight"].to_numpy()
-        for p in parameters:
-            x = post[p.name].to_numpy()
-            q = {lvl: (cal.weighted_quantile(x, w, (1 - lvl) / 2), cal.weighted_quantile(x, w, (1 + lvl) / 2))
-                 for lvl in (0.5, 0.9)}
-            rows.append({"set": k, "parameter": p.name, "truth": truth[p.name],
-                         "median": summary.loc[p.name, "median"], "sd": summary.loc[p.name, "sd"],
-                         "contraction": summary.loc[p.name, "contraction"],
-                         "covered_50": bool(q[0.5][0] <= truth[p.name] <= q[0.5][1]),
-                         "covered_90": bool(q[0.9][0] <= truth[p.name] <= q[0.9][1]),
-                         "prior_mean": float(p.frozen().mean()), "converged": fit["converged"]})
+        rows += posterior_rows(parameters, post, truth, {"set": k, "converged": fit["converged"]})
     return pd.DataFrame(fits), pd.DataFrame(rows), posteriors
 
 
-def sbc(table, parameters, fitted, n_of, targets, count: int, draws: int) -> pd.DataFrame:
-    """For the first `count` table rows as truths: each parameter's rank fraction of the truth in
-    its posterior from the other rows (weighted share of draws below it), the posterior median,
-    and the prior mean."""
+def posterior_rows(parameters, post: pd.DataFrame, truth: dict, extra: dict) -> list[dict]:
+    """Per parameter, how a posterior sits against the truth: median, SD, contraction, whether its
+    central 50% and 90% intervals cover the truth, the truth's rank fraction, and the prior mean."""
+    w = post["weight"].to_numpy()
+    rows = []
+    for p in parameters:
+        x, t = post[p.name].to_numpy(), float(truth[p.name])
+        mean = float(np.sum(w * x))
+        var = float(np.sum(w * (x - mean) ** 2))
+        q = {lvl: (cal.weighted_quantile(x, w, (1 - lvl) / 2), cal.weighted_quantile(x, w, (1 + lvl) / 2))
+             for lvl in (0.5, 0.9)}
+        rows.append({**extra, "parameter": p.name, "truth": t, "median": cal.weighted_quantile(x, w, 0.5),
+                     "sd": math.sqrt(var), "contraction": 1.0 - var / float(p.frozen().var()),
+                     "covered_50": bool(q[0.5][0] <= t <= q[0.5][1]), "covered_90": bool(q[0.9][0] <= t <= q[0.9][1]),
+                     "rank_fraction": float(np.sum(w * (x < t)) + 0.5 * np.sum(w * (x == t))),
+                     "prior_mean": float(p.frozen().mean())})
+    return rows
+
+
+def sbc(table, parameters, fitted, n_of, targets, scale, count: int, epsilon: float, nearest: int) -> pd.DataFrame:
+    """Simulation-based calibration on the first `count` table rows as truths: each one's ABC
+    posterior from the other rows, built as the recovery fits' are (within the calibration's
+    epsilon, or the `nearest` closest rows), and where the truth falls in it (`posterior_rows`)."""
     rows = []
     for i in range(min(count, len(table))):
-        truth = table.iloc[i]
-        observed = observed_of(truth.to_dict(), fitted, n_of, targets)
-        post = abc_posterior(table, parameters, observed, fitted, nearest=draws, exclude=i)["posterior"]
-        w = post["weight"].to_numpy()
-        for p in parameters:
-            x = post[p.name].to_numpy()
-            rows.append({"dataset": i, "parameter": p.name, "truth": float(truth[p.name]),
-                         "rank_fraction": float(np.sum(w * (x < truth[p.name]))),
-                         "median": cal.weighted_quantile(x, w, 0.5), "prior_mean": float(p.frozen().mean())})
+        truth = table.iloc[i].to_dict()
+        observed = observed_of(truth, fitted, n_of, targets)
+        fit = abc_posterior(table, parameters, observed, fitted, scale, epsilon=epsilon, nearest=nearest, exclude=i)
+        rows += posterior_rows(parameters, fit["posterior"], truth, {"dataset": i, "converged": fit["converged"]})
     return pd.DataFrame(rows)
 
 
@@ -259,39 +221,43 @@ def verdict(contraction: float, error_ratio: float) -> str:
     return "not identified"
 
 
-def summarise(rec: pd.DataFrame, tests: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
-    """One row per quantity: recovery (contraction, coverage, correlation), SBC (uniformity p, error
-    against the prior mean's) and the verdicts."""
+def summarise(ranks: pd.DataFrame, tests: pd.DataFrame, rec: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
+    """One row per quantity. Every criterion of the verdict comes from the SBC datasets (one
+    posterior construction, the calibration's ABC posterior): mean contraction, the error of the
+    posterior median against the prior mean's, the 90% intervals' coverage, the rank histogram's
+    uniformity. The recovery fits' coverage and correlation are reported beside them."""
     rows = []
     by_test = tests.set_index("parameter")
-    for name, d in rec.groupby("parameter", sort=False):
+    by_fit = dict(tuple(rec.groupby("parameter", sort=False))) if len(rec) else {}
+    for name, d in ranks.groupby("parameter", sort=False):
         t = by_test.loc[name]
-        coverage_90 = float(d["covered_90"].mean())
+        f = by_fit.get(name)
         contraction = float(d["contraction"].mean())
-        rows.append({"quantity": name, "sets": len(d), "mean_contraction": contraction,
+        coverage_90 = float(d["covered_90"].mean())
+        rows.append({"quantity": name, "sbc_datasets": len(d), "mean_contraction": contraction,
                      "coverage_50": float(d["covered_50"].mean()), "coverage_90": coverage_90,
-                     "truth_median_correlation": float(np.corrcoef(d["truth"], d["median"])[0, 1]) if len(d) > 2
-                     else math.nan,
-                     "mean_abs_error": float(np.mean(np.abs(d["median"] - d["truth"]))),
-                     "prior_mean_abs_error": float(np.mean(np.abs(d["prior_mean"] - d["truth"]))),
-                     "sbc_datasets": int(t["datasets"]), "sbc_p": float(t["p"]),
-                     "sbc_error_ratio": float(t["error_ratio"]),
+                     "mean_abs_error": float(t["mean_abs_error"]), "prior_mean_abs_error": float(t["prior_mean_abs_error"]),
+                     "error_ratio": float(t["error_ratio"]), "sbc_p": float(t["p"]),
                      "verdict": verdict(contraction, float(t["error_ratio"])),
-                     "calibrated": bool(t["uniform"] and 0.8 <= coverage_90 <= 0.98)})
+                     "calibrated": bool(t["uniform"] and 0.8 <= coverage_90 <= 0.98),
+                     "recovery_sets": len(f) if f is not None else 0,
+                     "recovery_coverage_90": float(f["covered_90"].mean()) if f is not None else math.nan,
+                     "recovery_correlation": float(np.corrcoef(f["truth"], f["median"])[0, 1])
+                     if f is not None and len(f) > 2 else math.nan})
     s = shares.dropna(subset=["truth", "estimate"])
     if len(s):
         error = float(np.mean(np.abs(s["estimate"] - s["truth"])))
         guess = float(np.mean(np.abs(s["truth"].mean() - s["truth"])))
         ratio = error / guess if guess > 0 else math.nan
-        rows.append({"quantity": "real_change_share_of_network_rise", "sets": len(s), "mean_contraction": math.nan,
-                     "coverage_50": math.nan, "coverage_90": float(s["covered_90"].mean()),
-                     "truth_median_correlation": float(np.corrcoef(s["truth"], s["estimate"])[0, 1]) if len(s) > 2
-                     else math.nan, "mean_abs_error": error, "prior_mean_abs_error": guess, "sbc_datasets": 0,
-                     "sbc_p": math.nan, "sbc_error_ratio": ratio,
-                     # no prior of its own: identified by its error against guessing its mean alone
-                     "verdict": "identified" if ratio <= 0.7 else "weakly identified" if ratio <= 0.9
-                     else "not identified",
-                     "calibrated": bool(0.8 <= s["covered_90"].mean() <= 0.98)})
+        # a derived quantity with no prior of its own: only the error rule applies (no contraction, no
+        # SBC), against guessing the truths' mean, so its best verdict is "weakly identified"
+        rows.append({"quantity": "real_change_share_of_network_rise", "sbc_datasets": 0, "mean_contraction": math.nan,
+                     "coverage_50": math.nan, "coverage_90": float(s["covered_90"].mean()), "mean_abs_error": error,
+                     "prior_mean_abs_error": guess, "error_ratio": ratio, "sbc_p": math.nan,
+                     "verdict": verdict(math.nan, ratio), "calibrated": bool(0.8 <= s["covered_90"].mean() <= 0.98),
+                     "recovery_sets": len(s), "recovery_coverage_90": float(s["covered_90"].mean()),
+                     "recovery_correlation": float(np.corrcoef(s["truth"], s["estimate"])[0, 1]) if len(s) > 2
+                     else math.nan})
     return pd.DataFrame(rows)
 
 
@@ -389,7 +355,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--table", type=int, default=50_000, help="reference-table simulations (prior draws)")
     ap.add_argument("--fits", type=int, default=30, help="recovery parameter sets")
     ap.add_argument("--sbc", type=int, default=300, help="simulation-based calibration datasets (table rows)")
-    ap.add_argument("--sbc-draws", type=int, default=100, help="posterior draws per SBC dataset (nearest rows)")
     ap.add_argument("--min-accepted", type=int, default=100,
                     help="rows within the calibration's epsilon for a recovery fit to count as converged")
     ap.add_argument("--epsilon", type=float, default=None,
@@ -403,14 +368,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="tiny setting for CI")
     ap.add_argument("overrides", nargs="*", help="Hydra overrides of the case study")
     args = ap.parse_args(argv)
-    for name in ("table", "fits", "sbc", "sbc_draws", "min_accepted", "truth_runs", "share_draws", "workers"):
+    for name in ("table", "fits", "sbc", "min_accepted", "truth_runs", "share_draws", "workers"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
-        args.table, args.fits, args.sbc, args.sbc_draws, args.min_accepted = 120, 2, 20, 15, 15
+        args.table, args.fits, args.sbc, args.min_accepted = 120, 2, 20, 15
         args.truth_runs, args.share_draws = 2, 3
-    if args.sbc > args.table - args.sbc_draws:
-        ap.error(f"--sbc {args.sbc}: at most --table minus --sbc-draws ({args.table - args.sbc_draws})")
+    if args.sbc > args.table - args.min_accepted:
+        ap.error(f"--sbc {args.sbc}: at most --table minus --min-accepted ({args.table - args.min_accepted})")
     started = time.perf_counter()
     config = compose_checked(["experiment=case_study", *args.overrides])
     if not config.programme_end:
@@ -436,20 +401,21 @@ def main(argv: list[str] | None = None) -> None:
     truths = prior_draws(parameters, args.fits, args.seed, FIT_STREAM)
     data = list(parallel_map(_simulate_row, ((t, config, replicate_seed(args.seed + 1, k))
                                              for k, t in enumerate(truths.to_dict("records"))), args.workers))
-    fits, rec, posteriors = recover(table, parameters, truths, data, fitted, n_of, targets, epsilon,
+    scale = cal.distance_scales(observed, fitted)  # the real data's units, for every set
+    fits, rec, posteriors = recover(table, parameters, truths, data, fitted, n_of, targets, scale, epsilon,
                                     args.min_accepted)
     shares = real_change_shares(truths, posteriors, config, args.seed, args.truth_runs, args.share_draws,
                                 args.workers)
-    ranks = sbc(table, parameters, fitted, n_of, targets, args.sbc, args.sbc_draws)
+    ranks = sbc(table, parameters, fitted, n_of, targets, scale, args.sbc, epsilon, args.min_accepted)
     tests = sbc_tests(ranks)
-    summary = summarise(rec, tests, shares)
+    summary = summarise(ranks, tests, rec, shares)
     seconds = time.perf_counter() - started
     for name, frame in (("fits", fits), ("recovery", rec), ("shares", shares), ("sbc_ranks", ranks),
                         ("sbc", tests), ("summary", summary)):
         atomic_write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode())
     atomic_write_json({"command": "python -m experiments.recovery " + " ".join(sys.argv[1:] if argv is None else argv),
                        "seed": args.seed, "table": args.table, "fits": args.fits, "sbc": args.sbc,
-                       "sbc_draws": args.sbc_draws, "epsilon": epsilon, "min_accepted": args.min_accepted,
+                       "epsilon": epsilon, "min_accepted": args.min_accepted,
                        "seconds": round(seconds, 1)}, out / "study.json")
     from experiments.outputs import plots
 

@@ -228,9 +228,10 @@ def register_configs() -> None:
 
 def effect_weeks(programme_end: int | None, last: int) -> list[int]:
     """The weeks effects are reported at: the programme's end (the run's last week if there is no
-    programme or the run stops first), then weeks 52 and 104, within the run."""
+    programme or the run stops first), then weeks 52 and 104 where they come after it, within the
+    run (so the first window is always the programme's)."""
     end = min(programme_end or last, last)
-    return [w for w in sorted({end, 52, 104}) if w <= last]
+    return [end, *(w for w in (52, 104) if end < w <= last)]
 
 
 @dataclass(frozen=True)
@@ -500,5 +501,8 @@ def compose(overrides: list[str] | None = None) -> DictConfig:
 
 
 def compose_checked(overrides: list[str] | None = None) -> CheckedConfig:
-    """Compose with Hydra's compose API, then check (raises a one-line ConfigError)."""
-    return check(OmegaConf.to_container(compose(overrides), resolve=True))
+    """Compose with Hydra's compose API, then check (raises a one-line ConfigError). The settings
+    the overrides set are pinned: a posterior draw leaves them as set."""
+    config = check(OmegaConf.to_container(compose(overrides), resolve=True))
+    keys = {o.lstrip("+~").partition("=")[0] for o in overrides or [] if "=" in o}
+    return pin(config, config.pinned | keys) if keys else config

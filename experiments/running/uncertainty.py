@@ -10,9 +10,11 @@ setting); the calibrated behaviour file names it (`uncertainty.posterior_file`).
   extra cost (each replicate is run once, as before);
 - the same configuration and seed give the same draws whatever the launcher or worker count,
   and both arms of a pair run at the same draw (common random numbers hold);
-- a setting the user or an experiment set explicitly (`CheckedConfig.pinned`: command-line
-  overrides, swept values, the notebook API's settings) keeps its set value, so a sweep over a
-  calibrated parameter still sweeps it.
+- a setting the user or an experiment set keeps its set value, so a sweep over a calibrated
+  parameter still sweeps it: a setting is drawn only where the configuration holds the value the
+  calibration wrote for it (its posterior median, to the four significant figures of
+  calibrated.yaml) and nobody set it explicitly (`CheckedConfig.pinned`: command-line overrides,
+  `compose_checked`'s overrides, swept values, the notebook API's settings).
 
 With `uncertainty.draws=medians`, or where the configuration has no posterior, every replicate
 runs at the configured values and the interval is Monte Carlo noise alone. Sensitivity designs
@@ -43,6 +45,13 @@ class Posterior:
     values: np.ndarray
     weights: np.ndarray
 
+    def median(self, setting: str) -> float:
+        """A setting's weighted posterior median, as calibrated.yaml writes it (four significant figures)."""
+        from experiments.inference.calibrate import weighted_quantile
+
+        value = weighted_quantile(self.values[:, self.settings.index(setting)], self.weights, 0.5)
+        return float(f"{value:.4g}")
+
     def draw(self, seed: int) -> int:
         """The index of the draw replicate seed `seed` takes (weighted, from its own stream)."""
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
@@ -65,6 +74,12 @@ def _read(file: Path, stamp: float) -> Posterior:
     if "weight" not in frame or frame.shape[1] < 2 or frame.empty:
         raise ConfigError(f"{key}={str(file)!r}: needs a weight column and one column per setting, one row per draw")
     settings = tuple(c for c in frame.columns if c != "weight")
+    from experiments.analysis.design import spec_of_path
+
+    for column in settings:
+        if column.split(".")[0] not in ("behaviour", "survey", "intervention") or (
+                column.split(".")[0] != "intervention" and spec_of_path(column) is None):
+            raise ConfigError(f"{key}={str(file)!r}: column {column}: not a behaviour, survey or intervention setting")
     numbers = frame.apply(pd.to_numeric, errors="coerce")
     values = numbers[list(settings)].to_numpy(float)
     weights = numbers["weight"].to_numpy(float)
@@ -89,13 +104,25 @@ def posterior_of(config) -> Posterior | None:
     return _read(file, file.stat().st_mtime)
 
 
+def configured_value(config, path: str):
+    """The checked configuration's value of a dotted setting (behaviour, survey or an intervention's)."""
+    parts = path.split(".")
+    if parts[0] == "intervention":
+        return getattr(config.interventions[parts[1]], parts[2])
+    return getattr({"behaviour": config.behaviour, "survey": config.survey}[parts[0]], parts[1])
+
+
 def drawn_settings(config, posterior: Posterior) -> list[str]:
-    """The posterior's settings a draw sets in this configuration: those not pinned, and for an
-    intervention's setting, only where that intervention is selected."""
+    """The posterior's settings a draw sets in this configuration: those nobody set (not pinned,
+    and holding the calibration's median), and for an intervention's setting, only where that
+    intervention is selected."""
     out = []
     for path in posterior.settings:
         parts = path.split(".")
-        if path in config.pinned or (parts[0] == "intervention" and parts[1] not in config.interventions):
+        if parts[0] == "intervention" and parts[1] not in config.interventions:
+            continue
+        if path in config.pinned or not np.isclose(float(configured_value(config, path)), posterior.median(path),
+                                                   rtol=1e-9, atol=1e-12):
             continue
         out.append(path)
     return out
@@ -132,7 +159,8 @@ def describe(config, draws: dict[int, dict]) -> str:
     if draws:
         posterior = posterior_of(config)
         settings = [k for k in next(iter(draws.values())) if k != "draw"]
-        kept = sorted(set(posterior.settings) - set(settings))
+        kept = sorted(s for s in set(posterior.settings) - set(settings)
+                      if s.split(".")[0] != "intervention" or s.split(".")[1] in config.interventions)
         return (f"parameter and Monte Carlo uncertainty: each replicate at its own draw from the posterior "
                 f"({len(settings)} calibrated settings, {posterior.weights.size} weighted draws in "
                 f"{_shown(posterior.file)})" + (f"; held at their set values: {', '.join(kept)}" if kept else ""))
