@@ -71,3 +71,17 @@ def test_the_summary_reports_cohens_d_from_the_replicates_and_no_glass_delta():
     assert row["effect"] == pytest.approx(0.5) and row["cohens_d"] == pytest.approx(0.3)
     assert row["cohens_d_low"] < 0.3 < row["cohens_d_high"]
     assert summarise_d(sizes.iloc[:0]).empty
+
+
+def test_with_posterior_draws_the_interval_is_the_range_of_the_replicates():
+    """Each replicate at its own draw: the summary's interval is the 2.5-97.5% range of the
+    replicates' effects (what the parameters and one future's chance leave open), which does not
+    shrink as replicates are added; at fixed parameters it is the interval of the mean."""
+    rng = np.random.default_rng(0)
+    results = pd.DataFrame([{"metric": "orientation_participants", "week": 26, "replicate": r, "arm": arm,
+                             "value": v} for r in range(400) for arm, v in
+                            (("intervention", 1.0 + rng.normal(0, 1)), ("counterfactual", 0.0))])
+    spread = effect_table(results, [26], interval="range").iloc[0]
+    mean = effect_table(results, [26], interval="mean").iloc[0]
+    assert spread["low"] == pytest.approx(1 - 1.96, abs=0.25) and spread["high"] == pytest.approx(1 + 1.96, abs=0.25)
+    assert mean["high"] - mean["low"] == pytest.approx(2 * 1.96 / 20, rel=0.15)

@@ -24,7 +24,7 @@ def test_a_programme_that_delivers_nothing_shows_no_real_change():
     """Every component off: the participants' real-change answers are those of the
     counterfactual, replicate by replicate, while the reported answers still rise: that rise is
     response shift alone, and the table says so (100% of the rise)."""
-    s = _survey(NOTHING)
+    s = _survey({**NOTHING, "survey.end_shift": 0.5, "uncertainty.draws": "medians"})  # a shift to see
     on, off = s[s["arm"] == "intervention"].set_index("replicate"), s[s["arm"] == "counterfactual"].set_index(
         "replicate")
     np.testing.assert_array_equal(on["network_agree_end_without_shift"], off["network_agree_end"])

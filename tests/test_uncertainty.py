@@ -60,7 +60,7 @@ def test_settings_someone_set_stay_as_set_and_medians_turn_draws_off(tmp_path):
     assert all("survey.end_shift" not in d for d in replicate_draws(composed, {0: 1}).values())
     medians = apply_overrides(config, {"uncertainty.draws": "medians"})
     assert replicate_draws(medians, {0: 1}) == {}
-    assert describe(medians, {}).startswith("Monte Carlo noise only")
+    assert describe(medians, {}).startswith("Monte Carlo error of the average only")
 
 
 def test_draws_do_not_depend_on_the_worker_count_and_each_replicate_is_its_draw(tmp_path):

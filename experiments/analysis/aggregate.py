@@ -128,10 +128,15 @@ def sweep_summary(results: pd.DataFrame, configs: dict, leader_effects: dict | N
     rows = []
     swept = _swept_columns(results)
     ends = {j.name: programme_end(build_interventions(c.get("intervention"))) for j, c in configs.items()}
+    configs_by_name = {j.name: c for j, c in configs.items()}
     for job, d in results.groupby("job", sort=False):
         end = ends[job] or int(d["week"].max())
         weeks = effect_weeks(end, int(d["week"].max()))
-        e = effect_table(d, weeks, (leader_effects or {}).get(job))
+        # a sweep's jobs whose replicates ran at posterior draws report the range over them
+        drawn = (configs_by_name.get(job) or {}).get("uncertainty", {})
+        kind = "range" if drawn.get("draws", "posterior") == "posterior" and drawn.get("posterior_file") else "mean"
+        e = effect_table(d, weeks, (leader_effects or {}).get(job), kind)
+        e["interval"] = kind
         for c in swept:
             e[c] = d[c].iloc[0]
         e["job"] = job

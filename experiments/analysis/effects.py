@@ -70,19 +70,38 @@ metric (a share of the last four weeks' realised choices or issues, which `time_
 draws)."""
 
 
-def _interval(values) -> tuple[float, float, float]:
+INTERVALS = ("mean", "range")
+"""What an effect's interval across replicates is: "mean", the 95% t-interval of the mean over the
+replicates (Monte Carlo error of an average at fixed parameters); "range", the 2.5% and 97.5%
+points of the replicates' own effects (each replicate at its own posterior draw: what the
+parameters the evidence allows and one future's chance leave open)."""
+
+
+def interval_of(values, kind: str = "mean", level: float = 0.95) -> tuple[float, float, float]:
+    """The mean of the finite values and their interval of `kind` (`INTERVALS`)."""
     values = np.asarray(values, float)
     values = values[np.isfinite(values)]
-    return mean_interval(values) if values.size else (math.nan,) * 3
+    if not values.size:
+        return (math.nan,) * 3
+    if kind == "range":
+        low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2]) if values.size > 1 else (math.nan,) * 2
+        return float(values.mean()), float(low), float(high)
+    return mean_interval(values, level)
 
 
-def summarise_d(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per metric and week: the mean of the replicates' d with a 95% interval across replicates,
-    and of their per-leader effect and counterfactual mean."""
+def interval_kind(draws) -> str:
+    """The interval a run's summary reports: the range over replicates when each ran at its own
+    posterior draw, else the interval of the mean."""
+    return "range" if draws else "mean"
+
+
+def summarise_d(frame: pd.DataFrame, interval: str = "mean") -> pd.DataFrame:
+    """Per metric and week: the mean of the replicates' d with its 95% interval across replicates
+    (`interval_of`), and of their per-leader effect and counterfactual mean."""
     out = []
     for (metric, week), d in frame.groupby(["metric", "week"], sort=False):
-        mean, low, high = _interval(d["cohens_d"])
-        effect, effect_low, effect_high = _interval(d["effect"]) if "effect" in d else (math.nan,) * 3
+        mean, low, high = interval_of(d["cohens_d"], interval)
+        effect, effect_low, effect_high = interval_of(d["effect"], interval) if "effect" in d else (math.nan,) * 3
         out.append({"metric": metric, "week": int(week), "cohens_d": mean, "cohens_d_low": low,
                     "cohens_d_high": high, "effect": effect, "low": effect_low, "high": effect_high,
                     "counterfactual": float(d["counterfactual"].mean()) if "counterfactual" in d else math.nan,
@@ -96,13 +115,15 @@ EFFECT_COLUMNS = ["outcome", "group", "metric", "week", "counterfactual", "effec
 """The columns of the effect table (`summary.csv`)."""
 
 
-def effect_table(results: pd.DataFrame, weeks, leader_effects: pd.DataFrame | None = None) -> pd.DataFrame:
+def effect_table(results: pd.DataFrame, weeks, leader_effects: pd.DataFrame | None = None,
+                 interval: str = "mean") -> pd.DataFrame:
     """Effect sizes (paired differences of the group means; for system-first choices, of the
     per-leader shares over the window since the previous effect week, `WINDOWED`) with 95%
-    intervals across replicates, and Cohen's d on per-leader values with its interval across replicates, where the replicates
-    measured it (`leader_effects`, from `experiments.analysis.leaders`: the difference in the
-    per-leader outcome over the counterfactual's SD across the group's leaders). Outcomes with no
-    per-leader value (issue success, the network's shares) have no d.
+    intervals across replicates of `interval`'s kind (`INTERVALS`), and Cohen's d on per-leader
+    values with its interval, where the replicates measured it (`leader_effects`, from
+    `experiments.analysis.leaders`: the difference in the per-leader outcome over the
+    counterfactual's SD across the group's leaders). Outcomes with no per-leader value (issue
+    success, the network's shares) have no d.
     """
     specs = [(f"{m}_{g}", label, GROUP_LABEL[g]) for m, label in EFFECTS.items() for g in GROUP_LABEL]
     specs += [(m, label, "everyone") for m, label in SYSTEM_EFFECTS.items()]
@@ -113,7 +134,7 @@ def effect_table(results: pd.DataFrame, weeks, leader_effects: pd.DataFrame | No
         return pd.DataFrame(columns=EFFECT_COLUMNS)
     sizes = {}
     if leader_effects is not None and not leader_effects.empty:
-        sizes = {(r.metric, r.week): r for r in summarise_d(leader_effects).itertuples()}
+        sizes = {(r.metric, r.week): r for r in summarise_d(leader_effects, interval).itertuples()}
     wide["effect"] = wide["intervention"] - wide["counterfactual"]
     rows = []
     groups = dict(tuple(wide.groupby(level=["metric", "week"], sort=False)))
@@ -125,7 +146,7 @@ def effect_table(results: pd.DataFrame, weeks, leader_effects: pd.DataFrame | No
             if metric in WINDOWED and size is not None:  # per-leader shares over the window
                 mean, lo, hi, base, count = size.effect, size.low, size.high, size.counterfactual, size.replicates
             else:
-                (mean, lo, hi), base, count = mean_interval(effect), float(g["counterfactual"].mean()), effect.size
+                (mean, lo, hi), base, count = interval_of(effect, interval), float(g["counterfactual"].mean()), effect.size
             rows.append({"outcome": label, "group": group, "metric": metric, "week": int(week),
                          "counterfactual": base, "effect": mean, "low": lo, "high": hi,
                          "cohens_d": size.cohens_d if size else math.nan,
@@ -229,7 +250,7 @@ def survey_table(stats_: pd.DataFrame, observed: dict, fitted=None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
+def survey_effects(stats_: pd.DataFrame, end_week: int, interval: str = "mean") -> pd.DataFrame:
     """Rows for summary.csv, in `effect_table`'s columns: for each end-of-programme case statistic
     of participants, the paired effect (programme minus counterfactual, per replicate) as reported
     and from real change alone (the same answers without response shift), as separate rows."""
@@ -247,7 +268,7 @@ def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
                 continue
             effect = on.loc[both, column].to_numpy(float) - base
             keep = np.isfinite(effect)
-            mean, lo, hi = mean_interval(effect[keep]) if keep.any() else (math.nan,) * 3
+            mean, lo, hi = interval_of(effect[keep], interval)
             # Cohen's d on each respondent's answer (1 if it gives the statistic's answer, else 0):
             # the difference in shares over the counterfactual respondents' SD, sqrt(p (1 - p)), with
             # p pooled over the replicates (one SD for all: a replicate whose share is 0 or 1 keeps
@@ -255,7 +276,7 @@ def survey_effects(stats_: pd.DataFrame, end_week: int) -> pd.DataFrame:
             pooled = float(base[keep].mean()) if keep.any() else math.nan
             spread = math.sqrt(pooled * (1 - pooled)) if 0 < pooled < 1 else math.nan
             d = effect[keep] / spread if np.isfinite(spread) else np.full(0, math.nan)
-            d_mean, d_lo, d_hi = mean_interval(d) if d.size else (math.nan,) * 3
+            d_mean, d_lo, d_hi = interval_of(d, interval)
             rows.append({"outcome": f"survey, {item} item: {text} ({kind})", "group": "participants",
                          "metric": f"survey_{key}_{kind.replace(' ', '_')}", "week": int(end_week),
                          "counterfactual": float(base[keep].mean()) if keep.any() else math.nan,

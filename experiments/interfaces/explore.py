@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis.effects import effect_table, survey_effects, survey_statistics, survey_table
+from experiments.analysis.effects import effect_table, interval_kind, survey_effects, survey_statistics, survey_table
 from experiments.outputs import plots, words
 from experiments.running.config import CheckedConfig, apply_overrides, compose_checked
 from experiments.running.execution import run_replicates
@@ -74,9 +74,7 @@ class Result:
                          "training studies find (Bezrukova et al. 2016), not measured in this case "
                          "(docs/validation.md).")
         lines.append(words.lasting(e, end))
-        lines.append("Every figure is an average over simulated futures; its interval (in brackets, 95%) is for that "
-                     "average, not a forecast of one real partnership's result"
-                     + (f"; it includes {self.uncertainty.split(':')[0]}." if self.uncertainty else "."))
+        lines.append(words.intervals(self.uncertainty))
         return "\n".join(line for line in lines if line)
 
     def save(self, directory: str | Path) -> Path:
@@ -90,7 +88,8 @@ class Result:
         atomic_write_parquet(self.results, d / "results.parquet")
         atomic_write_parquet(self.survey, d / "survey.parquet")
         stats_ = survey_statistics(self.survey, self.end_week)
-        summary = pd.concat([self.effects, survey_effects(stats_, self.end_week)], ignore_index=True)
+        kind = "range" if self.uncertainty.startswith("parameter") else "mean"
+        summary = pd.concat([self.effects, survey_effects(stats_, self.end_week, kind)], ignore_index=True)
         atomic_write_bytes(d / "summary.csv", summary.to_csv(index=False).encode())
         atomic_write_bytes(d / "survey_summary.csv", self.survey_table.to_csv(index=False).encode())
         from experiments.outputs.spreadsheet import write_summary
@@ -201,7 +200,7 @@ def run_programme(repeats: int = 20, years_followed: float = 2, seed: int = 2026
     end = config.programme_end
     reps = run_replicates(config, {"label": "notebook"}, capture_network_at=(0, end), workers=workers,
                           progress="notebook" if progress else False)
-    effects = effect_table(reps.results, config.effect_weeks, reps.leader_effects)
+    effects = effect_table(reps.results, config.effect_weeks, reps.leader_effects, interval_kind(reps.draws))
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(survey_statistics(reps.survey, end), observed,
                                   (config.case or {}).get("fitted"))
@@ -331,7 +330,7 @@ def plot_comparison(table: pd.DataFrame, column: str = "orientation shift, other
     ax.axvline(0, color="black", lw=0.8)
     if beside:
         ax.legend(loc="lower right", fontsize=9)
-    ax.set_title("Each bar: the average over simulated futures, with its 95% interval", fontsize=10)
+    ax.set_title("Each bar: the average over simulated futures, with its 95% interval (see the headline)", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -316,12 +316,14 @@ def network_before_after(snapshots: dict, strong: float, titles: dict[str, str] 
     return fig
 
 
-def organisation_ties(snapshot, org: np.ndarray, strong: float, k: int) -> np.ndarray:
-    """K x K counts of strong ties between leaders of each pair of organisations (symmetric,
-    zero diagonal) in one network snapshot (u, v, w, cross)."""
-    u, v, w, cross = snapshot
-    sel = (w >= strong) & cross
-    a, b = org[u[sel]], org[v[sel]]
+def organisation_ties(snapshot, strong: float, k: int) -> np.ndarray:
+    """K x K counts of strong ties between leaders of each pair of organisations (symmetric, zero
+    diagonal) in one network snapshot (`experiments.running.execution.NetworkSnapshot`: ties by
+    leader ids, each slot's id and organisation that week)."""
+    order = np.argsort(snapshot.ids)
+    org_of = lambda ids: snapshot.org[order[np.searchsorted(snapshot.ids, ids, sorter=order)]]  # noqa: E731
+    sel = (snapshot.w >= strong) & snapshot.cross
+    a, b = org_of(snapshot.u[sel]), org_of(snapshot.v[sel])
     counts = np.zeros((k, k), np.int64)
     np.add.at(counts, (np.minimum(a, b), np.maximum(a, b)), 1)
     return counts + counts.T
@@ -340,10 +342,10 @@ def organisation_network(snapshots: dict, strong: float, titles: dict[str, str] 
     drawn at print width, text at least 9 pt."""
     _style()
     keys = [k for k in snapshots if k.startswith("week_")]
-    org = np.asarray(snapshots["org"])
+    org = np.asarray(snapshots[keys[0]].org)  # a slot keeps its organisation
     k = int(org.max()) + 1
     names = [plain_name(n) for n in (snapshots.get("organisations") or [f"organisation {i + 1}" for i in range(k)])]
-    counts = {key: organisation_ties(snapshots[key], org, strong, k) for key in keys}
+    counts = {key: organisation_ties(snapshots[key], strong, k) for key in keys}
     most = max(1, max(int(c.max()) for c in counts.values()))
     size = np.bincount(org, minlength=k)
     angle = np.pi / 2 - 2 * np.pi * np.arange(k) / k

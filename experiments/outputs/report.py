@@ -135,8 +135,9 @@ def effects_section(summary: pd.DataFrame, end: int) -> str:
     weeks = sorted(summary[summary["metric"].str.startswith("orientation_")]["week"].unique())
     header = ["outcome (programme minus no programme)", *[("programme's end" if w == end else f"week {w}")
                                                            for w in weeks]]
-    return (_table(header, rows) + '<p class="note">Non-participants\' rows are the cascade. Each interval is for '
-            "the average over simulated futures (95%), not a forecast for one real partnership.</p>")
+    includes = summary["interval_includes"].iloc[0] if "interval_includes" in summary and len(summary) else ""
+    return (_table(header, rows) + '<p class="note">Non-participants\' rows are the cascade. '
+            + html.escape(words.intervals(includes)) + "</p>")
 
 
 def assumptions_section(config: dict, table: pd.DataFrame) -> str:
@@ -262,6 +263,13 @@ def people_survey_table(table: pd.DataFrame) -> str:
                    "real change only", "no programme", "share of the rise that is response shift"], rows)
 
 
+def _with_includes(table: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The survey table carrying what the run's intervals are (summary.csv's `interval_includes`)."""
+    out = table.copy()
+    out.attrs["interval_includes"] = str(summary["interval_includes"].iloc[0]) if len(summary) else ""
+    return out
+
+
 def cannot_tell_section(table: pd.DataFrame, programme: dict) -> str:
     items = ["<b>How much of the survey's rise is real.</b> People rate themselves more generously at the end of "
              "a programme (response shift). Its size here is taken from studies of other programmes; this case's "
@@ -278,8 +286,8 @@ def cannot_tell_section(table: pd.DataFrame, programme: dict) -> str:
                      f"{html.escape(str(r['answer']))}): observed {_pct(r['observed'])}, simulated "
                      f"{_pct(r['reported'])} ({_pct(r['reported_low'])} to {_pct(r['reported_high'])}): "
                      + ("within the simulated range." if r["covered"] else "outside the simulated range, a miss."))
-    items.append("<b>What one real partnership will see.</b> Every figure is an average over simulated futures; "
-                 "its interval is for that average, not a forecast of one partnership's result.")
+    includes = table.attrs.get("interval_includes", "")
+    items.append("<b>What one real partnership will see.</b> " + html.escape(words.intervals(includes)))
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
@@ -366,7 +374,8 @@ def build(directory: Path) -> str:
         ("What participants would say in the survey",
          _figure(d / "survey_bars.png", "Figure 3. The real programme's survey beside the simulated one.")
          + people_survey_table(table)),
-        ("What these figures cannot tell", cannot_tell_section(table, programme)),
+        ("What these figures cannot tell", cannot_tell_section(
+            table.assign() if "interval_includes" not in summary else _with_includes(table, summary), programme)),
     ]
     body = "".join(f"<h2>{html.escape(t)}</h2>{c}" for t, c in sections if c)
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -30,7 +30,7 @@ MEANINGS = {
         "week": "weeks after the start of the programme (its end, then 52 and 104)",
         "counterfactual": "the average without the programme (the same people, the same random events)",
         "effect": "with the programme minus without it, averaged over the simulated futures",
-        "low": "lower end of the effect's 95% interval (for the average over simulated futures)",
+        "low": "lower end of the effect's 95% interval (interval_includes says which kind)",
         "high": "upper end of the effect's 95% interval",
         "cohens_d": "the effect in standard deviations of the outcome across the group's leaders without the "
                     "programme (Cohen's d; 0.2 is small, 0.5 medium, 0.8 large); none for outcomes that are not a "
@@ -38,8 +38,10 @@ MEANINGS = {
         "cohens_d_low": "lower end of Cohen's d's 95% interval",
         "cohens_d_high": "upper end of Cohen's d's 95% interval",
         "replicates": "how many paired simulated futures the figures average over",
-        "interval_includes": "what the intervals include: parameter and Monte Carlo uncertainty (each future at its "
-                             "own draw from the calibration's posterior), or Monte Carlo noise only",
+        "interval_includes": "what the intervals are: parameter and Monte Carlo uncertainty (the 2.5-97.5% range of "
+                             "the futures' effects, each future at its own draw from the calibration's posterior), or "
+                             "the Monte Carlo error of the average only (the 95% interval of the mean at fixed "
+                             "parameters)",
     },
     "survey": {
         "statistic": "the survey figure's name",

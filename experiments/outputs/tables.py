@@ -146,11 +146,12 @@ def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, surve
     """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
     last = int(results["week"].max())
     end, follow = follow_up_weeks(config, last)
-    effects = effect_table(results, follow, leader_effects)
+    kind = "range" if uncertainty.startswith("parameter") else "mean"
+    effects = effect_table(results, follow, leader_effects, kind)
     stats_ = survey_statistics(survey, end)
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(stats_, observed, (config.case or {}).get("fitted"))
-    summary = pd.concat([effects, survey_effects(stats_, end)], ignore_index=True)
+    summary = pd.concat([effects, survey_effects(stats_, end, kind)], ignore_index=True)
     summary["interval_includes"] = uncertainty.split(":")[0]  # parameter and Monte Carlo, or Monte Carlo only
     drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())

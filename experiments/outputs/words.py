@@ -206,3 +206,14 @@ def bottom_line(effects: pd.DataFrame, table: pd.DataFrame, end: int, content_in
     did not take part, how long it lasts, what the figures cannot tell."""
     return [s for s in (relationships(effects, end), system_first(effects, end), others(effects, end),
                         lasting(effects, end), cannot_tell(table, content_influence)) if s]
+
+
+def intervals(includes: str) -> str:
+    """What a run's 95% intervals are, in plain words, from its `interval_includes`
+    (`experiments.running.uncertainty.describe`)."""
+    if str(includes).startswith("parameter"):
+        return ("Every figure is the average over simulated futures; its interval (95%) is the range of the futures' "
+                "own results, each future run with its own set of the values the case and the published evidence "
+                "allow: what the evidence leaves open, not a forecast of one real partnership.")
+    return ("Every figure is the average over simulated futures at the calibrated values; its interval (95%) is for "
+            "that average, not a forecast of one real partnership's result.")

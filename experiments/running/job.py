@@ -129,8 +129,8 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
               f"{run.replicates} replicates x {run.weeks} weeks, {mode} (label {run.label!r})")
         print(f"intervals across replicates: {reps.uncertainty}")
         if reps.draws:
-            writes.append(start(atomic_write_bytes, reps.draw_table().to_csv(index=False).encode(),
-                                out / "parameter_draws.csv"))
+            writes.append(start(atomic_write_bytes, out / "parameter_draws.csv",
+                                reps.draw_table().to_csv(index=False).encode()))
             files.append("parameter_draws.csv")
         if reps.survey is not None:
             survey = reps.survey

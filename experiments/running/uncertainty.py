@@ -161,14 +161,16 @@ def describe(config, draws: dict[int, dict]) -> str:
         settings = [k for k in next(iter(draws.values())) if k != "draw"]
         kept = sorted(s for s in set(posterior.settings) - set(settings)
                       if s.split(".")[0] != "intervention" or s.split(".")[1] in config.interventions)
-        return (f"parameter and Monte Carlo uncertainty: each replicate at its own draw from the posterior "
-                f"({len(settings)} calibrated settings, {posterior.weights.size} weighted draws in "
-                f"{_shown(posterior.file)})" + (f"; held at their set values: {', '.join(kept)}" if kept else ""))
+        return (f"parameter and Monte Carlo uncertainty: the 2.5-97.5% range of the replicates' effects, each "
+                f"replicate at its own draw from the posterior ({len(settings)} calibrated settings, "
+                f"{posterior.weights.size} weighted draws in {_shown(posterior.file)})"
+                + (f"; held at their set values: {', '.join(kept)}" if kept else ""))
+    what = "Monte Carlo error of the average only (the 95% interval of the mean over replicates)"
     if config.design.method:
-        return "Monte Carlo noise only: a sensitivity design varies the parameters itself"
+        return f"{what}: a sensitivity design varies the parameters itself"
     if config.uncertainty.draws == "medians":
-        return "Monte Carlo noise only: every replicate at the configured values (uncertainty.draws=medians)"
-    return "Monte Carlo noise only: this configuration has no posterior (uncertainty.posterior_file is unset)"
+        return f"{what}: every replicate at the configured values (uncertainty.draws=medians)"
+    return f"{what}: this configuration has no posterior (uncertainty.posterior_file is unset)"
 
 
 def _shown(file: Path) -> str:
