@@ -1,20 +1,19 @@
-"""How the orientation effect and the cascade depend on `content_influence`, an assumed constant.
+"""How the orientation effect and the cascade depend on `content_influence`.
 
     python -m experiments.content_influence                          # the curve (docs/experiments.md)
     python -m experiments.content_influence --out docs/content_influence --replicates 40
 
 `content_influence` is the weight of the programme's system-first message in a
-participant's opinion update (docs/ODD.md 7.5, 7.10). Nothing in the case
-measures attitudes, so the constant is set from the training literature: the
+participant's opinion update (docs/ODD.md 7.5). Nothing in the case measures
+attitudes, so the calibration fits the constant to a published pattern: the
 attitude shift of participants by the programme's end, in baseline SDs of
-orientation, should be that of attitudinal outcomes of training, about 0.25 SD
-with a plausible range 0.1-0.5 (Bezrukova et al. 2016: overall g = 0.38 across
-260 samples, attitudinal effects smaller than that and decaying; leadership
-training's larger effects, Lacerenza et al. 2017, are for learning and transfer,
-not attitudes). This script runs the case study's paired design over a grid of
-values and reports, per value, participants' orientation effect (raw and in
-baseline SDs) and the cascade (non-participants' effect), at the programme's
-end and at week 52; then the values that give 0.1, 0.25 and 0.5 SD.
+orientation, lies in the attitude pattern's interval (docs/validation.md:
+Bezrukova et al. 2016, attitudinal effects of training smaller than the overall
+g = 0.38). This script runs the case study's paired design over a grid of values
+(at the posterior medians of everything else) and reports, per value,
+participants' orientation effect (raw and in baseline SDs) and the cascade
+(non-participants' effect), at the programme's end and at week 52; then the
+values that give the pattern's bounds and its middle.
 
 Writes (atomically) curve.csv and curve.png to --out, and prints the table.
 """
@@ -33,11 +32,27 @@ from experiments.outputs.files import atomic_write_bytes
 from experiments.running.workers import parallel_map
 
 KEY = "intervention.leadership_programme.content_influence"
-TARGET_SD = 0.25
-PLAUSIBLE_SD = (0.1, 0.5)
-PLAUSIBLE_VALUES = (0.37, 2.11)
-"""content_influence giving PLAUSIBLE_SD at the calibrated case study (this script's output,
-docs/experiments.md); the sensitivity designs vary it over this range."""
+PLAUSIBLE_SD = next((p.low, p.high) for p in __import__("experiments.analysis.patterns", fromlist=["PATTERNS"]).PATTERNS
+                    if p.name == "attitude_d")
+"""The attitude pattern's interval (docs/validation.md: Bezrukova et al. 2016), in baseline SDs of
+participants' orientation at the programme's end: what the calibration fits content_influence to."""
+TARGET_SD = 0.5 * (PLAUSIBLE_SD[0] + PLAUSIBLE_SD[1])
+PLAUSIBLE_VALUES = (0.50, 1.95)
+"""The posterior's 95% interval of content_influence (docs/calibration/posterior_summary.csv), used
+when a configuration has no posterior to read it from (`posterior_range`)."""
+
+
+def posterior_range(config) -> tuple[float, float]:
+    """content_influence's 95% interval in the configuration's posterior (`uncertainty.posterior_file`),
+    or PLAUSIBLE_VALUES."""
+    from experiments.inference.calibrate import weighted_quantile
+    from experiments.running.uncertainty import posterior_of
+
+    posterior = posterior_of(config)
+    if posterior is None or KEY not in posterior.settings:
+        return PLAUSIBLE_VALUES
+    x = posterior.values[:, posterior.settings.index(KEY)]
+    return (round(weighted_quantile(x, posterior.weights, 0.025), 2), round(weighted_quantile(x, posterior.weights, 0.975), 2))
 GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 

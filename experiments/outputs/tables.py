@@ -10,7 +10,7 @@ import pandas as pd
 
 from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effect_table, format_survey_table,
                                          mean_interval, survey_effects, survey_statistics, survey_table)
-from experiments.running.config import CheckedConfig, effect_weeks
+from experiments.running.config import CheckedConfig, apply_overrides, effect_weeks
 from experiments.outputs.files import atomic_write_bytes
 from experiments.outputs.spreadsheet import write_summary
 from experiments.running.workers import start
@@ -46,8 +46,9 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
     s = config.survey
     lines = ["What these figures rest on (docs/ODD.md 9, docs/calibration/identifiability.md):",
              f"- Response shift: survey.end_shift={s.end_shift:.2f} and survey.retrospective_shift="
-             f"{s.retrospective_shift:.2f} item SDs come from studies of other programmes (priors), not from "
-             "this case, whose figures cannot tell them from real change."]
+             f"{s.retrospective_shift:.2f} item SDs (posterior medians) rest mostly on their priors, from studies of "
+             "pre-post and retrospective self-reports of training: the case's figures barely tell them from real "
+             "change."]
     parts = [f"{r['item'].replace('_', ' ')} {r['response_shift_share']:.0%}"
              for _, r in table.iterrows() if np.isfinite(r["response_shift_share"])
              and r["statistic"] != "network_agree_start"]
@@ -108,12 +109,14 @@ def content_curve(config: CheckedConfig, end: int, replicates: int = 10) -> pd.D
     programme = config.interventions["leadership_programme"]
     if not programme.system_sight:
         return None
-    values = sorted({0.0, *content_influence.PLAUSIBLE_VALUES, float(programme.content_influence)})
-    curve = content_influence.curve(config, values, min(replicates, config.run.replicates), weeks=(end,),
+    low, high = content_influence.posterior_range(config)
+    values = sorted({0.0, low, high, float(programme.content_influence)})
+    at_medians = apply_overrides(config, {"uncertainty.draws": "medians"})
+    curve = content_influence.curve(at_medians, values, min(replicates, config.run.replicates), weeks=(end,),
                                     workers=config.run.workers)
     print(f"\nHow the orientation effect and the cascade follow content_influence (week {end}, "
-          f"{curve['replicates'].iloc[0]} paired replicates each; plausible range "
-          f"{content_influence.PLAUSIBLE_VALUES[0]:g}-{content_influence.PLAUSIBLE_VALUES[1]:g} = "
+          f"{curve['replicates'].iloc[0]} paired replicates each at the posterior medians of everything else; its "
+          f"posterior's 95% interval {low:g}-{high:g}; the attitude pattern it is fitted to: "
           f"{content_influence.PLAUSIBLE_SD[0]:g}-{content_influence.PLAUSIBLE_SD[1]:g} baseline SD):")
     print(content_influence.format_table(curve, current=float(programme.content_influence)))
     return curve
