@@ -14,9 +14,12 @@ interrupted study resumes) and samples every posterior it needs from that table:
 - **Recovery** (`fits.csv`, `recovery.csv`, `shares.csv`): for each of --fits parameter sets drawn
   from the priors (not in the table), the simulator produces the case's figures and the
   patterns' statistics; the set's posterior is every table row within the real calibration's
-  final epsilon of them, in the real data's distance units (a fit *converged* when at least
-  --min-accepted rows are; otherwise its nearest --min-accepted rows are used and the epsilon
-  they reach is reported). No adjustment: the draws are the calibration's ABC posterior itself.
+  final epsilon of them, in the real data's distance units. Where fewer than --min-accepted rows
+  are, a second stage (`refine`: --refine simulations from a Gaussian mixture around the fit's
+  nearest rows, importance-weighted by prior over proposal, as one more ABC-SMC generation) takes
+  it to the epsilon; a fit *converged* when its accepted draws' effective number is at least half
+  of --min-accepted; otherwise its best draws and the epsilon they reach are reported. No
+  adjustment: the draws are the calibration's ABC posterior itself.
   Per parameter: contraction, coverage of the 50% and 90% intervals, error of the posterior
   median. The real-change share of the network rise is computed at the truth and from posterior
   draws.
@@ -149,18 +152,91 @@ def abc_posterior(table: pd.DataFrame, parameters, observed: dict, fitted, scale
 
 # ------------------------------------------------------------------ recovery and SBC
 
+REFINE_STREAM = 5
+"""Spawn key of the second stage's proposals."""
+
+
+def prior_density(parameters, frame: pd.DataFrame) -> np.ndarray:
+    """The prior's density at each row (independent priors: the product of the marginals)."""
+    density = np.ones(len(frame))
+    for p in parameters:
+        density *= p.frozen().pdf(frame[p.name].to_numpy(float))
+    return density
+
+
+def refine(start: pd.DataFrame, parameters, config, observed: dict, fitted, scale: dict, epsilon: float, sims: int,
+           seed: int, workers: int, nearest: int) -> dict:
+    """A second stage for a fit the table could not take to `epsilon`: `sims` proposals from a
+    Gaussian mixture around its first-stage draws (each a draw with twice their covariance, as
+    pyabc's multivariate normal transition does; proposals outside the prior's support dropped),
+    simulated, and accepted within `epsilon`, each weighted by prior over proposal density
+    (importance sampling: the weighted draws are the ABC posterior at `epsilon`, as one more
+    ABC-SMC generation would give; Beaumont 2010). Converged when the accepted draws' effective
+    number is at least `nearest` / 2."""
+    names = [p.name for p in parameters]
+    centres = start[names].to_numpy(float)
+    cov = 2.0 * np.atleast_2d(np.cov(centres.T)) + 1e-12 * np.eye(len(names))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(REFINE_STREAM,)))
+    draws = []
+    while sum(len(d) for d in draws) < sims:
+        pick = centres[rng.integers(0, len(centres), sims)]
+        cand = pd.DataFrame(pick + rng.multivariate_normal(np.zeros(len(names)), cov, sims), columns=names)
+        draws.append(cand[prior_density(parameters, cand) > 0])
+    proposals = pd.concat(draws, ignore_index=True).iloc[:sims]
+    x = proposals[names].to_numpy(float)
+    q = sps.multivariate_normal(np.zeros(len(names)), cov)
+    mixture = np.mean([q.pdf(x - c) for c in centres], axis=0)
+    weights = prior_density(parameters, proposals) / mixture
+    results = list(parallel_map(_simulate_row, ((row, config, replicate_seed(seed, i))
+                                                for i, row in enumerate(proposals.to_dict("records"))), workers))
+    simulated = pd.concat([proposals, pd.DataFrame(results)], axis=1)
+    d = distances(simulated, observed, fitted, scale)
+    keep = d <= epsilon
+    w = weights[keep]
+    ess = float(w.sum() ** 2 / (w ** 2).sum()) if keep.any() else 0.0
+    if ess >= nearest / 2:
+        post = proposals[keep].reset_index(drop=True)
+        post["weight"] = w / w.sum()
+        return {"posterior": post, "epsilon": float(epsilon), "within": int(keep.sum()), "ess": ess,
+                "converged": True}
+    order = np.argsort(d, kind="stable")[:nearest]  # the epsilon the best draws reach
+    post = proposals.iloc[order].reset_index(drop=True)
+    post["weight"] = weights[order] / weights[order].sum()
+    return {"posterior": post, "epsilon": float(d[order].max()), "within": int(keep.sum()), "ess": ess,
+            "converged": False}
+
+
 def recover(table, parameters, truths: pd.DataFrame, data: list[dict], fitted, n_of, targets, scale, epsilon: float,
-            nearest: int) -> tuple[pd.DataFrame, pd.DataFrame, list]:
-    """Per recovery set: fits.csv's row, recovery.csv's rows per parameter, and the posterior."""
+            nearest: int, config=None, refine_sims: int = 0, seed: int = 0, workers: int = 1,
+            folder: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list]:
+    """Per recovery set: fits.csv's row, recovery.csv's rows per parameter, and the posterior. A fit
+    the table cannot take to `epsilon` gets a second stage of `refine_sims` simulations
+    (`refine`), kept in `folder` so an interrupted study resumes."""
     fits, rows, posteriors = [], [], []
     for k, (truth, sim) in enumerate(zip(truths.to_dict("records"), data)):
         observed = observed_of(sim, fitted, n_of, targets)
         fit = abc_posterior(table, parameters, observed, fitted, scale, epsilon=epsilon, nearest=nearest)
+        generations, simulations, ess = 1, len(table), float(fit["within"])
+        if not fit["converged"] and refine_sims and config is not None:
+            saved = folder / f"set_{k:03d}.parquet" if folder is not None else None
+            if saved is not None and saved.is_file():
+                kept = pd.read_parquet(saved)
+                meta = json.loads((folder / f"set_{k:03d}.json").read_text())
+                fit = {"posterior": kept, **meta}
+            else:
+                fit = refine(fit["posterior"], parameters, config, observed, fitted, scale, epsilon, refine_sims,
+                             seed + 7919 * (k + 1), workers, nearest)
+                if saved is not None:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    atomic_write_parquet(fit["posterior"], saved)
+                    atomic_write_json({k2: v for k2, v in fit.items() if k2 != "posterior"},
+                                      folder / f"set_{k:03d}.json")
+            generations, simulations, ess = 2, len(table) + refine_sims, fit["ess"]
         post = fit["posterior"]
         posteriors.append(post)
         fits.append({"set": k, "final_epsilon": fit["epsilon"], "target_epsilon": epsilon,
-                     "accepted_within_target": fit["within"], "generations": 1, "simulations": len(table),
-                     "converged": fit["converged"]})
+                     "accepted_within_target": fit["within"], "effective_draws": ess, "generations": generations,
+                     "simulations": simulations, "converged": fit["converged"]})
         rows += posterior_rows(parameters, post, truth, {"set": k, "converged": fit["converged"]})
     return pd.DataFrame(fits), pd.DataFrame(rows), posteriors
 
@@ -355,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--table", type=int, default=50_000, help="reference-table simulations (prior draws)")
     ap.add_argument("--fits", type=int, default=30, help="recovery parameter sets")
     ap.add_argument("--sbc", type=int, default=300, help="simulation-based calibration datasets (table rows)")
+    ap.add_argument("--refine", type=int, default=1500,
+                    help="simulations of the second stage for each fit the table cannot take to the epsilon")
     ap.add_argument("--min-accepted", type=int, default=100,
                     help="rows within the calibration's epsilon for a recovery fit to count as converged")
     ap.add_argument("--epsilon", type=float, default=None,
@@ -371,8 +449,10 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("table", "fits", "sbc", "min_accepted", "truth_runs", "share_draws", "workers"):
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
+    if args.refine < 0:
+        ap.error("--refine: must be a whole number >= 0 (0: no second stage)")
     if args.quick:
-        args.table, args.fits, args.sbc, args.min_accepted = 120, 2, 20, 15
+        args.table, args.fits, args.sbc, args.min_accepted, args.refine = 120, 2, 20, 15, 30
         args.truth_runs, args.share_draws = 2, 3
     if args.sbc > args.table - args.min_accepted:
         ap.error(f"--sbc {args.sbc}: at most --table minus --min-accepted ({args.table - args.min_accepted})")
@@ -403,7 +483,8 @@ def main(argv: list[str] | None = None) -> None:
                                              for k, t in enumerate(truths.to_dict("records"))), args.workers))
     scale = cal.distance_scales(observed, fitted)  # the real data's units, for every set
     fits, rec, posteriors = recover(table, parameters, truths, data, fitted, n_of, targets, scale, epsilon,
-                                    args.min_accepted)
+                                    args.min_accepted, config, args.refine, args.seed + 3, args.workers,
+                                    out / "refine")
     shares = real_change_shares(truths, posteriors, config, args.seed, args.truth_runs, args.share_draws,
                                 args.workers)
     ranks = sbc(table, parameters, fitted, n_of, targets, scale, args.sbc, epsilon, args.min_accepted)
@@ -415,7 +496,7 @@ def main(argv: list[str] | None = None) -> None:
         atomic_write_bytes(out / f"{name}.csv", frame.to_csv(index=False).encode())
     atomic_write_json({"command": "python -m experiments.recovery " + " ".join(sys.argv[1:] if argv is None else argv),
                        "seed": args.seed, "table": args.table, "fits": args.fits, "sbc": args.sbc,
-                       "epsilon": epsilon, "min_accepted": args.min_accepted,
+                       "epsilon": epsilon, "min_accepted": args.min_accepted, "refine": args.refine,
                        "seconds": round(seconds, 1)}, out / "study.json")
     from experiments.outputs import plots
 
