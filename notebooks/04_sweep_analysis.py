@@ -141,14 +141,24 @@ top.round(4)
 # Sobol indices go further: **S1** is the share of an output's variance a
 # parameter explains on its own, **ST** the share it is involved in once its
 # interactions with the others are counted; ST much larger than S1 means
-# interactions matter. The committed study (`experiment=sensitivity_sobol`,
-# about 45 minutes; its convergence and the share of variance that is replicate
-# noise are in `docs/experiments.md`) for the system-first effect:
+# interactions matter. Both are shares of the variance of the *mean response*:
+# each design row averages two paired futures with seeds of its own, and the
+# part of the rows' variance that is only chance between futures (the **noise
+# share**) is taken out. The committed study (`experiment=sensitivity_sobol`,
+# about 45 minutes; `docs/experiments.md` has its convergence and reading) for
+# participants' system-first share, with each output's noise share below:
 
 # %%
 sobol = pd.read_csv(REPO / "docs" / "sensitivity" / "sensitivity.csv")
-first = sobol["output"].iloc[0]
+first = "system_first_participants_effect" if "system_first_participants_effect" in set(sobol["output"]) \
+    else sobol["output"].iloc[0]
 plots.sobol(sobol[sobol["output"] == first].sort_values("ST"));
+
+# %%
+noise = sobol.groupby("output", sort=False)[["noise_share", "noise_share_low", "noise_share_high"]].first()
+if "estimator" in sobol:
+    noise["indices from"] = sobol.groupby("output", sort=False)["estimator"].first()
+noise.round(3)
 
 # %% [markdown]
 # ## Scenario discovery: where does the programme fail?
