@@ -17,7 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def case():
-    config = apply_overrides(compose_checked(), {"run.replicates": 8, "run.weeks": 52, "run.base_seed": 77})
+    # a regression guard at fixed parameters: every replicate at the posterior medians
+    config = apply_overrides(compose_checked(), {"run.replicates": 8, "run.weeks": 52, "run.base_seed": 77,
+                                                 "uncertainty.draws": "medians"})
     reps = run_replicates(config, {"scenario": "bnssg", "label": "test"}, capture_network_at=(0, 26), workers=2)
     return config, reps.results, reps.survey, reps.networks
 
@@ -25,13 +27,15 @@ def case():
 def test_calibrated_case_study_reproduces_the_fitted_figures(case):
     """Regression guard: with a few replicates the calibrated model reproduces the two figures the
     calibration fitted within their sampling error (Wilson 95% of ~50 respondents), and the
-    programme moves the network answer above the counterfactual by real change alone."""
+    programme moves the network answer above the counterfactual by real change alone. (The
+    published patterns fitted beside them are checked in tests/test_patterns.py.)"""
     config, results, survey, _ = case
-    assert set(config.case["fitted"]) == {"network_agree_end", "see_system_strongly_agree_end"}
+    survey_figures = {"network_agree_end", "see_system_strongly_agree_end"}
+    assert survey_figures <= set(config.case["fitted"])
     stats_ = survey_statistics(survey, config.programme_end)
     on = stats_[stats_["arm"] == "intervention"].mean(numeric_only=True)
     off = stats_[stats_["arm"] == "counterfactual"].mean(numeric_only=True)
-    for key in config.case["fitted"]:
+    for key in sorted(survey_figures):
         low, high = wilson(config.case["observed"][key]["share"], 50)
         assert low <= on[key] <= high, (key, on[key])
     assert on["network_agree_end_without_shift"] > off["network_agree_end"] + 0.1
@@ -39,7 +43,8 @@ def test_calibrated_case_study_reproduces_the_fitted_figures(case):
 
 def test_response_shift_is_part_of_every_reported_rise(case):
     """Each end-of-programme figure as reported differs from real change alone in the direction
-    the shift pushes; in the counterfactual arm (no programme, no shift) the two are equal."""
+    the shift pushes (at the medians the end-of-programme shift is positive: respondents answer
+    higher); in the counterfactual arm (no programme, no shift) the two are equal."""
     config, results, survey, _ = case
     stats_ = survey_statistics(survey, config.programme_end)
     on = stats_[stats_["arm"] == "intervention"].mean(numeric_only=True)

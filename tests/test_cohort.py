@@ -77,7 +77,7 @@ def test_comparison_intervals_closed_form():
 
 @pytest.mark.parametrize("override,message", [
     ("cohort.size=400", r"^cohort.size=400: more than the 35 eligible leaders"),
-    ("cohort.objective=mix", r"^cohort.weights=\{\}: give weights of relationships, issue_success"),
+    ("cohort.objective=mix", r"^cohort.objective=mix: give weights of relationships, issue_success.*\(with cohort.weights=\{\}\)$"),
     ("cohort.posterior=nowhere.parquet", r"^cohort.posterior='nowhere.parquet': file not found"),
     ("cohort.objective=happiness", r"^cohort.objective='happiness': unknown"),
 ])

@@ -146,3 +146,18 @@ def test_a_surrogate_that_misses_the_response_gives_way_to_pick_freeze():
     assert (r["estimator"] == "pick-freeze").all() and r["surrogate_share"].iloc[0] < design.SURROGATE_SHARE
     assert r.loc["p3", "surrogate_ST"] > 0.9  # what the surrogate alone would have said
     assert min(r.loc[["p0", "p1", "p2"], "ST"]) > 0.6 and r.loc["p3", "ST"] < 0.3
+
+
+def test_a_design_too_small_for_the_surrogate_uses_pick_freeze():
+    """A smoke-sized design (N = 4, 17 inputs: 76 rows against the surrogate's ~200 terms) cannot
+    fit the surrogate: the pick-freeze estimates are reported and the surrogate columns are empty."""
+    k = 17
+    params = {f"p{i}": [0.0, 1.0] for i in range(k)}
+    rows = design.build("sobol", 4, params, 3)
+    x = rows[list(params)].to_numpy()
+    reps = (3 * x[:, 0])[:, None] + 0.3 * np.random.default_rng(1).standard_normal((len(rows), 2))
+    rows["orientation_effect"], rows["orientation_effect_sd"] = reps.mean(axis=1), reps.std(axis=1, ddof=1)
+    r = design.analyse("sobol", params, rows, 3, replicates=2, resamples=50)
+    assert (r["estimator"] == "pick-freeze").all()
+    assert r["surrogate_ST"].isna().all()
+    assert design.pce_indices(x, rows["orientation_effect"].to_numpy()) is None

@@ -103,7 +103,7 @@ def test_no_output_of_a_run_or_a_cohort_search_holds_a_name_or_an_email(sheet, t
     assert cohort["id"].str.startswith("person-").all() and len(cohort) == 8
     # the mapping is written only where asked, outside the outputs
     mapping = tmp_path / "kept" / "pseudonyms.csv"
-    res = subprocess.run([sys.executable, "-m", "experiments.run", *common, "run.replicates=1",
+    res = subprocess.run([sys.executable, "-m", "experiments.run", *common, "run.replicates=2",
                           "run.assumption_curve=false", "run.figures=false",
                           "intervention.leadership_programme.cohort_size=8", f"pseudonym_map={mapping}",
                           f"hydra.run.dir={tmp_path / 'run2'}"], cwd=REPO, capture_output=True, text=True, timeout=600)

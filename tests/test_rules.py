@@ -180,7 +180,8 @@ def _issues_one_by_one(state, params, week, rng, game="stag_hunt"):
                             leaders.org, leaders.orientation, leaders.risk_appetite, orgs.anchor,
                             params.interpersonal_weight, params.issue_threshold, params.system_benefit,
                             params.contribution_cost, params.logit_beta, game == "public_goods",
-                            leaders.issue_decisions, leaders.system_first_choices, leaders.system_first_chances)
+                            leaders.issue_decisions, leaders.system_first_choices, leaders.system_first_chances,
+                            leaders.issue_success_chances)
     return reps, observers, partners, rows, cols, decided
 
 
@@ -223,6 +224,8 @@ def test_the_issues_process_in_one_call_equals_its_steps_one_by_one(room):
     for name in ("u", "v", "w", "trust", "cross", "embedded"):
         np.testing.assert_array_equal(getattr(state.ties, name), getattr(other.ties, name))
     np.testing.assert_array_equal(state.ties._deg, other.ties._deg)
+    for name in ("issue_decisions", "system_first_choices", "system_first_chances", "issue_success_chances"):
+        np.testing.assert_array_equal(getattr(state.leaders, name), getattr(other.leaders, name))
 
 
 def test_outcomes_threshold():

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis.design import HEADLINE, resting_on_assumptions, spec_of_path
+from experiments.analysis.sources import HEADLINE, resting_on_assumptions
+from experiments.running.config import spec_of_path
 from experiments.inference.calibrate import PARAMETERS
 
 REPO = Path(__file__).resolve().parents[1]

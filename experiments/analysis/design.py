@@ -42,57 +42,6 @@ OUTPUTS = {
                                      "design.follow_to_week (expected success)",
 }
 
-HEADLINE = ("system_first_participants_effect", "system_first_others_effect", "orientation_effect", "cascade_effect",
-            "cross_org_ties_effect", "cross_org_ties_others_effect", "issue_success_effect", "network_agree_end",
-            "see_system_end", "influence_disagree_end")
-"""The headline outputs: participants' and non-participants' system-first share, orientation and
-strong cross-organisation ties, issue success and the case's survey items (a constant whose
-total index for one of them is 0.1 or more needs a source or a posterior: tests/test_sources.py)."""
-
-
-ASSUMED = ("assumed", "an assumption", "user's choice", "judgement", "not measured")
-"""Words by which a declared source says its value is not from evidence (`sim.schema`)."""
-
-
-def spec_of_path(path: str):
-    """The declared setting (`sim.schema.Spec`) of a dotted configuration path."""
-    from experiments.running.config import DesignSettings, RunSettings
-    from sim.interventions import INTERVENTIONS
-    from sim.params import BehaviourParams
-    from sim.survey import SurveyParams
-
-    parts = path.split(".")
-    owner = {"behaviour": BehaviourParams, "survey": SurveyParams, "run": RunSettings,
-             "design": DesignSettings}.get(parts[0])
-    if parts[0] == "intervention" and len(parts) == 3 and parts[1] in INTERVENTIONS:
-        owner = type(INTERVENTIONS[parts[1]]({}, f"intervention.{parts[1]}"))
-    return owner.specs().get(parts[-1]) if owner is not None else None
-
-
-def resting_on_assumptions(indices: pd.DataFrame, calibrated: set[str], threshold: float = 0.1,
-                           outputs=HEADLINE) -> pd.DataFrame:
-    """The (output, parameter) pairs where a headline output's total Sobol index is at least
-    `threshold` for a constant that is neither sourced (its declared source calls it assumed)
-    nor calibrated (a posterior fitted to named patterns: `calibrated` dotted paths); and, as
-    rows with no index, every headline output or (output, parameter) pair the table lacks, so a
-    stale or partial table cannot pass."""
-    rows = []
-    parameters = sorted(set(indices["parameter"]))
-    for output in outputs:
-        have = set(indices.loc[indices["output"] == output, "parameter"])
-        for parameter in parameters:
-            if parameter not in have:
-                rows.append({"output": output, "parameter": parameter, "ST": np.nan, "source": "missing from the table"})
-    for _, r in indices[indices["output"].isin(outputs) & (indices["ST"] >= threshold)].iterrows():
-        spec = spec_of_path(r["parameter"])
-        source = (spec.source if spec is not None else "").lower()
-        if r["parameter"] in calibrated or (spec is not None and not any(w in source for w in ASSUMED)):
-            continue
-        rows.append({"output": r["output"], "parameter": r["parameter"], "ST": float(r["ST"]),
-                     "source": spec.source if spec is not None else "(not a declared setting)"})
-    return pd.DataFrame(rows, columns=["output", "parameter", "ST", "source"])
-
-
 def problem(parameters: dict[str, list[float]]) -> dict[str, Any]:
     names = list(parameters)
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, parameters[k])) for k in names]}
@@ -310,12 +259,16 @@ def pce_indices(unit: np.ndarray, y: np.ndarray, k_blocks: int | None = None, dr
     block's rows share all but one input, so their misfits are correlated; White 1980), each draw's
     squared coefficients less twice the sampling variance (a drawn coefficient carries it once
     more). The intervals are for the surrogate's indices: what the surrogate cannot represent is
-    in `variance` against the pick-freeze estimate of the whole (`analyse`'s `surrogate_share`)."""
+    in `variance` against the pick-freeze estimate of the whole (`analyse`'s `surrogate_share`).
+    None where the rows cannot fit the surrogate (fewer complete rows than twice its terms, or
+    terms the design cannot tell apart): the pick-freeze estimates stand alone then."""
     basis, involves = legendre_basis(unit)
     k = unit.shape[1]
     keep = np.isfinite(y)
     design = np.column_stack([np.ones(len(y)), basis])[keep]
     y = y[keep]
+    if len(y) < 2 * design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
+        return None
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     resid = y - design @ coef
     bread = np.linalg.inv(design.T @ design)
@@ -327,7 +280,7 @@ def pce_indices(unit: np.ndarray, y: np.ndarray, k_blocks: int | None = None, dr
     se2 = np.clip(np.diag(cov)[1:], 0.0, None)
     point = _pce_parts(coef[1:], se2, involves, k)
     rng = np.random.default_rng(seed)
-    sampled = rng.multivariate_normal(coef[1:], cov[1:, 1:], size=draws, method="cholesky")
+    sampled = rng.multivariate_normal(coef[1:], cov[1:, 1:], size=draws, method="eigh")
     spread = _pce_parts(sampled, 2.0 * se2, involves, k)
     tail = (1 - level) / 2 * 100
     out = {**point, "residual": float(resid @ resid) / max(len(y) - design.shape[1], 1)}
@@ -392,10 +345,9 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
             row.update({key: lead[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")})
             row.update({f"pick_freeze_{key}": r[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low",
                                                                      "ST_high")})
-            if s is not None:
-                row.update({f"surrogate_{key}": s[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low",
-                                                                       "ST_high")})
-                row["surrogate_share"] = share
+            row.update({f"surrogate_{key}": s[key][i] if s is not None else np.nan
+                        for key in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")})
+            row["surrogate_share"] = share
             row.update({"noise_share": r["noise_share"], "noise_share_low": r["noise_share_low"],
                         "noise_share_high": r["noise_share_high"]})
             out.append(row)

@@ -64,6 +64,7 @@ from scipy import stats as sps
 
 from experiments.analysis.effects import wilson
 from experiments.analysis.patterns import PATTERNS, measure_pair
+from experiments.running.uncertainty import weighted_quantile
 from experiments.running.config import CONF_DIR, CheckedConfig, apply_overrides, compose_checked
 from experiments.running.execution import replicate_seed, single_threaded
 from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet
@@ -390,18 +391,6 @@ def fit(config: CheckedConfig, observed: dict, calibration: Calibration, cuts: C
     post["weight"] = np.asarray(w) / np.sum(w)
     eps = history.get_all_populations()["epsilon"].to_numpy()
     return Fit(post, history.max_t + 1, int(history.total_nr_simulations), float(eps[-1]))
-
-
-def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """The q-quantile of weighted draws: each draw's weight centred on its value (the mid-point
-    rule; equal weights give the usual sample quantile with linear interpolation between
-    mid-points), draws of zero weight ignored."""
-    keep = np.asarray(w) > 0
-    x, w = np.asarray(x, float)[keep], np.asarray(w, float)[keep]
-    order = np.argsort(x)
-    x, w = x[order], w[order]
-    mid = (np.cumsum(w) - w / 2) / w.sum()
-    return float(np.interp(q, mid, x))
 
 
 def _present(post: pd.DataFrame) -> list[Parameter]:

@@ -45,7 +45,7 @@ when a configuration has no posterior to read it from (`posterior_range`)."""
 def posterior_range(config) -> tuple[float, float]:
     """content_influence's 95% interval in the configuration's posterior (`uncertainty.posterior_file`),
     or PLAUSIBLE_VALUES."""
-    from experiments.inference.calibrate import weighted_quantile
+    from experiments.running.uncertainty import weighted_quantile
     from experiments.running.uncertainty import posterior_of
 
     posterior = posterior_of(config)

@@ -506,3 +506,16 @@ def compose_checked(overrides: list[str] | None = None) -> CheckedConfig:
     config = check(OmegaConf.to_container(compose(overrides), resolve=True))
     keys = {o.lstrip("+~").partition("=")[0] for o in overrides or [] if "=" in o}
     return pin(config, config.pinned | keys) if keys else config
+
+
+ASSUMED = ("assumed", "an assumption", "user's choice", "judgement", "not measured")
+"""Words by which a declared source says its value is not from evidence (`sim.schema`)."""
+
+
+def spec_of_path(path: str):
+    """The declared setting (`sim.schema.Spec`) of a dotted configuration path."""
+    from experiments.running.uncertainty import model_setting_spec
+
+    parts = path.split(".")
+    owner = {"run": RunSettings, "design": DesignSettings}.get(parts[0])
+    return owner.specs().get(parts[-1]) if owner is not None else model_setting_spec(path)

@@ -26,7 +26,7 @@ from experiments.outputs.files import tidy
 from experiments.running.config import CheckedConfig, apply_overrides
 from experiments.running.spec import ARMS
 from experiments.analysis.leaders import cohens_d, per_leader
-from experiments.running.uncertainty import at_draw, describe, replicate_draws
+from experiments.running.uncertainty import describe, replicate_draws
 from experiments.running.workers import parallel_map
 from sim.metrics import decision_record, issue_success_share
 from sim import CollaborationModel
@@ -122,6 +122,13 @@ def _network_snapshot(model: CollaborationModel) -> NetworkSnapshot:
 
 
 @single_threaded
+def at_draw(config, draw: dict | None):
+    """The configuration a replicate runs: at its draw's values, or as configured."""
+    if not draw:
+        return config
+    return apply_overrides(config, {k: v for k, v in draw.items() if k != "draw"}, prefix="uncertainty")
+
+
 def run_single(config: CheckedConfig, replicate: int, seed: int, groups: dict, draw: dict | None = None
                ) -> pd.DataFrame:
     """One run without interventions (at its posterior draw, if any): tidy weekly metrics."""

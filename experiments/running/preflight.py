@@ -142,7 +142,8 @@ def attribute_conflict(message: str, overrides: list[str] | None) -> str:
     group = key.rsplit(".", 1)[0]
     same_group = [k for k in given if "." in k and k.rsplit(".", 1)[0] == group]
     mentioned = [k for k in given if k in reason or k.split(".")[-1] in reason]
-    typed = (same_group or mentioned)
+    # a typed setting the reason names comes first, then any of the same group
+    typed = [k for k in same_group if k in mentioned] or mentioned or same_group
     if not typed:
         return message
     return f"{typed[0]}={given[typed[0]]}: {reason} (with {key}={value})"

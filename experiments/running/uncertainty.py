@@ -36,6 +36,18 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 POSTERIOR_STREAM = 0x706F7374  # the spawn key of the draw's stream ("post")
 
 
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """The q-quantile of weighted draws: each draw's weight centred on its value (the mid-point
+    rule; equal weights give the usual sample quantile with linear interpolation between
+    mid-points), draws of zero weight ignored."""
+    keep = np.asarray(w) > 0
+    x, w = np.asarray(x, float)[keep], np.asarray(w, float)[keep]
+    order = np.argsort(x)
+    x, w = x[order], w[order]
+    mid = (np.cumsum(w) - w / 2) / w.sum()
+    return float(np.interp(q, mid, x))
+
+
 @dataclass(frozen=True)
 class Posterior:
     """A weighted sample of the posterior: settings (dotted paths), values (draws x settings), weights."""
@@ -47,7 +59,6 @@ class Posterior:
 
     def median(self, setting: str) -> float:
         """A setting's weighted posterior median, as calibrated.yaml writes it (four significant figures)."""
-        from experiments.inference.calibrate import weighted_quantile
 
         value = weighted_quantile(self.values[:, self.settings.index(setting)], self.weights, 0.5)
         return float(f"{value:.4g}")
@@ -56,6 +67,20 @@ class Posterior:
         """The index of the draw replicate seed `seed` takes (weighted, from its own stream)."""
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(POSTERIOR_STREAM,)))
         return int(rng.choice(self.weights.size, p=self.weights))
+
+
+def model_setting_spec(path: str):
+    """The declared setting (`sim.schema.Spec`) of a behaviour, survey or intervention path, or None
+    (`experiments.running.config.spec_of_path` covers the run's own settings too)."""
+    from sim.interventions import INTERVENTIONS
+    from sim.params import BehaviourParams
+    from sim.survey import SurveyParams
+
+    parts = path.split(".")
+    owner = {"behaviour": BehaviourParams, "survey": SurveyParams}.get(parts[0])
+    if parts[0] == "intervention" and len(parts) == 3 and parts[1] in INTERVENTIONS:
+        owner = type(INTERVENTIONS[parts[1]]({}, f"intervention.{parts[1]}"))
+    return owner.specs().get(parts[-1]) if owner is not None and len(parts) >= 2 else None
 
 
 def resolve(path: str) -> Path:
@@ -74,11 +99,9 @@ def _read(file: Path, stamp: float) -> Posterior:
     if "weight" not in frame or frame.shape[1] < 2 or frame.empty:
         raise ConfigError(f"{key}={str(file)!r}: needs a weight column and one column per setting, one row per draw")
     settings = tuple(c for c in frame.columns if c != "weight")
-    from experiments.analysis.design import spec_of_path
-
     for column in settings:
         if column.split(".")[0] not in ("behaviour", "survey", "intervention") or (
-                column.split(".")[0] != "intervention" and spec_of_path(column) is None):
+                column.split(".")[0] != "intervention" and model_setting_spec(column) is None):
             raise ConfigError(f"{key}={str(file)!r}: column {column}: not a behaviour, survey or intervention setting")
     numbers = frame.apply(pd.to_numeric, errors="coerce")
     values = numbers[list(settings)].to_numpy(float)
@@ -143,15 +166,6 @@ def replicate_draws(config, seeds: dict[int, int]) -> dict[int, dict]:
         i = posterior.draw(seed)
         out[replicate] = {"draw": i, **{s: float(posterior.values[i, c]) for s, c in zip(settings, columns)}}
     return out
-
-
-def at_draw(config, draw: dict | None):
-    """The configuration a replicate runs: at its draw's values, or as configured."""
-    if not draw:
-        return config
-    from experiments.running.config import apply_overrides
-
-    return apply_overrides(config, {k: v for k, v in draw.items() if k != "draw"}, prefix="uncertainty")
 
 
 def describe(config, draws: dict[int, dict]) -> str:
