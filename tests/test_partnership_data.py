@@ -251,3 +251,22 @@ def test_bad_input_stops_a_run_before_any_file(tmp_path, what):
     assert res.returncode == 2 and not out.exists()
     line = res.stderr.strip()
     assert line.startswith("error: ") and "\n" not in line and str(bad) in line
+
+
+def test_the_notebook_api_takes_a_measured_network_and_a_named_cohort(tmp_path):
+    """The plain settings `measured_network` and `people_on_the_programme_file` reach the run as
+    network_file and cohort_file do on the command line; a missing file is named as typed."""
+    from experiments.interfaces import explore
+    from experiments.interfaces.glossary import SettingError
+
+    p = load_partnership("small")
+    labels = p.person_labels
+    ids = [f"hospital-{k:03d}" for k in range(2, 10)]
+    cohort = _edges(tmp_path, "id\n" + "".join(f"{i}\n" for i in ids), "cohort.csv")
+    edges = _edges(tmp_path, "source,target,weight\n" + "".join(f"{labels[a]},{labels[a + 1]},1\n" for a in range(0, 38, 2)))
+    config = explore.configure(partnership="small", people_on_the_programme_file=str(cohort),
+                               measured_network=str(edges), repeats=2)
+    assert config.interventions["leadership_programme"].cohort_people == tuple(ids)
+    assert config.network is not None and config.network.u.size == 19
+    with pytest.raises(SettingError, match=r"^measured_network='.*nowhere.csv': file not found"):
+        explore.configure(partnership="small", measured_network=str(tmp_path / "nowhere.csv"))

@@ -202,3 +202,12 @@ def test_the_a4_check_finds_a_wide_element(tmp_path):
         assert scroll_width > width and too_wide
     finally:
         driver.quit()
+
+
+def test_who_took_part_is_said_in_words_for_a_rule_and_for_a_cohort_file():
+    from experiments.outputs.report import _participants
+
+    assert _participants({"cohort_size": 60, "selection": "random"}) == "60 participants chosen at random"
+    assert _participants({"cohort_size": None, "selection": None, "cohort_file": "who.csv"}) == \
+        "participants named in a cohort file"
+    assert "None" not in _participants({"cohort_size": 30, "selection": None})

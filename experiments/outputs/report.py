@@ -175,6 +175,14 @@ SELECTION_WORDS = {"random": "chosen at random", "seniority": "the most senior f
                    "teams": "as whole teams"}
 
 
+def _participants(programme: dict) -> str:
+    """Who took part, in words: the size and the rule that chose them, or the people a cohort file names."""
+    if programme.get("cohort_size") is None and programme.get("cohort_file"):
+        return "participants named in a cohort file"
+    chosen = SELECTION_WORDS.get(str(programme.get("selection")), "")
+    return f"{programme.get('cohort_size')} participants" + (f" {chosen}" if chosen else "")
+
+
 def _figure(path: Path, caption: str) -> str:
     """A figure at its own printed size (never wider than the page), with its caption; the image's
     smallest text (recorded by `plots.save`) is kept as data-min-text-pt for the print test."""
@@ -346,8 +354,7 @@ def build(directory: Path) -> str:
            else int(summary["week"].min()))
     name, size = _partnership(config)
     when = str(prov.get("started", ""))[:10]
-    people = (f"{programme.get('cohort_size')} participants {SELECTION_WORDS.get(str(programme.get('selection')), '')}"
-              f", {programme.get('duration_weeks')} weeks" if programme else "")
+    people = (f"{_participants(programme)}, {programme.get('duration_weeks')} weeks" if programme else "")
     subtitle = " · ".join(x for x in (f"{name}" + (f" ({size})" if size else ""), people,
                                       f"{run.get('replicates')} simulated futures, each with and without the "
                                       "programme", f"run on {when}" if when else "") if x)
