@@ -1,7 +1,7 @@
 """Job bookkeeping: a job's identity, and the marker that says it is complete.
 
 A job's identity is a hash of its resolved config (minus settings that do not
-change results); `complete.json`, written last, names that identity and the
+change results) and of the contents of the input files it names; `complete.json`, written last, names that identity and the
 size of every file the job wrote, so a rerun of an interrupted sweep skips the
 finished jobs and recomputes the rest, including any whose files were damaged.
 """
@@ -19,11 +19,34 @@ NOT_RESULTS = ("workers", "progress", "figures", "resume")
 """Run settings that do not change a job's results."""
 
 
+def input_files(raw: dict) -> dict[str, str]:
+    """{dotted key: path} of the input files a resolved config names (the partnership, a measured
+    network, a named cohort, the posterior the replicates draw from)."""
+    found = {k: raw.get(k) for k in ("scenario_file", "network_file")}
+    for name, settings in (raw.get("intervention") or {}).items():
+        if isinstance(settings, dict):
+            found[f"intervention.{name}.cohort_file"] = settings.get("cohort_file")
+    found["uncertainty.posterior_file"] = (raw.get("uncertainty") or {}).get("posterior_file")
+    return {k: str(v) for k, v in found.items() if v}
+
+
+def _digest(path: str) -> str:
+    from experiments.running.uncertainty import resolve
+
+    try:
+        return hashlib.sha256(resolve(path).read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
 def config_hash(raw: dict) -> str:
-    """A job's identity: a hash of its resolved config, minus settings that do not change results."""
+    """A job's identity: a hash of its resolved config, minus settings that do not change results,
+    and of the contents of the input files it names, so a rerun after a file was edited runs
+    again rather than skipping as complete."""
     c = json.loads(json.dumps(raw, default=str))
     for k in NOT_RESULTS:
         c.get("run", {}).pop(k, None)
+    c["input_file_contents"] = {k: _digest(v) for k, v in input_files(raw).items()}
     # key order is part of the identity: a design's parameter order is its sampling order
     return hashlib.sha256(json.dumps(c, default=str).encode()).hexdigest()[:16]
 
