@@ -26,9 +26,9 @@ the calibration's distance. With equal prior odds, the ratio of the models' acce
 Bayes factor at that epsilon, an estimate with a binomial error (reported as an interval); no
 model can die out early, as it can across the generations of an SMC run. The study repeats it
 over --seeds seeds, and runs a **confusion check** near the data: --confusion datasets from each
-model's posterior predictive (figures of particles the case's selection accepted, with their
-respondent sampling), each put through the same selection, and how often the selection picks the
-model that made them.
+model's posterior predictive (figures of particles the case's selections accepted, over every
+seed, with their respondent sampling), each put through the same selection, and how often the
+selection picks the model that made them.
 
 Writes runs.csv (per seed: accepted particles per model, the factor and its 95% interval,
 simulations), confusion.csv and summary.json; docs/calibration/identifiability.md reports them
@@ -174,29 +174,31 @@ def main(argv: list[str] | None = None) -> None:
 
     total = args.seeds + 2 * args.confusion
     bar = progress_bar(iter(range(total)), total, True, "model choices")
-    runs, first = [], None
+    runs, case_runs = [], []
     for i in range(args.seeds):
         seed = args.seed + i
         r = _kept(done, f"case_{i:02d}", lambda: select(configs, observed, seed=seed, db=out / "abc.db", **settings))
-        first = first or r
+        case_runs.append(r)
         runs.append({"seed": seed, **{k: v for k, v in r.items() if k != "figures"}})
         bar.update(1)
         print(f"seed {seed}: accepted {r['accepted_programme']} programme, {r['accepted_response_shift_only']} response "
               f"shift only: Bayes factor {r['bayes_factor']:.3g} [{r['bayes_factor_low']:.3g}, "
               f"{r['bayes_factor_high']:.3g}] ({r['simulations']} simulations)", flush=True)
     runs = pd.DataFrame(runs)
-    # the confusion check, near the data: figures of particles each model had accepted for the case
+    # the confusion check, near the data: figures of particles each model had accepted for the case,
+    # over every seed's selection (a model that is rarely accepted has few, and the first seed's alone
+    # may be one)
     rng = np.random.default_rng(np.random.SeedSequence(args.seed, spawn_key=(9,)))
     confusion = []
     for m in MODELS:
-        pool = first["figures"][m]
+        pool = [figures for r in case_runs for figures in r["figures"][m]]
         if not pool:
             print(f"confusion: {m!r} had no accepted particle for the case: no dataset near the data from it")
             continue
         picks = rng.choice(len(pool), size=args.confusion, replace=len(pool) < args.confusion)
         for j, index in enumerate(picks):
             fake = {k: {"share": pool[index][k], "n": observed[k]["n"]} for k in cal.FITTED}
-            r = _kept(done, f"confusion_{m.replace(' ', '_')}_{j:02d}",
+            r = _kept(done, f"confusion_{m.replace(' ', '_')}_{j:02d}_particle_{index:04d}",
                       lambda: select(configs, fake, seed=args.seed + 100 + j, db=out / "abc.db", **settings))
             picked = MODELS[0] if r["p_programme"] >= 0.5 else MODELS[1]
             confusion.append({"true_model": m, "dataset": j, **pool[index],
