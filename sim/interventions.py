@@ -314,11 +314,10 @@ class LeadershipProgramme(Settings):
     content_influence: float = number(1.0, 0, 20, "weight x engagement of the content's system-first source "
                                       "in each participant's W while the programme runs (a tie of strength "
                                       "1 and full trust weighs 1)",
-                                      "set so participants' attitude shift by the programme's end is 0.25 "
-                                      "baseline SD (plausible 0.37-2.11 for 0.1-0.5 SD): attitudinal outcomes "
-                                      "of training, Bezrukova et al. 2016 (overall g .38, attitudes smaller and "
-                                      "decaying); python -m experiments.content_influence; an assumption, in "
-                                      "the sensitivity designs")
+                                      "fitted to training's effect on attitudes, 0.10-0.38 baseline SD by the "
+                                      "programme's end (Bezrukova et al. 2016: overall g .38, attitudes smaller "
+                                      "and decaying; docs/validation.md): posterior median 1.03 [0.50, 1.95]; "
+                                      "python -m experiments.content_influence")
     governance: bool = flag(True, "governance and risk-appetite sessions at the workshops raise risk appetite",
                             "the case")
     governance_gain: float = number(0.5, 0, 20, "risk-appetite gain of dose_median_sessions workshops, in "
