@@ -137,15 +137,64 @@ def test_pick_freeze_tells_first_order_from_total_where_inputs_interact():
 
 
 def test_a_surrogate_that_misses_the_response_gives_way_to_pick_freeze():
-    """A three-way interaction the surrogate's basis cannot represent (8 (x0-.5)(x1-.5)(x2-.5) +
-    0.3 (x3-.5)): the surrogate carries a small share of the variance and would name x3 the
-    driver; the reported indices are then the pick-freeze ones, which find x0-x2."""
+    """A pure three-way interaction (8 (x0-.5)(x1-.5)(x2-.5) + 0.3 (x3-.5)): the first, pairwise
+    fit cannot see x0-x2, so the second stage enriches nothing; the surrogate carries a small share
+    of the variance and would name x3 the driver; the reported indices are then the pick-freeze
+    ones, which find x0-x2."""
     params, rows = _function_rows(
         lambda x: 8 * (x[:, 0] - .5) * (x[:, 1] - .5) * (x[:, 2] - .5) + 0.3 * (x[:, 3] - .5), 5, n=2048)
     r = design.analyse("sobol", params, rows, 3, replicates=2, resamples=200).set_index("parameter")
     assert (r["estimator"] == "pick-freeze").all() and r["surrogate_share"].iloc[0] < design.SURROGATE_SHARE
     assert r.loc["p3", "surrogate_ST"] > 0.9  # what the surrogate alone would have said
     assert min(r.loc[["p0", "p1", "p2"], "ST"]) > 0.6 and r.loc["p3", "ST"] < 0.3
+
+
+def _three_way(x):
+    """P1(x0) + P1(x1) + P1(x2) + 2 P1(x0) P1(x1) P1(x2), P1 the orthonormal Legendre polynomial of
+    degree one on [0, 1]: V = 7, S1 = 1/7 and ST = 5/7 for x0-x2, 0 for x3."""
+    p1 = np.sqrt(3.0) * (2 * x[:, :3] - 1)
+    return p1.sum(axis=1) + 2 * p1.prod(axis=1)
+
+
+def test_the_surrogate_adds_higher_interactions_among_the_inputs_that_matter():
+    """A three-way interaction among inputs that also act alone: the first (pairwise) fit carries
+    3/7 of the variance but gives x0-x2 total indices of 1/3, so the second stage adds their
+    three-way term and carries it all (also on rows it was not fitted to): ST = 5/7, S1 = 1/7."""
+    params, rows = _function_rows(_three_way, 4, n=512, noise_sd=0.05)
+    r = design.analyse("sobol", params, rows, 3, replicates=2, resamples=100).set_index("parameter")
+    assert (r["estimator"] == "surrogate").all()
+    assert r["surrogate_share"].iloc[0] == pytest.approx(1.0, abs=0.08)  # against a sampled variance
+    assert r["surrogate_held_out_share"].iloc[0] == pytest.approx(1.0, abs=0.03)
+    for name in ("p0", "p1", "p2"):
+        assert r.loc[name, "ST"] == pytest.approx(5 / 7, abs=0.02), name
+        assert r.loc[name, "S1"] == pytest.approx(1 / 7, abs=0.02), name
+    assert r.loc["p3", "ST"] < 0.01
+
+
+def test_without_the_second_stage_the_same_response_falls_back_to_pick_freeze(monkeypatch):
+    """The companion: with no input enriched, the pairwise surrogate carries 3/7 of the same
+    response, so the pick-freeze estimates are reported."""
+    monkeypatch.setattr(design, "ENRICH_AT", 2.0)
+    params, rows = _function_rows(_three_way, 4, n=512, noise_sd=0.05)
+    r = design.analyse("sobol", params, rows, 3, replicates=2, resamples=100)
+    assert (r["estimator"] == "pick-freeze").all()
+    assert r["surrogate_share"].iloc[0] == pytest.approx(3 / 7, abs=0.05)
+
+
+def test_the_enriched_basis_is_orthonormal_and_adds_only_new_terms():
+    """Among two enriched inputs of three, terms up to total degree 5 are added once each (the
+    pairwise basis already holds P1P1, P1P2, P2P1): every column has mean 0 and variance 1 over
+    uniform inputs, and distinct columns are uncorrelated."""
+    unit = np.random.default_rng(2).random((200_000, 3))
+    plain, _ = design.legendre_basis(unit)
+    wide, involves = design.legendre_basis(unit, (0, 2), 5)
+    pair_terms = sum(1 for a in range(1, 5) for b in range(1, 5) if a + b <= 5)
+    assert wide.shape[1] == plain.shape[1] + 2 * 2 + pair_terms - 3  # own degrees 4-5, pairs less the three held
+    assert involves.count((0, 2)) == pair_terms and involves.count((0, 1)) == 3
+    cov = np.cov(wide, rowvar=False)
+    assert np.abs(wide.mean(axis=0)).max() < 0.03
+    assert np.abs(np.diag(cov) - 1).max() < 0.05
+    assert np.abs(cov - np.diag(np.diag(cov))).max() < 0.05
 
 
 def test_a_design_too_small_for_the_surrogate_uses_pick_freeze():

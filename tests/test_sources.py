@@ -23,10 +23,11 @@ def test_the_shipped_sensitivity_table_covers_every_headline_output():
 
 
 KNOWN = {("cross_org_ties_others_effect", "behaviour.forum_contacts"):
-         "non-participants' new strong ties (an effect of +0.01 a leader, near zero) by the pick-freeze "
-         "estimate (the surrogate carries 80% of its variance: 0.065): conversations per forum meeting are "
-         "not measured for such forums (Ingram & Morris 2007 bound them at about 7 begun per guest at a "
-         "two-hour mixer); docs/experiments.md, 'What the sensitivity analysis says'"}
+         "non-participants' new strong ties (an effect of +0.01 a leader, near zero): ST 0.15 [0.13, 0.16] "
+         "(pick-freeze 0.19 [0.12, 0.27]), almost all in interaction with tie growth, bridge decay and "
+         "homophily: conversations per forum meeting are not measured for such forums (Ingram & Morris 2007 "
+         "bound them at about 7 begun per guest at a two-hour mixer); docs/experiments.md, 'What the "
+         "sensitivity analysis says'"}
 """Headline outputs that do rest on an assumed constant, each stated where the output is reported:
 the check fails on any other, and on this one once it no longer holds (then remove it here)."""
 
@@ -64,16 +65,16 @@ def test_the_shipped_indices_and_noise_share_add_up_to_at_most_one():
     assert (total <= 1.0).all(), total[total > 1.0]
 
 
-def test_the_top_three_total_indices_are_narrow_where_the_surrogate_carries_the_output():
+def test_the_top_three_total_indices_are_narrow():
     """At N = 1024 the top three inputs' total indices are at most 0.05 wide for every headline
-    output the surrogate carries; the one output it does not (non-participants' new strong ties,
-    pick-freeze) is the stated exception (docs/experiments.md)."""
+    output (issue 23, item 5), and each is the surrogate's, which carries at least 90% of the
+    output's variance on the rows it was fitted to and 85% on rows it was not (the check on
+    overfitting)."""
     s = pd.read_csv(REPO / "docs" / "sensitivity" / "sensitivity.csv")
     s = s[s["output"].isin(HEADLINE)]
-    wide = set()
+    assert set(s["output"]) == set(HEADLINE)
     for output, d in s.groupby("output"):
         top = d.nlargest(3, "ST")
-        if ((top["ST_high"] - top["ST_low"]) > 0.05).any():
-            wide.add(output)
-    assert wide == {"cross_org_ties_others_effect"}, wide
-    assert set(s.loc[s["estimator"] == "pick-freeze", "output"]) == wide
+        assert ((top["ST_high"] - top["ST_low"]) <= 0.05).all(), (output, top)
+        assert (d["estimator"] == "surrogate").all(), output
+        assert d["surrogate_share"].iloc[0] >= 0.9 and d["surrogate_held_out_share"].iloc[0] >= 0.85, output
