@@ -518,9 +518,14 @@ class RunningProgramme:
         kept = self.sets if everyone else [m[np.isin(m, self.members)] for m in self.sets]
         self.set_offsets, self.set_members = _packed(kept)
 
+    def idle(self) -> bool:
+        """Whether the programme never acts: the counterfactual arm's (cohort marked, nothing
+        delivered) or an empty cohort's. Its `step` then returns at once."""
+        return not self.settings.active or self.cohort.size == 0
+
     def step(self, state, params, week, rng) -> None:
         s = self.settings
-        if not s.active or self.cohort.size == 0:
+        if self.idle():
             return
         leaders = state.leaders
         self._follow(leaders)
@@ -721,6 +726,10 @@ class RunningGovernance:
             state.organisations.anchor[:] = a0 + s.shift * min(done, 1.0) * (1 - a0)
 
 
+def _acts() -> bool:
+    return False
+
+
 class Interventions(Process):
     """0. Interventions: every running intervention acts, in the order they were given."""
 
@@ -729,7 +738,11 @@ class Interventions(Process):
     during_burn_in = False
 
     def idle(self, state, params) -> bool:
-        return not state.interventions
+        """No intervention that acts: none, or only running interventions whose `idle()` says they
+        never act (a counterfactual arm's programme). The week can then run compiled, since the
+        stepped week would call nothing but steps that return at once. An intervention without
+        `idle` counts as acting."""
+        return all(getattr(running, "idle", _acts)() for running in state.interventions)
 
     def step(self, state, params, week, rng) -> None:
         for running in state.interventions:

@@ -181,6 +181,21 @@ def test_a_running_intervention_makes_its_weeks_stepped_and_says_so(caplog):
     assert compiled_weeks_ran(model, recording=False) and not compiled_weeks_ran(model, recording=True)
 
 
+def test_a_counterfactual_programme_runs_compiled_and_agrees_with_its_steps():
+    """The counterfactual arm's programme marks its cohort and delivers nothing (`idle`), so its
+    recorded weeks run compiled, bit for bit as stepped, across the programme's end; the arm with
+    the programme delivered stays stepped. Were the idle programme not left out, the counterfactual's
+    weeks would run stepped (its step has no kernel) and the first assertion would fail."""
+    off = {"leadership_programme": {"active": False, "duration_weeks": 6}}
+    compiled, stepped = both(weeks=12, burn_in_weeks=10, interventions=off)
+    assert compiled_weeks_ran(compiled, recording=True)
+    assert compiled.state.leaders.participant.sum() > 0  # the cohort is marked all the same
+    compare(compiled, stepped)
+    on = CollaborationModel(rng=3, burn_in_weeks=10, interventions={"leadership_programme": {"duration_weeks": 6}})
+    on.run_for(12)
+    assert not compiled_weeks_ran(on, recording=True)
+
+
 @pytest.mark.parametrize("processes, why", [
     (insert_after(default_processes(), "trust", _Louder()), "process 'louder' (_Louder) has no compiled kernel"),
     ({"orientation": _OwnStep()}, "process 'orientation' (_OwnStep) has a step of its own"),
