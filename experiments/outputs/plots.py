@@ -6,6 +6,7 @@ forced: scripts without a display get Agg, notebooks their inline backend.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -35,15 +36,12 @@ def _style():
     plt.rcParams.update(STYLE)
 
 
-def drawn_texts(fig) -> list:
-    """The text artists a draw of the figure actually draws (titles, labels, tick labels, legends,
-    notes; not tick labels outside the axis' range), with their boxes up to date."""
+@contextlib.contextmanager
+def _recording_texts():
+    """Within the block, every text artist a draw draws (visible, not blank) is recorded in the
+    list it yields, once each."""
     import matplotlib.text
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    renderer = fig.canvas.get_renderer()
     drawn: dict[int, object] = {}
     original = matplotlib.text.Text.draw
 
@@ -53,11 +51,25 @@ def drawn_texts(fig) -> list:
         return original(self, renderer_)
 
     matplotlib.text.Text.draw = record
+    texts: list = []
     try:
-        fig.draw(renderer)
+        yield texts
     finally:
         matplotlib.text.Text.draw = original
-    return list(drawn.values())
+        texts.extend(drawn.values())
+
+
+def drawn_texts(fig) -> list:
+    """The text artists a draw of the figure actually draws (titles, labels, tick labels, legends,
+    notes; not tick labels outside the axis' range), with their boxes up to date."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    with _recording_texts() as texts:
+        fig.draw(renderer)
+    return texts
 
 
 def saved_width_in(fig) -> float:
@@ -69,9 +81,27 @@ def saved_width_in(fig) -> float:
 def printed_text_pt(fig, width_in: float = PRINT_WIDTH_IN) -> float:
     """The smallest text of the figure, in points, when printed at most `width_in` wide (a figure
     narrower than that prints at its own size, a wider one scaled down)."""
-    scale = min(1.0, width_in / saved_width_in(fig))
-    sizes = [t.get_fontsize() for t in drawn_texts(fig)]
-    return min(sizes) * scale if sizes else float("inf")
+    scale = 1.0 if math.isinf(width_in) else min(1.0, width_in / saved_width_in(fig))
+    return _smallest(drawn_texts(fig)) * scale
+
+
+def _smallest(texts) -> float:
+    sizes = [t.get_fontsize() for t in texts]
+    return min(sizes) if sizes else float("inf")
+
+
+def _with_png_text(data: bytes, key: str, value: str) -> bytes:
+    """A PNG's bytes with a tEXt chunk (`key`: `value`, Latin-1) after its header chunk, where
+    readers find it before the image data (PNG specification, section 11.3.4.3)."""
+    import struct
+    import zlib
+
+    signature, header_end = 8, 8 + 4 + 4 + 13 + 4  # the signature, then IHDR: length, type, 13 bytes, CRC
+    if data[:signature] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        raise ValueError("not a PNG")
+    body = b"tEXt" + key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    return data[:header_end] + chunk + data[header_end:]
 
 
 def overlapping_texts(fig, tolerance_px: float = 1.0) -> list[tuple[str, str]]:
@@ -100,10 +130,13 @@ def save(fig, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
     os.close(fd)
     try:
-        metadata = None
-        if path.suffix.lower() == ".png":
-            metadata = {"min-text-pt": f"{printed_text_pt(fig, float('inf')):.2f}"}
-        fig.savefig(tmp, bbox_inches="tight", metadata=metadata)
+        if path.suffix.lower() == ".png":  # the texts its own drawing draws give the smallest
+            with _recording_texts() as texts:
+                fig.savefig(tmp, bbox_inches="tight")
+            data = Path(tmp).read_bytes()
+            Path(tmp).write_bytes(_with_png_text(data, "min-text-pt", f"{_smallest(texts):.2f}"))
+        else:
+            fig.savefig(tmp, bbox_inches="tight")
         from experiments.outputs.files import publish
 
         publish(tmp, path)

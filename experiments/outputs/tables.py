@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -145,22 +146,27 @@ def start_figures(config: CheckedConfig, out: Path, results: pd.DataFrame, table
 
 def report_paired(config: CheckedConfig, out: Path, results: pd.DataFrame, survey: pd.DataFrame,
                   networks: dict, figures: bool, leader_effects: pd.DataFrame | None = None,
-                  uncertainty: str = "") -> list[str]:
-    """Effects, survey comparison, cascade and decay lines, figures; returns the files written."""
+                  uncertainty: str = "", meanwhile: Callable[[], list[str]] | None = None) -> list[str]:
+    """Effects, survey comparison, cascade and decay lines, figures; returns the files written.
+    `meanwhile`: more of the caller's files to write here while the job's workers draw the
+    figures (its file names are returned with the rest)."""
     last = int(results["week"].max())
     end, follow = follow_up_weeks(config, last)
     kind = "range" if uncertainty.startswith("parameter") else "mean"
-    effects = effect_table(results, follow, leader_effects, kind)
     stats_ = survey_statistics(survey, end)
     observed = (config.case or {}).get("observed") or {}
     table = survey_table(stats_, observed, (config.case or {}).get("fitted"))
+    # the figures start first: the workers draw them while this process makes the tables
+    drawings = start_figures(config, out, results, table, networks, end) if figures else []
+    effects = effect_table(results, follow, leader_effects, kind)
     summary = pd.concat([effects, survey_effects(stats_, end, kind)], ignore_index=True)
     summary["interval_includes"] = uncertainty.split(":")[0]  # parameter and Monte Carlo, or Monte Carlo only
-    drawings = start_figures(config, out, results, table, networks, end) if figures else []
     atomic_write_bytes(out / "summary.csv", summary.to_csv(index=False).encode())
     atomic_write_bytes(out / "survey_summary.csv", table.to_csv(index=False).encode())
     write_summary(out, summary, table)
     files = ["summary.csv", "survey_summary.csv", "summary.xlsx", *(name for name, _ in drawings)]
+    if meanwhile is not None:
+        files += meanwhile()
     print()
     print(format_survey_table(table))
     print()

@@ -149,12 +149,14 @@ def _run_job(cfg: DictConfig, raw: dict, config: CheckedConfig, out: Path, start
                 writes.append(start(atomic_write_parquet, reps.leader_effects, out / "leader_effects.parquet"))
                 files.append("leader_effects.parquet")
             figure_networks = {k: v for k, v in reps.networks.items() if k in ("week_0", f"week_{end}", "organisations")}
-            files += report_paired(config, out, reps.results, reps.survey, figure_networks, run.figures,
-                                   reps.leader_effects, reps.uncertainty)
-            if reps.networks:
+            exports = None
+            if reps.networks:  # the network files, written while the workers draw the figures
                 from experiments.outputs.networks import write_networks
 
-                files += write_networks(out, reps.networks, p, config.behaviour.strong_tie)
+                def exports() -> list[str]:
+                    return write_networks(out, reps.networks, p, config.behaviour.strong_tie)
+            files += report_paired(config, out, reps.results, reps.survey, figure_networks, run.figures,
+                                   reps.leader_effects, reps.uncertainty, meanwhile=exports)
         else:
             print(format_table(summarise(reps.results)))
         for write in writes:
