@@ -316,8 +316,8 @@ class LeadershipProgramme(Settings):
                                       "1 and full trust weighs 1)",
                                       "fitted to training's effect on attitudes, 0.10-0.38 baseline SD by the "
                                       "programme's end (Bezrukova et al. 2016: overall g .38, attitudes smaller "
-                                      "and decaying; docs/validation.md): posterior median 1.03 [0.50, 1.95]; "
-                                      "python -m experiments.content_influence")
+                                      "and decaying; docs/validation.md): its posterior in "
+                                      "docs/calibration/posterior_summary.csv; python -m experiments.content_influence")
     governance: bool = flag(True, "governance and risk-appetite sessions at the workshops raise risk appetite",
                             "the case")
     governance_gain: float = number(0.5, 0, 20, "risk-appetite gain of dose_median_sessions workshops, in "
@@ -726,10 +726,6 @@ class RunningGovernance:
             state.organisations.anchor[:] = a0 + s.shift * min(done, 1.0) * (1 - a0)
 
 
-def _acts() -> bool:
-    return False
-
-
 class Interventions(Process):
     """0. Interventions: every running intervention acts, in the order they were given."""
 
@@ -742,7 +738,7 @@ class Interventions(Process):
         never act (a counterfactual arm's programme). The week can then run compiled, since the
         stepped week would call nothing but steps that return at once. An intervention without
         `idle` counts as acting."""
-        return all(getattr(running, "idle", _acts)() for running in state.interventions)
+        return all(hasattr(running, "idle") and running.idle() for running in state.interventions)
 
     def step(self, state, params, week, rng) -> None:
         for running in state.interventions:
