@@ -19,7 +19,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import compiled_weeks
+from sim import compile_ahead, compiled_weeks
 from sim.agents import Leader
 from sim.initialisation import build_state
 from sim.interventions import build_interventions, check_interventions
@@ -154,12 +154,22 @@ class CollaborationModel(mesa.Model):
             root = np.random.SeedSequence(int(self.rng.integers(2**63)))
         self.seed_sequence = root
 
-        if start_state is not None:
-            self.state = self._restore(start_state)
-        else:
-            streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
-            traits = TRAITS + tuple(t for p in self.processes for t in getattr(p, "traits", ()))
-            self.state = build_state(self.partnership, self.params, streams, traits, network)
+        # on a cold kernel cache, a second process compiles the week's kernels too (sim.compile_ahead)
+        ahead = compile_ahead.start(self.processes) if self.compiled else None
+        try:
+            if start_state is not None:
+                self.state = self._restore(start_state)
+            else:
+                streams = {name: Stream.spawn(name, c) for name, c in zip(STREAMS, root.spawn(len(STREAMS)))}
+                traits = TRAITS + tuple(t for p in self.processes for t in getattr(p, "traits", ()))
+                self.state = build_state(self.partnership, self.params, streams, traits, network)
+        except BaseException:
+            if ahead is not None:
+                ahead.cancel()
+            raise
+        if ahead is not None:
+            ahead.send(self)
+        if start_state is None:
             self._burn_in(self.burn_in_weeks)
             if network is not None:
                 from sim.initialisation import start_from_measured

@@ -11,7 +11,7 @@ from sim.state import STREAMS
 REPO = Path(__file__).resolve().parents[1]
 ODD = (REPO / "docs" / "ODD.md").read_text()
 SUPPORT = {"__init__", "model", "agents", "params", "scenario", "network", "initialisation", "schema", "state",
-           "processes", "streams", "kernel_cache", "compiled_weeks", "kernels", "population",
+           "processes", "streams", "kernel_cache", "compile_ahead", "compiled_weeks", "kernels", "population",
            # the partnership's data (ODD 5 and 6), not weekly rules
            "people", "partnership_files", "network_io"}
 

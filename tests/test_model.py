@@ -358,10 +358,12 @@ def test_each_kernel_is_compiled_once_in_a_run():
     import os
     import tempfile
 
-    with tempfile.TemporaryDirectory() as cache:  # an empty cache: kernels loaded from a cache hide their callees
+    # an empty cache and no helper compiling ahead (sim.compile_ahead): kernels loaded from a cache
+    # hide their callees
+    with tempfile.TemporaryDirectory() as cache:
         out = subprocess.run([sys.executable, "-c", _ONE_SIGNATURE_CHECK], capture_output=True, text=True,
                              check=True, cwd=Path(__file__).resolve().parents[1],
-                             env={**os.environ, "NUMBA_CACHE_DIR": cache})
+                             env={**os.environ, "NUMBA_CACHE_DIR": cache, "COLLABSIM_COMPILE_AHEAD": "0"})
     signatures = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(signatures) > 30  # the check sees the kernels
     allowed = {"sim.streams.entity_state": 2}
