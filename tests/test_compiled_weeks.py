@@ -85,13 +85,16 @@ def compiled_weeks_ran(model, recording: bool) -> bool:
 # ------------------------------------------------------------------ the Sobol design's bounds
 
 def sobol_draws(n=20, seed=5):
-    """`n` points drawn uniformly within the Sobol design's bounds, as model arguments."""
-    design = yaml.safe_load((REPO / "conf/experiment/sensitivity_sobol.yaml").read_text())["design"]
+    """`n` points drawn uniformly within the Sobol design's bounds (as checked: the calibrated ones
+    read from the posterior), as model arguments."""
+    from experiments.running.config import compose_checked
+
+    parameters = compose_checked(["experiment=sensitivity_sobol"]).design.parameters
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
         behaviour, programme, survey = {}, {}, {}
-        for path, (low, high) in design["parameters"].items():
+        for path, (low, high) in parameters.items():
             value = float(rng.uniform(low, high))
             parts = path.split(".")
             {"behaviour": behaviour, "intervention": programme, "survey": survey}[parts[0]][parts[-1]] = value

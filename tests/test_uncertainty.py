@@ -99,3 +99,72 @@ def test_a_bad_posterior_file_is_one_line_naming_it(tmp_path):
     file = posterior(tmp_path, {"weight": [1.0], "behaviour.tie_grow": [0.2]}, "typo.csv")
     with pytest.raises(ConfigError, match=r"column behaviour.tie_grow: not a behaviour, survey or intervention"):
         apply_overrides(config, {"uncertainty.posterior_file": file})
+
+
+# ------------------------------------------------------------------ design ranges from the posterior
+
+SOBOL = ["experiment=sensitivity_sobol"]
+
+
+def test_the_sobol_study_reads_its_calibrated_ranges_from_the_posterior():
+    """The Sobol design's calibrated inputs say `posterior`; once checked, each is the central 95%
+    interval that docs/calibration/posterior_summary.csv reports (to three decimals), in the design
+    and in the configuration's record (what provenance and a job's identity see)."""
+    import yaml
+
+    from experiments.running.config import CONF_DIR
+
+    declared = yaml.safe_load((CONF_DIR / "experiment" / "sensitivity_sobol.yaml").read_text())["design"]["parameters"]
+    from_posterior = [path for path, bounds in declared.items() if bounds == "posterior"]
+    summary = pd.read_csv("docs/calibration/posterior_summary.csv").set_index("path")
+    assert set(from_posterior) == set(summary.index)  # every calibrated constant, nothing else
+    config = compose_checked(SOBOL)
+    for path in from_posterior:
+        expected = [round(summary.loc[path, "low"], 3), round(summary.loc[path, "high"], 3)]
+        assert config.design.parameters[path] == expected, path
+        assert config.raw["design"]["parameters"][path] == expected, path
+    assert list(config.design.parameters) == list(declared)  # the sampling order is the declared order
+
+
+def sobol_raw(parameters: dict | None = None, **sections) -> dict:
+    """The Sobol study's configuration as plain data, with other design parameters or sections."""
+    from omegaconf import OmegaConf
+
+    from experiments.running.config import compose
+
+    raw = OmegaConf.to_container(compose(SOBOL), resolve=True)
+    if parameters is not None:
+        raw["design"]["parameters"] = parameters
+    for name, values in sections.items():
+        raw[name] = {**raw.get(name, {}), **values}
+    return raw
+
+
+def test_posterior_ranges_follow_the_posterior_file(tmp_path):
+    """Another posterior, other ranges; a narrow one keeps the digits that tell its bounds apart."""
+    from experiments.running.config import check
+
+    file = posterior(tmp_path, {"weight": [1.0] * 5, "behaviour.tie_growth": [0.1, 0.2, 0.3, 0.4, 0.5],
+                                "behaviour.bridge_decay": [0.10001, 0.10002, 0.10002, 0.10003, 0.10004]})
+    config = check(sobol_raw({"behaviour.tie_growth": "posterior", "behaviour.bridge_decay": "posterior",
+                              "behaviour.homophily": [1.5, 6.0]}, uncertainty={"posterior_file": file}))
+    low, high = config.design.parameters["behaviour.tie_growth"]
+    assert 0.1 <= low < 0.12 and 0.48 < high <= 0.5
+    low, high = config.design.parameters["behaviour.bridge_decay"]
+    assert 0.10001 <= low < high <= 0.10004 and round(low, 3) == round(high, 3)
+    assert config.design.parameters["behaviour.homophily"] == [1.5, 6.0]
+
+
+@pytest.mark.parametrize("case, words", [("not calibrated", "not a calibrated setting"),
+                                         ("no posterior", "no posterior to read")])
+def test_posterior_ranges_that_cannot_be_read_are_one_line_errors(case, words):
+    from experiments.running.config import check
+
+    if case == "not calibrated":
+        raw = sobol_raw({"behaviour.tie_growth": "posterior", "behaviour.homophily": "posterior"})
+    else:
+        raw = sobol_raw({"behaviour.tie_growth": "posterior"}, uncertainty={"posterior_file": None})
+    with pytest.raises(ConfigError) as error:
+        check(raw)
+    message = str(error.value)
+    assert "\n" not in message and "design.parameters.behaviour." in message and words in message

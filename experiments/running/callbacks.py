@@ -20,9 +20,11 @@ class AggregateOnMultirunEnd(Callback):
 
         from experiments.analysis import design
         from experiments.outputs.files import atomic_write_parquet
+        from experiments.running.config import design_with_bounds
 
-        d = config.design
-        full = design.from_settings(OmegaConf.to_container(d, resolve=True))
+        d = design_with_bounds(OmegaConf.to_container(config.design, resolve=True),
+                               OmegaConf.select(config, "uncertainty.posterior_file"))
+        full = design.from_settings(d)
         atomic_write_parquet(full, Path(config.hydra.sweep.dir) / "design.parquet")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:

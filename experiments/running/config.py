@@ -81,7 +81,8 @@ class DesignSettings(Settings):
     seed: int = number(1, 0, 2**32 - 1, "seed of the design's sampling", "user's choice", integer=True)
     follow_to_week: int = number(0, 0, 100_000, "also follow each row to this week, for the follow-up outputs "
                                  "(0: to the programme's end only)", "user's choice", integer=True)
-    parameters: Any = mapping("{dotted config path: [low, high]} of the parameters to vary")
+    parameters: Any = mapping("{dotted config path: [low, high]} of the parameters to vary; `posterior` for a "
+                              "calibrated setting: its central 95% interval in uncertainty.posterior_file")
     levers: Any = mapping("lhs only: {dotted config path: [values]} of the programme's levers, every combination "
                           "run in every sampled future")
 
@@ -317,11 +318,12 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
         raise ConfigError(f"intervention={intervention!r}: must map intervention names to settings")
     interventions = reuse.interventions if reuse is not None else build_interventions(intervention)
     survey = SurveyParams.from_dict(raw.get("survey") or {})
+    uncertainty = UncertaintySettings.from_dict(raw.get("uncertainty") or {})
+    _design_bounds_from_the_posterior(raw, uncertainty)
     design = DesignSettings.from_dict(raw.get("design") or {})
     mechanisms = Mechanisms.from_dict(raw.get("mechanisms") or {})
     structural = StructuralSettings.from_dict(raw.get("structural") or {})
     cohort = CohortSettings.from_dict(raw.get("cohort") or {})
-    uncertainty = UncertaintySettings.from_dict(raw.get("uncertainty") or {})
     # settings that could not take effect in this partnership and run are errors, not clamps
     check_pressure(partnership, behaviour.pressure_scale)
     check_interventions(interventions, partnership, run.weeks)
@@ -340,6 +342,25 @@ def _check_own(raw: dict, reuse: CheckedConfig | None = None) -> CheckedConfig:
 
         posterior_of(config)  # a named posterior file must exist and read as draws
     return config
+
+
+def design_with_bounds(design: Mapping | None, posterior_file: str | None) -> dict:
+    """A design section (plain data) whose parameters' `posterior` bounds are replaced by their
+    posterior's 95% interval (`experiments.running.uncertainty.posterior_bounds`)."""
+    from experiments.running.uncertainty import FROM_POSTERIOR, posterior_bounds
+
+    design = dict(design or {})
+    parameters = design.get("parameters")
+    if isinstance(parameters, Mapping) and FROM_POSTERIOR in parameters.values():
+        design["parameters"] = posterior_bounds(dict(parameters), posterior_file)
+    return design
+
+
+def _design_bounds_from_the_posterior(raw: dict, uncertainty: UncertaintySettings) -> None:
+    """Design parameters whose bounds are `posterior` get their posterior's 95% interval, in the
+    configuration's own record (`raw`), so provenance and a job's identity carry the numbers run."""
+    if raw.get("design"):
+        raw["design"] = design_with_bounds(raw["design"], uncertainty.posterior_file)
 
 
 def _no_personal_data_in_the_record(scenario: Any) -> None:

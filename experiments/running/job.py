@@ -81,6 +81,7 @@ def job(cfg: DictConfig) -> None:
     except ConfigError as exc:  # preflight normally catches these before any file exists
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    raw = config.raw  # as checked: a design's `posterior` bounds are the numbers run (provenance, identity)
     out = Path(HydraConfig.get().runtime.output_dir)
     identity = config_hash(raw)
     if config.run.resume and is_complete(out, identity):

@@ -120,11 +120,48 @@ def posterior_of(config) -> Posterior | None:
     u = config.uncertainty
     if u.draws != "posterior" or not u.posterior_file:
         return None
-    file = resolve(u.posterior_file)
+    return read_posterior(u.posterior_file)
+
+
+def read_posterior(posterior_file: str) -> Posterior:
+    """The posterior draws in `posterior_file` (`uncertainty.posterior_file`)."""
+    file = resolve(posterior_file)
     if not file.is_file():
-        raise ConfigError(f"uncertainty.posterior_file={u.posterior_file!r}: no such file (run experiments.calibrate, "
+        raise ConfigError(f"uncertainty.posterior_file={posterior_file!r}: no such file (run experiments.calibrate, "
                           "or set uncertainty.draws=medians)")
     return _read(file, file.stat().st_mtime)
+
+
+FROM_POSTERIOR = "posterior"
+"""A design parameter's bounds given as this word are its central 95% interval in the calibration's
+posterior (`posterior_bounds`)."""
+
+
+def posterior_bounds(parameters: dict, posterior_file: str | None) -> dict:
+    """`design.parameters` with each `posterior` replaced by that setting's central 95% interval in
+    the posterior draws (weighted 2.5% and 97.5% quantiles, to three decimals as
+    docs/calibration/posterior_summary.csv shows them, more where three would make them equal): a
+    recalibration moves a design's ranges with it, never a copy of them left behind."""
+    out = {}
+    for path, bounds in parameters.items():
+        if bounds != FROM_POSTERIOR:
+            out[path] = bounds
+            continue
+        key = f"design.parameters.{path}={FROM_POSTERIOR}"
+        if not posterior_file:
+            raise ConfigError(f"{key}: there is no posterior to read (uncertainty.posterior_file is unset: run "
+                              "python -m experiments.calibrate, or give [low, high])")
+        posterior = read_posterior(posterior_file)
+        if path not in posterior.settings:
+            raise ConfigError(f"{key}: not a calibrated setting (the posterior in {posterior_file} has "
+                              f"{', '.join(posterior.settings)}); give [low, high]")
+        x = posterior.values[:, posterior.settings.index(path)]
+        low, high = (weighted_quantile(x, posterior.weights, q) for q in (0.025, 0.975))
+        digits = next((d for d in range(3, 13) if round(low, d) < round(high, d)), None)
+        if digits is None:
+            raise ConfigError(f"{key}: the posterior holds {path} at one value ({low:g}); give [low, high]")
+        out[path] = [round(low, digits), round(high, digits)]
+    return out
 
 
 def configured_value(config, path: str):
