@@ -123,6 +123,12 @@ def test_quick_recovery_study_runs(tmp_path):
                            cwd=REPO, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "summary.csv"), summary.reset_index())
+    # ... but never from pieces made with other settings: a one-line error, the folder left as it was
+    other = subprocess.run([sys.executable, "-m", "experiments.recovery", "--quick", "--seed", "5", "--out",
+                            str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert other.returncode == 2 and other.stderr.strip().count("\n") == 0
+    assert str(tmp_path) in other.stderr and "seed differs" in other.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "summary.csv"), summary.reset_index())
 
 
 class _Normal:
@@ -186,6 +192,28 @@ def test_quick_bayes_factor_runs_and_checks_its_confusion(tmp_path):
     assert {"accepted_programme", "accepted_response_shift_only", "bayes_factor", "bayes_factor_low",
             "bayes_factor_high", "simulations"} <= set(runs.columns)
     assert "Bayes factor" in res.stdout and "confusion" in res.stdout
+    other = subprocess.run([sys.executable, "-m", "experiments.bayes_factor", "--quick", "--max-simulations", "50",
+                            "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert other.returncode == 2 and "max_simulations differs" in other.stderr
+
+
+def test_a_resumable_folder_is_claimed_once_and_checked_after(tmp_path):
+    """Kept pieces are reused only by a study of the same settings; a folder with pieces and no
+    record of their settings (a study from before records were kept) is refused too, and a refusal
+    writes nothing."""
+    from experiments.outputs.files import RESUMABLE, claim_for_resuming
+    from sim.schema import ConfigError
+
+    settings = {"study": "x", "seed": 1, "epsilon": 2.5}
+    claim_for_resuming(tmp_path / "a", settings, "done/*.json")
+    claim_for_resuming(tmp_path / "a", dict(settings), "done/*.json")  # the same settings: resume
+    with pytest.raises(ConfigError, match=r"a: holds a study begun with other settings \(epsilon differs\)"):
+        claim_for_resuming(tmp_path / "a", {**settings, "epsilon": 3.0}, "done/*.json")
+    (tmp_path / "b" / "done").mkdir(parents=True)
+    (tmp_path / "b" / "done" / "case_00.json").write_text("{}")
+    with pytest.raises(ConfigError, match="no record of their settings"):
+        claim_for_resuming(tmp_path / "b", settings, "done/*.json")
+    assert not (tmp_path / "b" / RESUMABLE).exists()
 
 
 def test_the_factor_interval_is_the_binomial_one():

@@ -52,8 +52,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from experiments.inference import calibrate as cal
-from experiments.outputs.files import atomic_write_bytes, atomic_write_json
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json, claim_for_resuming
 from experiments.running.config import apply_overrides, compose_checked
+from experiments.running.jobs import config_hash
+from sim.schema import ConfigError
 
 MODELS = ("programme", "response shift only")
 ONE_WEEK = {"intervention.leadership_programme.duration_weeks": 1,
@@ -167,6 +169,16 @@ def main(argv: list[str] | None = None) -> None:
     observed = cal.observed_figures(config)
     out = Path(args.out)
     done = out / "done"
+    # the pieces kept in done/ are this study's only if made with these settings
+    identity = {"study": "bayes_factor", "config": config_hash(config.raw), "observed": observed,
+                "models": list(MODELS), "seeds": args.seeds, "confusion": args.confusion,
+                "population": args.population, "epsilon": args.epsilon, "max_simulations": args.max_simulations,
+                "seed": args.seed}
+    try:
+        claim_for_resuming(out, identity, "done/*.json")
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     done.mkdir(parents=True, exist_ok=True)
     settings = dict(population=args.population, epsilon=args.epsilon, workers=args.workers,
                     max_simulations=args.max_simulations)

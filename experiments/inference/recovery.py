@@ -56,8 +56,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from experiments.inference import calibrate as cal
-from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet
+from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, claim_for_resuming
 from experiments.running.config import compose_checked
+from experiments.running.jobs import config_hash
+from sim.schema import ConfigError
 from experiments.running.execution import progress_bar, replicate_seed
 from experiments.running.workers import parallel_map
 
@@ -472,7 +474,15 @@ def main(argv: list[str] | None = None) -> None:
             ap.error(f"--epsilon: not given, and {record} (the real calibration's record) is missing")
         epsilon = float(json.loads(record.read_text())["final_epsilon"])
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    # the table's chunks and the second stages kept in out/ are this study's only if made with these settings
+    identity = {"study": "recovery", "config": config_hash(config.raw),
+                "parameters": {p.name: [p.path, *p.prior] for p in parameters}, "fitted": list(fitted),
+                "table": args.table, "fits": args.fits, "refine": args.refine, "epsilon": epsilon, "seed": args.seed}
+    try:
+        claim_for_resuming(out, identity, "*/*.parquet")
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     progress = True
     print(f"reference table: {args.table} simulations from the priors of {', '.join(p.name for p in parameters)}")
     table = reference_table(config, parameters, args.table, args.seed, args.workers, out / "table",

@@ -69,6 +69,40 @@ def atomic_write_json(obj: Any, path: Path) -> None:
     atomic_write_bytes(path, (json.dumps(obj, indent=2, default=str) + "\n").encode())
 
 
+RESUMABLE = "resumable.json"
+"""The record, in a resumable study's folder, of the settings its kept pieces were made with."""
+
+
+def claim_for_resuming(folder: Path, identity: dict[str, Any], kept: str) -> None:
+    """Make `folder` the home of a resumable study with these settings (`identity`: everything its
+    results depend on, as plain data), or check that it already is: pieces kept there by a study
+    of other settings, or by one that recorded none, must not be taken for this one's. `kept`
+    names the pieces (a subfolder or file pattern) that mean a study was begun there. Raises a
+    one-line ConfigError naming the folder and the first setting that differs; writes nothing
+    then."""
+    from sim.schema import ConfigError
+
+    folder = Path(folder)
+    record = folder / RESUMABLE
+    wanted = json.loads(json.dumps(identity, default=str))
+    if record.is_file():
+        try:
+            found = json.loads(record.read_text())
+        except ValueError:
+            found = None
+        if found == wanted:
+            return
+        differs = next((k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]),
+                       next(iter(found or {}), "its record"))
+        raise ConfigError(f"{folder}: holds a study begun with other settings ({differs} differs); give another "
+                          "output folder, or delete that one to start again")
+    if any(folder.glob(kept)):
+        raise ConfigError(f"{folder}: holds pieces of a study ({kept}) with no record of their settings; give "
+                          "another output folder, or delete that one to start again")
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(wanted, record)
+
+
 def git_state() -> dict[str, Any]:
     def git(*args):
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
