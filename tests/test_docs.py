@@ -22,6 +22,16 @@ def test_parameter_tables_are_generated_from_the_schema():
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def test_the_sobol_tables_are_generated_from_the_shipped_study():
+    """docs/experiments.md's Sobol tables are what `scripts/sensitivity_tables.py` makes from
+    docs/sensitivity/: a re-run study, or a hand-edited number, fails here until regenerated."""
+    res = subprocess.run([sys.executable, "scripts/sensitivity_tables.py", "--check"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    doc = (REPO / "docs" / "experiments.md").read_text()
+    assert doc.count("<!-- sobol:indices -->") == 1 and doc.count("<!-- sobol:convergence -->") == 1
+
+
 def test_every_declared_setting_is_in_the_odd():
     groups = {r["group"] for r in parameter_table()}
     documented = set(re.findall(r"<!-- parameters:([\w.]+) -->", ODD))

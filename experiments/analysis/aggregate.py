@@ -92,6 +92,11 @@ def aggregate(root: Path, quiet: bool = False) -> dict[str, Path]:
                 written["convergence"] = path
                 written["convergence_figure"] = plots.save(plots.sobol_convergence(conv),
                                                            root / "convergence.png")
+                if {"surrogate_share", "surrogate_held_out_share"} <= set(indices.columns):
+                    tables = design.sobol_tables(indices, conv)  # as docs/experiments.md shows them
+                    path = root / "sensitivity.md"
+                    atomic_write_bytes(path, "\n".join(tables).encode())
+                    written["tables"] = path
     else:
         frames, sizes = [], {}
         for j in jobs:

@@ -516,3 +516,41 @@ def collect_rows(root: Path, jobs: list[Path] | None = None) -> tuple[pd.DataFra
     atomic_write_parquet(rows, path)
     config = json.loads((design_jobs[0] / "provenance.json").read_text())["config"]
     return rows, path, config
+
+
+# ------------------------------------------------------------------ the tables a reader sees
+
+CONVERGENCE_N = (128, 256, 512, 1024)
+
+
+def _cell(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def sobol_tables(indices: pd.DataFrame, convergence: pd.DataFrame, shown_at: float = 0.05) -> tuple[str, str]:
+    """Markdown tables of a Sobol study, as docs/experiments.md shows them: per output, its
+    estimator (the surrogate's share of the variance, in sample and held out), its noise share,
+    the sum of first-order indices and each input with ST >= `shown_at` (S1 / ST with 95%
+    intervals, largest ST first); then the top input's ST at each N of the convergence study."""
+    name = lambda p: p.split(".")[-1]  # noqa: E731
+    lines = ["| output | estimator (surrogate's share; held out) | noise share [95%] | sum S1 | "
+             f"inputs with ST >= {shown_at:g}: S1 [95%] / ST [95%] |", "|---|---|---|---|---|"]
+    for output, d in indices.groupby("output", sort=False):
+        first = d.iloc[0]
+        inputs = [f"`{name(r.parameter)}` {_cell(r.S1)} [{_cell(r.S1_low)}, {_cell(r.S1_high)}] / {_cell(r.ST)} "
+                  f"[{_cell(r.ST_low)}, {_cell(r.ST_high)}]"
+                  for r in d.sort_values("ST", ascending=False, kind="stable").itertuples() if r.ST >= shown_at]
+        lines.append(f"| {output} | {first.estimator} ({_cell(first.surrogate_share)}; "
+                     f"{_cell(first.surrogate_held_out_share)}) | {_cell(first.noise_share)} "
+                     f"[{_cell(first.noise_share_low)}, {_cell(first.noise_share_high)}] | {_cell(d.S1.sum())} | "
+                     + "; ".join(inputs) + " |")
+    conv = ["| output | top input | " + " | ".join(f"ST at N={n}" if i == 0 else str(n)
+                                                  for i, n in enumerate(CONVERGENCE_N)) + " |",
+            "|---|---|" + "---|" * len(CONVERGENCE_N)]
+    for output, d in indices.groupby("output", sort=False):
+        top = d.loc[d.ST.idxmax(), "parameter"]
+        at = convergence[(convergence.output == output) & (convergence.parameter == top)].set_index("N")
+        cells = [f"{_cell(at.loc[n, 'ST'])} [{_cell(at.loc[n, 'ST_low'])}, {_cell(at.loc[n, 'ST_high'])}]"
+                 if n in at.index else "" for n in CONVERGENCE_N]
+        conv.append(f"| {output} | `{name(top)}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n", "\n".join(conv) + "\n"
