@@ -9,9 +9,10 @@ Public API:
     ConfigError         - raised for bad input, with a one-line message
 """
 
-from sim.kernel_cache import use_source_keyed_cache
+from sim.kernel_cache import serialise_cache_saves, use_source_keyed_cache
 
 use_source_keyed_cache()  # before any kernel is defined: a cache keyed by the whole package's source
+serialise_cache_saves()  # two processes saving versions of one kernel never share a data file
 
 from sim.metrics import METRICS  # noqa: E402 (after the cache is chosen)
 from sim.model import CollaborationModel

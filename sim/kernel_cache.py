@@ -52,3 +52,40 @@ def use_source_keyed_cache(package_dir: Path = PACKAGE_DIR) -> str | None:
     path = str(cache_dir(package_dir))
     numba.config.CACHE_DIR = path
     return path
+
+
+SAVE_LOCK = ".save.lock"
+"""The lock file, in each cache folder numba writes, held while a compiled version is saved."""
+
+
+def serialise_cache_saves() -> bool:
+    """Make numba's saves into its cache one at a time across processes. Numba picks a new entry's
+    data file by reading the function's index, taking the first free number and writing the index
+    back, with no lock: two processes saving two versions of one function at once (a model and
+    `sim.compile_ahead`'s helper, or two workers on a cold cache) could give both the same file,
+    and one version would then load the other's machine code. Each save now holds an exclusive
+    lock on the folder's `SAVE_LOCK` file. Returns whether saves are serialised (not on a system
+    without `fcntl`)."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    from numba.core.caching import IndexDataCacheFile
+
+    if getattr(IndexDataCacheFile.save, "serialised", False):
+        return True
+    numba_save = IndexDataCacheFile.save
+
+    def save(self, key, data):
+        with open(os.path.join(self._cache_path, SAVE_LOCK), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                numba_save(self, key, data)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    save.serialised = True
+    save.__doc__ = numba_save.__doc__
+    IndexDataCacheFile.save = save
+    return True
+

@@ -206,6 +206,10 @@ def test_a_resumable_folder_is_claimed_once_and_checked_after(tmp_path):
 
     settings = {"study": "x", "seed": 1, "epsilon": 2.5}
     claim_for_resuming(tmp_path / "a", settings, "done/*.json")
+    claim_for_resuming(tmp_path / "a", {**settings, "seed": 2}, "done/*.json")  # nothing kept yet: re-claimed
+    settings["seed"] = 2
+    (tmp_path / "a" / "done").mkdir()
+    (tmp_path / "a" / "done" / "case_00.json").write_text("{}")
     claim_for_resuming(tmp_path / "a", dict(settings), "done/*.json")  # the same settings: resume
     with pytest.raises(ConfigError, match=r"a: holds a study begun with other settings \(epsilon differs\)"):
         claim_for_resuming(tmp_path / "a", {**settings, "epsilon": 3.0}, "done/*.json")

@@ -83,6 +83,7 @@ def fresh(monkeypatch, tmp_path):
     monkeypatch.setattr(compile_ahead, "_helper", None)
     monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(compile_ahead, "cpus_available", lambda: 2)
+    monkeypatch.setattr(compile_ahead.os, "getloadavg", lambda: (0.9, 0.9, 0.9))  # this process alone
     monkeypatch.setattr(compile_ahead, "is_cached", lambda dispatcher: False)
     monkeypatch.setattr(compile_ahead.subprocess, "Popen", _FakePopen)
     monkeypatch.delenv(compile_ahead.ENVIRONMENT, raising=False)
@@ -102,10 +103,16 @@ def test_the_helper_gets_the_uncached_kernels_last_process_first(fresh):
     assert compile_ahead.start(model.processes) is None  # once per process
 
 
-@pytest.mark.parametrize("why", ["switched off", "one cpu", "all cached", "another helper", "jit off"])
+@pytest.mark.parametrize("why", ["switched off", "one cpu", "all cached", "another helper", "jit off",
+                                 "unusable cache", "busy machine"])
 def test_the_helper_is_not_started_where_it_cannot_help(fresh, monkeypatch, why):
     processes = _model(compiled=False).processes
-    if why == "switched off":
+    if why == "unusable cache":  # numba falls back to another folder; the build must not fail either
+        (fresh / "a file").write_text("")
+        monkeypatch.setattr(numba.config, "CACHE_DIR", str(fresh / "a file"))
+    elif why == "busy machine":  # a study on both cores: no idle one for the helper
+        monkeypatch.setattr(compile_ahead.os, "getloadavg", lambda: (3.0, 3.0, 3.0))
+    elif why == "switched off":
         monkeypatch.setenv(compile_ahead.ENVIRONMENT, "0")
     elif why == "one cpu":
         monkeypatch.setattr(compile_ahead, "cpus_available", lambda: 1)

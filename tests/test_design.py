@@ -210,3 +210,30 @@ def test_a_design_too_small_for_the_surrogate_uses_pick_freeze():
     assert (r["estimator"] == "pick-freeze").all()
     assert r["surrogate_ST"].isna().all()
     assert design.pce_indices(x, rows["orientation_effect"].to_numpy()) is None
+
+
+def test_chunks_of_different_designs_are_not_aggregated_as_one(tmp_path):
+    """Two complete jobs whose design bounds differ (a recalibration between chunks moves
+    `posterior` bounds) are refused in one line, naming the job and the setting; with the same
+    design they are collected."""
+    import json
+
+    import pytest
+
+    from experiments.analysis.design import collect_rows
+    from sim.schema import ConfigError
+
+    def job(name, bounds, chunk):
+        d = tmp_path / name
+        d.mkdir()
+        pd.DataFrame({"row": [chunk], "metric": ["x"], "value": [1.0]}).to_parquet(d / "design_rows.parquet")
+        design = {"method": "sobol", "n": 2, "chunk": chunk, "parameters": {"behaviour.tie_growth": bounds}}
+        (d / "provenance.json").write_text(json.dumps({"config": {"design": design}}))
+        return d
+
+    same = [job("a", [0.1, 0.4], 0), job("b", [0.1, 0.4], 1)]
+    rows, _, config = collect_rows(tmp_path, same)
+    assert list(rows["row"]) == [0, 1] and config["design"]["chunk"] == 0
+    other = job("c", [0.2, 0.4], 2)
+    with pytest.raises(ConfigError, match=r"c: its design.parameters differs from a's"):
+        collect_rows(tmp_path, [*same, other])

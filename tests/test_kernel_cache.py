@@ -81,3 +81,27 @@ def test_the_package_uses_the_keyed_directory():
                          capture_output=True, text=True, check=True,
                          env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"}, cwd=str(KERNEL_CACHE.parents[1]))
     assert out.stdout.strip() == str(kernel_cache.cache_dir())
+
+
+def test_saves_into_the_cache_wait_for_each_other(tmp_path):
+    """A save holds the folder's lock: while another process holds it, numba's save (index, then
+    data file) does not start; once it is released, the save completes. Without the serialising
+    wrapper the index would be written at once (the test fails)."""
+    import fcntl
+    import threading
+    import time
+
+    from numba.core.caching import IndexDataCacheFile
+
+    assert kernel_cache.serialise_cache_saves()
+    cache = IndexDataCacheFile(str(tmp_path), "kernel", ("stamp", 1))
+    held = open(tmp_path / kernel_cache.SAVE_LOCK, "a")
+    fcntl.flock(held, fcntl.LOCK_EX)
+    saver = threading.Thread(target=cache.save, args=(("sig",), ("code",)))
+    saver.start()
+    time.sleep(0.3)
+    assert not (tmp_path / "kernel.nbi").exists()  # waiting for the lock
+    fcntl.flock(held, fcntl.LOCK_UN)
+    held.close()
+    saver.join(timeout=10)
+    assert (tmp_path / "kernel.nbi").exists() and cache.load(("sig",)) == ("code",)

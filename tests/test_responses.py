@@ -22,7 +22,19 @@ def test_the_preference_for_known_people_moves_the_mixing_pattern_and_the_respon
     assert known.loc["mixing_odds_ratio", "mean_at_5"] > known.loc["mixing_odds_ratio", "mean_at_1"]
     shift = responses(config, "survey.end_shift", [0.0, 0.5], 8, 3, 1).set_index("statistic")
     assert shift.loc["mixing_odds_ratio", "largest_change"] == 0.0 and not shift.loc["mixing_odds_ratio", "responds"]
-    assert not shift.loc["network_agree_start", "responds"]  # not fitted: never said to respond
+    assert shift.loc["network_agree_end", "largest_change"] > 0  # the shift does move what it should
+
+
+def test_settings_the_simulator_sets_and_repeated_values_are_refused():
+    import pytest
+
+    from sim.schema import ConfigError
+
+    config = compose_checked(CASE)
+    with pytest.raises(ConfigError, match="would not take effect"):
+        responses(config, "survey.baseline_agree_network", [0.3, 0.5], 2, 3, 1)
+    with pytest.raises(ConfigError, match="two or more different values"):
+        responses(config, "behaviour.forum_contacts", [2.0, 2.0], 2, 3, 1)
 
 
 def test_a_setting_that_is_not_one_is_a_one_line_error():

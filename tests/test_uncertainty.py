@@ -156,12 +156,18 @@ def test_posterior_ranges_follow_the_posterior_file(tmp_path):
 
 
 @pytest.mark.parametrize("case, words", [("not calibrated", "not a calibrated setting"),
-                                         ("no posterior", "no posterior to read")])
+                                         ("no posterior", "no posterior to read"),
+                                         ("missing file", "does not exist"),
+                                         ("misspelt", "or posterior")])
 def test_posterior_ranges_that_cannot_be_read_are_one_line_errors(case, words):
     from experiments.running.config import check
 
     if case == "not calibrated":
         raw = sobol_raw({"behaviour.tie_growth": "posterior", "behaviour.homophily": "posterior"})
+    elif case == "missing file":
+        raw = sobol_raw({"behaviour.tie_growth": "posterior"}, uncertainty={"posterior_file": "nowhere/draws.csv"})
+    elif case == "misspelt":
+        raw = sobol_raw({"behaviour.tie_growth": "posterier"})
     else:
         raw = sobol_raw({"behaviour.tie_growth": "posterior"}, uncertainty={"posterior_file": None})
     with pytest.raises(ConfigError) as error:

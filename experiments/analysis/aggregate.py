@@ -28,6 +28,7 @@ from experiments.analysis import design
 from experiments.running.jobs import complete_jobs
 from experiments.outputs.files import atomic_write_bytes, atomic_write_parquet
 from sim.interventions import build_interventions, programme_end
+from sim.schema import ConfigError
 
 KEY_OUTCOMES = ("orientation_participants", "orientation_others", "strong_cross_ties_participants",
                 "strong_cross_ties_others", "system_first_participants", "issue_success_rate",
@@ -177,7 +178,11 @@ def main(argv: list[str] | None = None) -> None:
     if not Path(args.directory).is_dir():
         print(f"error: directory={args.directory!r}: not a directory", file=sys.stderr)
         sys.exit(2)
-    aggregate(Path(args.directory))
+    try:
+        aggregate(Path(args.directory))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

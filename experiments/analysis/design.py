@@ -510,18 +510,23 @@ def collect_rows(root: Path, jobs: list[Path] | None = None) -> tuple[pd.DataFra
     design_jobs = [j for j in jobs if (j / "design_rows.parquet").is_file()]
     if not design_jobs:
         return None
+    configs = [json.loads((j / "provenance.json").read_text())["config"] for j in design_jobs]
+    first = {k: v for k, v in configs[0]["design"].items() if k != "chunk"}
+    for job, config in zip(design_jobs, configs):  # one design: a chunk run with other bounds is not its part
+        other = {k: v for k, v in config["design"].items() if k != "chunk"}
+        if other != first:
+            key = next(k for k in [*first, *other] if first.get(k) != other.get(k))
+            raise ConfigError(f"{job}: its design.{key} differs from {design_jobs[0].name}'s (the chunks of one "
+                              "design must share it: a recalibration during a sweep changes `posterior` bounds); "
+                              "re-run the sweep in a new folder")
     rows = pd.concat([pd.read_parquet(j / "design_rows.parquet").assign(job=j.name) for j in design_jobs],
                      ignore_index=True).sort_values("row").reset_index(drop=True)
     path = root / "sweep_results.parquet"
     atomic_write_parquet(rows, path)
-    config = json.loads((design_jobs[0] / "provenance.json").read_text())["config"]
-    return rows, path, config
+    return rows, path, configs[0]
 
 
 # ------------------------------------------------------------------ the tables a reader sees
-
-CONVERGENCE_N = (128, 256, 512, 1024)
-
 
 def _cell(v: float) -> str:
     return f"{v:.2f}"
@@ -544,13 +549,14 @@ def sobol_tables(indices: pd.DataFrame, convergence: pd.DataFrame, shown_at: flo
                      f"{_cell(first.surrogate_held_out_share)}) | {_cell(first.noise_share)} "
                      f"[{_cell(first.noise_share_low)}, {_cell(first.noise_share_high)}] | {_cell(d.S1.sum())} | "
                      + "; ".join(inputs) + " |")
+    sizes = sorted(int(n) for n in convergence["N"].unique())
     conv = ["| output | top input | " + " | ".join(f"ST at N={n}" if i == 0 else str(n)
-                                                  for i, n in enumerate(CONVERGENCE_N)) + " |",
-            "|---|---|" + "---|" * len(CONVERGENCE_N)]
+                                                  for i, n in enumerate(sizes)) + " |",
+            "|---|---|" + "---|" * len(sizes)]
     for output, d in indices.groupby("output", sort=False):
         top = d.loc[d.ST.idxmax(), "parameter"]
         at = convergence[(convergence.output == output) & (convergence.parameter == top)].set_index("N")
         cells = [f"{_cell(at.loc[n, 'ST'])} [{_cell(at.loc[n, 'ST_low'])}, {_cell(at.loc[n, 'ST_high'])}]"
-                 if n in at.index else "" for n in CONVERGENCE_N]
+                 if n in at.index else "" for n in sizes]
         conv.append(f"| {output} | `{name(top)}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n", "\n".join(conv) + "\n"

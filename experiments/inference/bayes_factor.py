@@ -54,7 +54,7 @@ from scipy import stats as sps
 from experiments.inference import calibrate as cal
 from experiments.outputs.files import atomic_write_bytes, atomic_write_json, claim_for_resuming
 from experiments.running.config import apply_overrides, compose_checked
-from experiments.running.jobs import config_hash
+from experiments.running.jobs import code_digest, config_hash
 from sim.schema import ConfigError
 
 MODELS = ("programme", "response shift only")
@@ -170,8 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     done = out / "done"
     # the pieces kept in done/ are this study's only if made with these settings
-    identity = {"study": "bayes_factor", "config": config_hash(config.raw), "observed": observed,
-                "models": list(MODELS), "seeds": args.seeds, "confusion": args.confusion,
+    identity = {"study": "bayes_factor", "code": code_digest(), "config": config_hash(config.raw),
+                "observed": observed, "fitted": list(cal.FITTED), "models": list(MODELS), "one_week": ONE_WEEK,
+                "priors": {p.name: [p.path, *p.prior] for p in cal.PARAMETERS}, "seeds": args.seeds,
+                "confusion": args.confusion,
                 "population": args.population, "epsilon": args.epsilon, "max_simulations": args.max_simulations,
                 "seed": args.seed}
     try:

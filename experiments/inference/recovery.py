@@ -58,7 +58,7 @@ from scipy import stats as sps
 from experiments.inference import calibrate as cal
 from experiments.outputs.files import atomic_write_bytes, atomic_write_json, atomic_write_parquet, claim_for_resuming
 from experiments.running.config import compose_checked
-from experiments.running.jobs import config_hash
+from experiments.running.jobs import code_digest, config_hash
 from sim.schema import ConfigError
 from experiments.running.execution import progress_bar, replicate_seed
 from experiments.running.workers import parallel_map
@@ -475,9 +475,10 @@ def main(argv: list[str] | None = None) -> None:
         epsilon = float(json.loads(record.read_text())["final_epsilon"])
     out = Path(args.out)
     # the table's chunks and the second stages kept in out/ are this study's only if made with these settings
-    identity = {"study": "recovery", "config": config_hash(config.raw),
+    identity = {"study": "recovery", "code": code_digest(), "config": config_hash(config.raw),
                 "parameters": {p.name: [p.path, *p.prior] for p in parameters}, "fitted": list(fitted),
-                "table": args.table, "fits": args.fits, "refine": args.refine, "epsilon": epsilon, "seed": args.seed}
+                "targets": targets, "table": args.table, "fits": args.fits, "refine": args.refine,
+                "min_accepted": args.min_accepted, "epsilon": epsilon, "seed": args.seed}
     try:
         claim_for_resuming(out, identity, "*/*.parquet")
     except ConfigError as exc:

@@ -43,9 +43,20 @@ def _one(config, path: str, value: float, seed: int) -> dict:
     return cal.simulate_patterns({}, apply_overrides(config, {path: value}), seed)
 
 
+SET_BY_THE_SIMULATOR = ("survey.baseline_agree_network", "survey.anchor_on", "survey.waves", "survey.network_agree_cut")
+"""Settings the calibration's simulator sets itself in every run (the network item's cut and the
+survey's waves): a value given for them would never take effect."""
+
+
 def responses(config, path: str, values: list[float], replicates: int, seed: int, workers: int) -> pd.DataFrame:
-    """One row per statistic: its role, mean and standard error at each value, the largest paired
-    difference between two values in standard errors, and whether it responds."""
+    """One row per statistic: its role, mean and standard error at each value, the largest change
+    between two values (in the calibration's distance units and in standard errors), and whether
+    it responds."""
+    if path in SET_BY_THE_SIMULATOR:
+        raise ConfigError(f"{path}: the calibration's simulator sets it in every run, so a value given here would "
+                          f"not take effect (settings it sets: {', '.join(SET_BY_THE_SIMULATOR)})")
+    if len(set(values)) != len(values) or len(values) < 2:
+        raise ConfigError(f"values={values}: give two or more different values")
     for value in values:  # each value must be admissible: a one-line error before any run
         apply_overrides(config, {path: value})
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
@@ -88,8 +99,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", default=None, help="also write the table here (CSV)")
     ap.add_argument("--overrides", nargs="*", default=[], help="Hydra overrides of the case study")
     args = ap.parse_args(argv)
-    if len(set(args.values)) < 2:
-        ap.error("values: give two or more different values")
     for name in ("replicates", "workers"):
         if getattr(args, name) < 2 - (name == "workers"):
             ap.error(f"--{name}: must be a whole number >= {2 - (name == 'workers')}")

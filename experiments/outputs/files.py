@@ -77,26 +77,27 @@ def claim_for_resuming(folder: Path, identity: dict[str, Any], kept: str) -> Non
     """Make `folder` the home of a resumable study with these settings (`identity`: everything its
     results depend on, as plain data), or check that it already is: pieces kept there by a study
     of other settings, or by one that recorded none, must not be taken for this one's. `kept`
-    names the pieces (a subfolder or file pattern) that mean a study was begun there. Raises a
-    one-line ConfigError naming the folder and the first setting that differs; writes nothing
-    then."""
+    names the pieces (a subfolder or file pattern) that mean a study was begun there; a folder
+    without them is simply (re)claimed. Raises a one-line ConfigError naming the folder and the
+    first setting that differs; writes nothing then."""
     from sim.schema import ConfigError
 
     folder = Path(folder)
     record = folder / RESUMABLE
     wanted = json.loads(json.dumps(identity, default=str))
-    if record.is_file():
+    begun = any(folder.glob(kept))
+    if record.is_file() and begun:
         try:
             found = json.loads(record.read_text())
         except ValueError:
             found = None
         if found == wanted:
             return
-        differs = next((k for k in wanted if not isinstance(found, dict) or found.get(k) != wanted[k]),
-                       next(iter(found or {}), "its record"))
+        found = found if isinstance(found, dict) else {}
+        differs = next((k for k in [*wanted, *found] if found.get(k) != wanted.get(k)), "its record")
         raise ConfigError(f"{folder}: holds a study begun with other settings ({differs} differs); give another "
                           "output folder, or delete that one to start again")
-    if any(folder.glob(kept)):
+    if begun:
         raise ConfigError(f"{folder}: holds pieces of a study ({kept}) with no record of their settings; give "
                           "another output folder, or delete that one to start again")
     folder.mkdir(parents=True, exist_ok=True)

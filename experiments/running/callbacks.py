@@ -32,7 +32,11 @@ class AggregateOnMultirunEnd(Callback):
 
         root = Path(config.hydra.sweep.dir)
         if root.is_dir():
+            from sim.schema import ConfigError
+
             try:
                 aggregate(root)
             except SystemExit as exc:  # nothing complete: say so, do not fail the sweep
                 print(exc)
+            except ConfigError as exc:  # jobs that do not make one design: say so; the jobs' files stay
+                print(f"aggregate: {exc}")

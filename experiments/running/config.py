@@ -391,7 +391,8 @@ def check_design(config: CheckedConfig) -> None:
     plain = apply_overrides(config, {"design": {}})
     for path, bounds in d.parameters.items():
         if not isinstance(bounds, (list, tuple)) or len(bounds) != 2:
-            raise ConfigError(f"design.parameters.{path}={bounds!r}: must be [low, high] with low < high")
+            raise ConfigError(f"design.parameters.{path}={bounds!r}: must be [low, high] with low < high, or "
+                              "posterior (a calibrated setting's 95% interval)")
         for bound in bounds:
             apply_overrides(plain, {path: bound}, prefix="design.parameters", round_integers=True)
     for path, values in (d.levers or {}).items():

@@ -39,6 +39,16 @@ def _digest(path: str) -> str:
         return "unreadable"
 
 
+def code_digest() -> str:
+    """A digest of the model's and the experiments' source (`sim/` and `experiments/`): a study's
+    kept pieces made by other code are not this code's."""
+    from pathlib import Path
+
+    from sim.kernel_cache import PACKAGE_DIR, source_digest
+
+    return source_digest(PACKAGE_DIR) + source_digest(Path(__file__).resolve().parents[1])
+
+
 def config_hash(raw: dict) -> str:
     """A job's identity: a hash of its resolved config, minus settings that do not change results,
     and of the contents of the input files it names, so a rerun after a file was edited runs

@@ -151,6 +151,9 @@ def posterior_bounds(parameters: dict, posterior_file: str | None) -> dict:
         if not posterior_file:
             raise ConfigError(f"{key}: there is no posterior to read (uncertainty.posterior_file is unset: run "
                               "python -m experiments.calibrate, or give [low, high])")
+        if not resolve(posterior_file).is_file():
+            raise ConfigError(f"{key}: the posterior file {posterior_file!r} does not exist (run python -m "
+                              "experiments.calibrate, or give [low, high])")
         posterior = read_posterior(posterior_file)
         if path not in posterior.settings:
             raise ConfigError(f"{key}: not a calibrated setting (the posterior in {posterior_file} has "
