@@ -139,6 +139,11 @@ PATTERN_PARAMETERS = (
               "wide: an unused bridge loses 1-20% of its strength a week; Burt's pattern sets it"),
     Parameter("acquaintance_preference", "behaviour.acquaintance_preference", ("uniform", 1.0, 5.0),
               "wide: no preference to a fivefold one for known people; Ingram & Morris's pattern sets it"),
+    Parameter("forum_contacts", "behaviour.forum_contacts", ("uniform", 1.0, 7.0),
+              "bounded: at an evening mixer of about 100 business people the average guest had 14 encounters of "
+              "a minute or more, about 7 begun per guest (Ingram & Morris 2007), an upper bound for a forum "
+              "meeting spent mostly round a table; at least one a meeting; the partner-choice and bridge "
+              "patterns and the case's see-the-system figure respond to it"),
     Parameter("logit_beta", "behaviour.logit_beta", ("uniform", 1.0, 12.0),
               "wide: the logit choice's intensity (McFadden 1974 gives the form, not the value); how far "
               "attitudes and costs move choices, so the transfer pattern and the case speak to it"),
