@@ -57,7 +57,10 @@ class BehaviourParams(Settings):
     forum_attendance: float = number(
         0.8, 0.0, 1.0, "probability a forum member attends a meeting", "assumed")
     forum_contacts: float = number(
-        4.0, 0.0, 20.0, "conversations each attendee starts per meeting", "assumed")
+        4.0, 0.0, 20.0, "conversations each attendee starts per meeting",
+        "Ingram & Morris 2007 bound it: about 7 begun per guest at an evening mixer of about 100 business people "
+        "(14 encounters of a minute or more each); fitted with the other constants to the case and the patterns, "
+        "weakly identified (docs/calibration/posterior_summary.csv)")
     homophily: float = number(
         3.0, 1.0, 50.0, "odds ratio of same- vs cross-organisation conversation",
         "McPherson et al. 2001; Ingram & Morris 2007")
