@@ -60,7 +60,7 @@ class BehaviourParams(Settings):
         4.0, 0.0, 20.0, "conversations each attendee starts per meeting",
         "Ingram & Morris 2007 bound it: about 7 begun per guest at an evening mixer of about 100 business people "
         "(14 encounters of a minute or more each); fitted with the other constants to the case and the patterns, "
-        "weakly identified (docs/calibration/posterior_summary.csv)")
+        "not identified: the intervals carry its posterior (docs/calibration/identifiability.md)")
     homophily: float = number(
         3.0, 1.0, 50.0, "odds ratio of same- vs cross-organisation conversation",
         "McPherson et al. 2001; Ingram & Morris 2007")
