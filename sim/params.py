@@ -137,8 +137,8 @@ class BehaviourParams(Settings):
         0.2, 0.0, 1.0, "strength gain per interaction, w += g (1 - w)", "Burt 2000")
     bridge_decay: float = number(
         0.04, 0.0, 1.0, "weekly decay of an unused bridge (ends share no strong contact)",
-        "Burt 2002 (bankers: about nine in ten bridges gone within a year); the model loses about two "
-        "thirds of its week-0 bridges in a year (ODD 1)")
+        "Burt 2002 (bankers: about nine in ten bridges gone within a year); fitted to that pattern, which "
+        "bounds it from below (docs/validation.md; ODD 1)")
     embedded_decay: float = number(
         0.02, 0.0, 1.0, "weekly decay of an unused embedded tie",
         "Burt 2002 suggests ~0.01; 0.02 so the baseline is stationary within the burn-in (ODD 7.6)")

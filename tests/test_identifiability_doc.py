@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.inference.calibrate import PARAMETERS
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "calibration"
 
 
@@ -27,7 +29,7 @@ def test_the_document_and_the_summary_give_the_same_verdicts():
     section = text[text.index("## The recovery study"):text.index("## Bayes factor")]
     doc = _doc_verdicts(section)
     named = [q for q in summary.index if q in doc]
-    assert len(named) == 9, sorted(doc)
+    assert len(named) == len(PARAMETERS), sorted(doc)
     for quantity in named:
         assert doc[quantity] == summary.loc[quantity, "verdict"], (quantity, doc[quantity])
     share = next(line for line in section.splitlines() if line.startswith("| real-change share"))
