@@ -30,6 +30,8 @@ SMALL_SWEEPS = {
     "follow_on": [],
     "sensitivity_morris": ["design.n=2", "design.chunk_size=13", "design.chunk=range(0,2)", "run.replicates=1"],
     "sensitivity_sobol": ["design.n=2", "design.chunk_size=19", "design.chunk=range(0,2)", "design.follow_to_week=12"],
+    "sensitivity_assumed": ["design.n=2", "design.chunk_size=35", "design.chunk=range(0,2)",
+                            "design.follow_to_week=12"],
 }
 
 
@@ -48,7 +50,7 @@ def test_every_shipped_experiment_has_a_small_setting_here():
 @pytest.mark.parametrize("experiment", sorted(SMALL_SWEEPS))
 def test_shipped_experiment_runs_end_to_end(tmp_path, experiment):
     out = tmp_path / experiment
-    extra = [a for a in SMALL if experiment not in ("sensitivity_morris", "sensitivity_sobol")
+    extra = [a for a in SMALL if experiment not in ("sensitivity_morris", "sensitivity_sobol", "sensitivity_assumed")
              or not a.startswith("run.weeks")]
     res = sweep(out, f"experiment={experiment}", *extra, *SMALL_SWEEPS[experiment])
     assert res.returncode == 0, res.stderr[-3000:]
