@@ -11,6 +11,7 @@ import pandas as pd
 
 from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effect_table, format_survey_table,
                                          mean_interval, survey_effects, survey_statistics, survey_table)
+from experiments.analysis.sources import screening_line
 from experiments.running.config import CheckedConfig, apply_overrides, effect_weeks
 from experiments.outputs.files import atomic_write_bytes
 from experiments.outputs.spreadsheet import write_summary
@@ -42,8 +43,9 @@ def follow_up_weeks(config: CheckedConfig, last: int) -> tuple[int, list[int]]:
 
 def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, end: int) -> str:
     """What the headline figures rest on: the response-shift priors and their share of each
-    simulated rise, the held-out figure's prediction, and content_influence (fitted to a published
-    pattern, not measured in the case)."""
+    simulated rise, the held-out figure's prediction, content_influence (fitted to a published
+    pattern, not measured in the case) and the assumed constants the screening found under headline
+    figures."""
     s = config.survey
     lines = ["What these figures rest on (docs/ODD.md 9, docs/calibration/identifiability.md):",
              f"- Response shift: survey.end_shift={s.end_shift:.2f} and survey.retrospective_shift="
@@ -72,7 +74,17 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
                 "this case (docs/validation.md; "
                 + ("the curve below)." if config.run.assumption_curve else "run.assumption_curve=true prints "
                    "the curve)."))
+    if programme is not None:
+        lines.append(screening_line(lambda path: _setting(config, path)))
     return "\n".join(lines)
+
+
+def _setting(config: CheckedConfig, path: str):
+    """The value a checked configuration holds for a dotted model setting (behaviour.x, survey.x,
+    intervention.NAME.x)."""
+    parts = path.split(".")
+    owner = config.interventions[parts[1]] if parts[0] == "intervention" else getattr(config, parts[0])
+    return getattr(owner, parts[-1])
 
 
 def _points(x: float) -> str:
