@@ -104,3 +104,13 @@ def test_what_the_screening_of_the_assumed_constants_finds():
     found = {(output, path) for path, outputs in FOUND_BY_THE_SCREENING.items() for output in outputs}
     assert set(map(tuple, bad[["output", "parameter"]].values.tolist())) == found, \
         "\n" + bad.to_string(index=False)
+
+
+def test_every_constant_the_screening_found_has_plain_words():
+    """The board report names each constant the screening found in plain words (words.cannot_tell)."""
+    from experiments.analysis.sources import SETTING_WORDS
+    from experiments.outputs.words import cannot_tell
+
+    assert set(SETTING_WORDS) == set(FOUND_BY_THE_SCREENING)
+    text = cannot_tell(pd.DataFrame(columns=["statistic", "response_shift_share"]), content_influence=1.0)
+    assert all(words in text for words in SETTING_WORDS.values())

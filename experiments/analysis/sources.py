@@ -91,6 +91,15 @@ FOUND_BY_THE_SCREENING = {
 Sobol index on it is 0.1 or more. Issue 22's fourth item is not met while this is not empty; a
 constant leaves it when it has a source or a posterior (tests/test_sources.py fails until then)."""
 
+SETTING_WORDS = {
+    "behaviour.risk_appetite_mean": "leaders' appetite for risk",
+    "behaviour.orientation_rate": "how fast attitudes move",
+    "intervention.leadership_programme.workshop_contacts": "how many conversations a workshop starts",
+    "behaviour.tie_use_rate": "how often leaders use the ties they have",
+    "behaviour.issue_rate": "how often shared issues arise",
+}
+"""The screening's constants in plain words, for a board report (each key of FOUND_BY_THE_SCREENING)."""
+
 HEADLINE_WORDS = {
     "system_first_participants_effect": "participants' system-first share",
     "system_first_others_effect": "non-participants' system-first share",

@@ -13,6 +13,8 @@ import math
 
 import pandas as pd
 
+from experiments.analysis.sources import FOUND_BY_THE_SCREENING, SETTING_WORDS
+
 BOUNDED = {"system_first", "orientation", "cross_org_trust", "listening", "system_sight", "efficacy"}
 """Measures on a 0-1 scale: shown as points on a 0-100 scale (percentage points for shares)."""
 SHARES = {"system_first"}
@@ -190,6 +192,11 @@ def cannot_tell(table: pd.DataFrame, content_influence=None) -> str:
     if content_influence is not None:
         parts.append("how far the programme's content changes attitudes (set to what training studies find, not "
                      "measured in this case)")
+        assumed = [SETTING_WORDS[path] for path in FOUND_BY_THE_SCREENING]
+        if assumed:
+            parts.append(f"settings that are still assumptions ({', '.join(assumed)}): over half to twice their "
+                         "assumed values they change the effect on shared issues, the spread to those who did not "
+                         "take part or the new relationships, and the intervals leave them out")
     held = table[table.get("role", pd.Series("", index=table.index)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
         verdict = "a hit" if bool(r["covered"]) else "a miss"
