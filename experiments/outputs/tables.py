@@ -13,6 +13,7 @@ from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effec
                                          mean_interval, survey_effects, survey_statistics, survey_table)
 from experiments.analysis.sources import screening_line
 from experiments.running.config import CheckedConfig, apply_overrides, effect_weeks
+from experiments.running.uncertainty import configured_value
 from experiments.outputs.files import atomic_write_bytes
 from experiments.outputs.spreadsheet import write_summary
 from experiments.running.workers import start
@@ -75,16 +76,8 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
                 + ("the curve below)." if config.run.assumption_curve else "run.assumption_curve=true prints "
                    "the curve)."))
     if programme is not None:
-        lines.append(screening_line(lambda path: _setting(config, path)))
+        lines.append(screening_line(lambda path: configured_value(config, path)))
     return "\n".join(lines)
-
-
-def _setting(config: CheckedConfig, path: str):
-    """The value a checked configuration holds for a dotted model setting (behaviour.x, survey.x,
-    intervention.NAME.x)."""
-    parts = path.split(".")
-    owner = config.interventions[parts[1]] if parts[0] == "intervention" else getattr(config, parts[0])
-    return getattr(owner, parts[-1])
 
 
 def _points(x: float) -> str:
