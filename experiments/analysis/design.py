@@ -43,6 +43,26 @@ OUTPUTS = {
                                      "design.follow_to_week (expected success)",
 }
 
+OUTPUT_WORDS = {
+    "system_first_participants_effect": "participants' system-first share (effect)",
+    "system_first_others_effect": "non-participants' system-first share (effect)",
+    "cross_org_ties_others_effect": "non-participants' new ties across organisations",
+    "system_first_effect": "system-first choices (effect)",
+    "issue_success_effect": "collective-issue success (effect)",
+    "cross_org_ties_effect": "participants' new ties across organisations",
+    "orientation_effect": "participants' orientation shift",
+    "cascade_effect": "non-participants' orientation shift (cascade)",
+    "network_agree_end": "'strong network': agree at the end (as reported)",
+    "network_agree_end_real_change": "'strong network': agree at the end (real change only)",
+    "see_system_end": "'see the system': strongly agree at the end",
+    "influence_disagree_end": "'can influence': disagree at the end",
+    "cross_org_ties_followup": "participants' ties left at the follow-up",
+    "network_agree_followup": "'strong network': agree at the follow-up",
+    "orientation_followup": "participants' orientation shift at the follow-up",
+    "issue_success_effect_followup": "collective-issue success after the programme (effect)",
+}
+"""Short labels of the design outputs, for figure titles and printed lines."""
+
 def problem(parameters: dict[str, list[float]]) -> dict[str, Any]:
     names = list(parameters)
     return {"num_vars": len(names), "names": names, "bounds": [list(map(float, parameters[k])) for k in names]}

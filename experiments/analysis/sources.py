@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from experiments.analysis.design import OUTPUT_WORDS
 from experiments.running.config import ASSUMED, spec_of_path
 
 HEADLINE = ("system_first_participants_effect", "system_first_others_effect", "orientation_effect", "cascade_effect",
@@ -100,25 +101,12 @@ SETTING_WORDS = {
 }
 """The screening's constants in plain words, for a board report (each key of FOUND_BY_THE_SCREENING)."""
 
-HEADLINE_WORDS = {
-    "system_first_participants_effect": "participants' system-first share",
-    "system_first_others_effect": "non-participants' system-first share",
-    "orientation_effect": "participants' orientation",
-    "cascade_effect": "the cascade",
-    "cross_org_ties_effect": "participants' new strong ties",
-    "cross_org_ties_others_effect": "non-participants' new strong ties",
-    "issue_success_effect": "issue success",
-    "network_agree_end": "the network item",
-    "see_system_end": "the see-the-system item",
-    "influence_disagree_end": "the influence item",
-}
-"""The headline outputs in plain words, for printed lines."""
 
 
 def screening_line(value_of) -> str:
     """One printed line naming the assumed constants the screening found under headline figures,
     each with its value in this run (`value_of(path)`) and what rests on it."""
-    parts = [f"{path.split('.')[-1]}={value_of(path):g} ({', '.join(HEADLINE_WORDS[o] for o in outputs)})"
+    parts = [f"{path.split('.')[-1]}={value_of(path):g} ({', '.join(OUTPUT_WORDS[o] for o in outputs)})"
              for path, outputs in FOUND_BY_THE_SCREENING.items()]
     return ("- Assumed, not calibrated yet, and carrying headline figures (total Sobol index 0.1 or more over half "
             "to twice their value; docs/experiments.md, 'Screening the assumed constants'): " + "; ".join(parts)

@@ -18,6 +18,8 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
+from experiments.analysis.design import OUTPUT_WORDS
+
 COLOURS = {"participants": "#1b7837", "non-participants": "#2166ac", "counterfactual": "#969696",
            "observed": "#d6604d", "programme": "#1b7837",
            "real_change": "#7fbc41"}
@@ -582,26 +584,6 @@ def _error_bars(d: pd.DataFrame, index: str) -> np.ndarray:
     low = (d[index] - d[f"{index}_low"]).clip(lower=0)
     high = (d[f"{index}_high"] - d[index]).clip(lower=0)
     return np.vstack([low.to_numpy(), high.to_numpy()])
-
-
-OUTPUT_WORDS = {
-    "system_first_participants_effect": "participants' system-first share (effect)",
-    "system_first_others_effect": "non-participants' system-first share (effect)",
-    "cross_org_ties_others_effect": "non-participants' new ties across organisations",
-    "system_first_effect": "system-first choices (effect)",
-    "issue_success_effect": "collective-issue success (effect)",
-    "cross_org_ties_effect": "participants' new ties across organisations",
-    "orientation_effect": "participants' orientation shift",
-    "cascade_effect": "non-participants' orientation shift (cascade)",
-    "network_agree_end": "'strong network': agree at the end (as reported)",
-    "network_agree_end_real_change": "'strong network': agree at the end (real change only)",
-    "see_system_end": "'see the system': strongly agree at the end",
-    "influence_disagree_end": "'can influence': disagree at the end",
-    "cross_org_ties_followup": "participants' ties left at the follow-up",
-    "network_agree_followup": "'strong network': agree at the follow-up",
-    "orientation_followup": "participants' orientation shift at the follow-up",
-    "issue_success_effect_followup": "collective-issue success after the programme (effect)",
-}
 
 
 def sobol_convergence(conv: pd.DataFrame, top: int = 5):
