@@ -287,7 +287,11 @@ class LeadershipProgramme(Settings):
                         "Boudreau et al. 2017; unstructured: Ingram & Morris 2007")
     workshop_every_weeks: int = number(4, 1, 10_000, "weeks between workshops", "assumed (monthly)",
                                        integer=True)
-    workshop_contacts: float = number(3.0, 0, 20, "conversations each attendee starts per workshop", "assumed")
+    workshop_contacts: float = number(
+        3.0, 0, 20, "conversations each attendee starts per workshop",
+        "Ingram & Morris 2007 bound it (about 7 begun per guest at an evening mixer); fitted with the other constants "
+        "to the case and the published patterns (prior U(1, 7)); the case study runs at its posterior "
+        "(docs/calibration/identifiability.md)")
     action_learning: bool = flag(True, "action-learning sets of leaders from different organisations",
                                  "the case")
     set_size: int = number(6, 1, 10_000, "leaders per action-learning set", "the case: about six", integer=True)

@@ -35,7 +35,10 @@ class BehaviourParams(Settings):
     trust_propensity_high: float = number(
         0.7, 0.0, 1.0, "upper bound of uniform trust propensity", "Colquitt et al. 2007: 0.3-0.7")
     risk_appetite_mean: float = number(
-        0.3, 0.01, 0.99, "mean risk appetite (discount on statutory cost)", "assumed; calibrated")
+        0.3, 0.01, 0.99, "mean risk appetite (discount on statutory cost)",
+        "fitted with the other constants to the case and the published patterns (prior U(0.1, 0.7): no measure of "
+        "leaders' risk appetite in these units was found); the case study runs at its posterior "
+        "(docs/calibration/identifiability.md)")
     trait_concentration: float = number(
         10.0, 2.0, 200.0, "concentration (a+b) of Beta trait draws", "assumed")
     pressure_scale: float = number(
@@ -70,7 +73,9 @@ class BehaviourParams(Settings):
         "Ingram & Morris 2007: guests knew about a third of the others, yet up to half of their encounters were "
         "with people they knew (odds ratio about 2); fitted to that pattern (docs/validation.md)")
     tie_use_rate: float = number(
-        0.04, 0.0, 1.0, "weekly probability a tie of strength 1 is used", "assumed")
+        0.04, 0.0, 1.0, "weekly probability a tie of strength 1 is used",
+        "fitted with the other constants to the case and the published patterns (prior U(0.01, 0.16)); Burt's "
+        "bridge pattern responds to it; the case study runs at its posterior (docs/calibration/identifiability.md)")
     triadic_rate: float = number(
         0.05, 0.0, 1.0, "weekly probability a leader is introduced to a friend of a friend",
         "Davidsen et al. 2002")
@@ -82,7 +87,9 @@ class BehaviourParams(Settings):
 
     # --- collective issues -------------------------------------------------------
     issue_rate: float = number(
-        3.0, 0.0, 50.0, "collective issues arriving per week (Poisson mean)", "assumed")
+        3.0, 0.0, 50.0, "collective issues arriving per week (Poisson mean)",
+        "fitted with the other constants to the case and the published patterns (prior U(1, 9): no count of such "
+        "issues was found); the case study runs at its posterior (docs/calibration/identifiability.md)")
     orgs_per_issue: int = number(
         4, 2, 50, "organisations an issue involves", "Pacheco et al. 2009 (group size N)",
         integer=True)
@@ -122,7 +129,10 @@ class BehaviourParams(Settings):
 
     # --- orientation ----------------------------------------------------------------
     orientation_rate: float = number(
-        0.1, 0.0, 1.0, "weekly step towards the Friedkin-Johnsen target", "assumed")
+        0.1, 0.0, 1.0, "weekly step towards the Friedkin-Johnsen target",
+        "Friedkin & Johnsen 1990 give the form, not the pace; fitted with the other constants to the case and the "
+        "published patterns (prior U(0.03, 0.3)); the attitude pattern responds to it; the case study runs at its "
+        "posterior (docs/calibration/identifiability.md)")
     self_weight: float = number(
         1.0, 0.0, 100.0, "weight a leader puts on own opinion in W", "Friedkin & Johnsen 1990")
     win_reinforcement: float = number(

@@ -150,6 +150,26 @@ PATTERN_PARAMETERS = (
     Parameter("engagement_mean", "intervention.leadership_programme.engagement_mean", ("uniform", 0.3, 0.95),
               "wide: participants attend 30-95% of sessions on average (no attendance figure for such "
               "programmes was found); the case's figures and the transfer pattern speak to it"),
+    Parameter("risk_appetite_mean", "behaviour.risk_appetite_mean", ("uniform", 0.1, 0.7),
+              "wide: leaders discount 10-70% of their organisation's statutory cost on average (no measure of "
+              "public-service leaders' risk appetite in these units was found); the screening of assumed "
+              "constants found issue success, the influence item and system-first choices resting on it, and "
+              "the transfer pattern and the case's figures respond to it"),
+    Parameter("orientation_rate", "behaviour.orientation_rate", ("uniform", 0.03, 0.3),
+              "wide: a leader's attitude closes 3-30% of the gap to its Friedkin-Johnsen target a week (Friedkin "
+              "& Johnsen 1990 give the form, not the pace); the attitude pattern (Bezrukova et al. 2016) and the "
+              "cascade respond to it"),
+    Parameter("workshop_contacts", "intervention.leadership_programme.workshop_contacts", ("uniform", 1.0, 7.0),
+              "bounded as forum_contacts is: about 7 encounters begun per guest at an evening mixer of about 100 "
+              "business people (Ingram & Morris 2007), an upper bound for a workshop day spent mostly in table "
+              "groups; at least one a workshop; the case's network and see-the-system figures respond to it"),
+    Parameter("tie_use_rate", "behaviour.tie_use_rate", ("uniform", 0.01, 0.16),
+              "wide: outside meetings and shared issues a tie of strength 1 is used once every 6 to 100 weeks "
+              "(a quarter to four times the first guess); used ties keep their strength, so Burt's bridge "
+              "pattern and the network figures respond to it"),
+    Parameter("issue_rate", "behaviour.issue_rate", ("uniform", 1.0, 9.0),
+              "wide: 1-9 collective issues a week across the partnership (a third to three times the first "
+              "guess; no count of such issues was found); the transfer pattern and the ties respond to it"),
 )
 PARAMETERS = SURVEY_PARAMETERS + PATTERN_PARAMETERS
 BY_NAME = {p.name: p for p in PARAMETERS}
