@@ -277,6 +277,10 @@ beyond noise; docs/experiments.md)."""
 SURROGATE_SHARE = 0.9
 """The share of the mean response's variance (the pick-freeze estimate, noise deconvolved) the
 surrogate must carry for its indices to be reported; below it the pick-freeze indices are."""
+SURROGATE_HELD_OUT_SHARE = 0.85
+"""The share it must carry of design rows it was not fitted to (the check on overfitting): a
+surrogate that fits its own rows but not others' gives indices of its own noise, so below this
+the pick-freeze indices are reported."""
 
 
 def _pce_parts(coef: np.ndarray, se2: np.ndarray, involves, k: int) -> dict[str, np.ndarray]:
@@ -401,7 +405,8 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
     `pick_freeze_*`), a polynomial-chaos surrogate's (`pce_indices`; columns `surrogate_*`), and
     the reported S1 and ST with their 95% intervals: the surrogate's where it carries at least
     `SURROGATE_SHARE` of the mean response's variance (`surrogate_share`, against the pick-freeze
-    estimate of that variance), else the pick-freeze ones (`estimator` says which). The surrogate
+    estimate of that variance) and `SURROGATE_HELD_OUT_SHARE` of it on rows it was not fitted to,
+    else the pick-freeze ones (`estimator` says which). The surrogate
     uses every row for every index, so its intervals are several times narrower; the pick-freeze
     estimates need no model of the response, so they are the check on it; and
     `surrogate_held_out_share` is the share it carries of rows it was not fitted to (one less its
@@ -434,7 +439,8 @@ def analyse(method: str, parameters: dict[str, list[float]], rows: pd.DataFrame,
         share = s["variance"] / r["variance"] if s is not None and r["variance"] > 0 else np.nan
         held_out_share = (1 - (s["held_out"] - np.nanmean(noise)) / r["variance"]
                           if s is not None and r["variance"] > 0 else np.nan)
-        lead, estimator = (s, "surrogate") if s is not None and share >= SURROGATE_SHARE else (r, "pick-freeze")
+        trusted = s is not None and share >= SURROGATE_SHARE and held_out_share >= SURROGATE_HELD_OUT_SHARE
+        lead, estimator = (s, "surrogate") if trusted else (r, "pick-freeze")
         for i, name in enumerate(prob["names"]):
             row = {"output": output, "parameter": name, "estimator": estimator}
             row.update({key: lead[key][i] for key in ("S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high")})

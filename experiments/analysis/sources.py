@@ -105,7 +105,9 @@ SETTING_WORDS = {
 
 def screening_line(value_of) -> str:
     """One printed line naming the assumed constants the screening found under headline figures,
-    each with its value in this run (`value_of(path)`) and what rests on it."""
+    each with its value in this run (`value_of(path)`) and what rests on it; empty when it found none."""
+    if not FOUND_BY_THE_SCREENING:
+        return ""
     parts = [f"{path.split('.')[-1]}={value_of(path):g} ({', '.join(OUTPUT_WORDS[o] for o in outputs)})"
              for path, outputs in FOUND_BY_THE_SCREENING.items()]
     return ("- Assumed, not calibrated yet, and carrying headline figures (total Sobol index 0.1 or more over half "

@@ -75,8 +75,9 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
                 "this case (docs/validation.md; "
                 + ("the curve below)." if config.run.assumption_curve else "run.assumption_curve=true prints "
                    "the curve)."))
-    if programme is not None:
-        lines.append(screening_line(lambda path: configured_value(config, path)))
+    line = screening_line(lambda path: configured_value(config, path)) if programme is not None else ""
+    if line:
+        lines.append(line)
     return "\n".join(lines)
 
 
