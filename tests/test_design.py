@@ -149,6 +149,21 @@ def test_a_surrogate_that_misses_the_response_gives_way_to_pick_freeze():
     assert min(r.loc[["p0", "p1", "p2"], "ST"]) > 0.6 and r.loc["p3", "ST"] < 0.3
 
 
+def test_a_surrogate_that_fits_only_its_own_rows_gives_way_to_pick_freeze(monkeypatch):
+    """Few rows for many inputs and noisy replicates (x0 + x1 / 2 over eight inputs, 32 base rows):
+    the surrogate's terms fit the rows' noise, so it "carries" more than the whole variance on the
+    rows it was fitted to and little of it on rows it was not (its overfitting check), and the
+    pick-freeze indices are reported (as the screening of the assumed constants found for
+    non-participants' ties). The companion: without the held-out check the surrogate's would be."""
+    params, rows = _function_rows(lambda x: x[:, 0] + 0.5 * x[:, 1], 8, n=32, noise_sd=0.3)
+    r = design.analyse("sobol", params, rows, 3, replicates=2, resamples=50)
+    assert r["surrogate_share"].iloc[0] >= design.SURROGATE_SHARE
+    assert r["surrogate_held_out_share"].iloc[0] < design.SURROGATE_HELD_OUT_SHARE
+    assert (r["estimator"] == "pick-freeze").all()
+    monkeypatch.setattr(design, "SURROGATE_HELD_OUT_SHARE", -np.inf)
+    assert (design.analyse("sobol", params, rows, 3, replicates=2, resamples=50)["estimator"] == "surrogate").all()
+
+
 def _three_way(x):
     """P1(x0) + P1(x1) + P1(x2) + 2 P1(x0) P1(x1) P1(x2), P1 the orthonormal Legendre polynomial of
     degree one on [0, 1]: V = 7, S1 = 1/7 and ST = 5/7 for x0-x2, 0 for x3."""
