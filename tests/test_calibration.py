@@ -261,3 +261,31 @@ def test_the_proposal_keeps_an_effective_sample_in_fifteen_dimensions():
 
     assert effective_sample(cal.proposal()) > 150
     assert effective_sample(pyabc.LocalTransition(k_fraction=0.25)) < 120
+
+
+def test_the_proposal_redraws_outside_the_support_as_pyabc_would():
+    """The proposal's own redraw of draws outside the priors' support gives the very draws pyabc's
+    loop (draw, evaluate the prior's density, draw again) gives, so only the time changes. The
+    companion: without the parameters' bounds, draws outside the support come back."""
+    import pyabc
+
+    parameters = (cal.Parameter("a", "x.a", ("uniform", 0.0, 1.0), ""),
+                  cal.Parameter("b", "x.b", ("normal", 0.0, 1.0), ""),
+                  cal.Parameter("c", "x.c", ("truncnorm", 0.4, 0.4, 0.0), ""))
+    prior = pyabc.Distribution(**{p.name: p.rv() for p in parameters})
+    population = pd.DataFrame({"a": np.linspace(0.0, 0.1, 40), "b": np.linspace(-1, 1, 40),
+                               "c": np.linspace(0.0, 0.2, 40)})
+
+    def draws(transition, check_prior: bool, n: int = 30):
+        transition.fit(population, np.full(40, 1 / 40))
+        np.random.seed(9)
+        out = []
+        while len(out) < n:
+            x = transition.rvs_single()
+            if not check_prior or prior.pdf(x) > 0:
+                out.append(dict(x))
+        return pd.DataFrame(out)
+
+    assert draws(cal.proposal(parameters), False).equals(draws(cal.proposal(), True))
+    unchecked = draws(cal.proposal(), False)
+    assert ((unchecked["a"] < 0) | (unchecked["c"] < 0)).any()
