@@ -289,3 +289,15 @@ def test_the_proposal_redraws_outside_the_support_as_pyabc_would():
     assert draws(cal.proposal(parameters), False).equals(draws(cal.proposal(), True))
     unchecked = draws(cal.proposal(), False)
     assert ((unchecked["a"] < 0) | (unchecked["c"] < 0)).any()
+
+
+def test_priors_stay_inside_the_settings_ranges():
+    """Every calibrated constant's prior puts less than one in a billion of its mass beyond the
+    range its setting admits (a bounded prior none), so truncating proposals at that range (the
+    proposal's support) changes nothing a run can tell; each uniform prior lies inside it."""
+    from experiments.running.config import spec_of_path
+
+    for p in cal.PARAMETERS:
+        spec, prior = spec_of_path(p.path), p.frozen()
+        assert prior.cdf(spec.low) + prior.sf(spec.high) < 1e-9, p.name
+        assert p.support() == (max(spec.low, prior.support()[0]), min(spec.high, prior.support()[1])), p.name

@@ -35,9 +35,9 @@ def test_the_check_fails_for_an_assumed_constant_that_matters_and_for_a_partial_
     lacks a headline output is caught too."""
     fake = pd.DataFrame([{"output": o, "parameter": p, "ST": st} for o in HEADLINE
                          for p, st in (("behaviour.forum_attendance", 0.3 if o == "orientation_effect" else 0.0),
-                                       ("behaviour.tie_use_rate", 0.05), ("behaviour.tie_growth", 0.5))])
+                                       ("behaviour.meeting_evidence", 0.05), ("behaviour.tie_growth", 0.5))])
     assert "assumed" in spec_of_path("behaviour.forum_attendance").source
-    assert "assumed" in spec_of_path("behaviour.tie_use_rate").source
+    assert "assumed" in spec_of_path("behaviour.meeting_evidence").source
     bad = resting_on_assumptions(fake, CALIBRATED)
     assert bad[["output", "parameter"]].values.tolist() == [["orientation_effect", "behaviour.forum_attendance"]]
     partial = fake[fake["output"] != "cascade_effect"]
@@ -83,12 +83,12 @@ def _screened() -> set[str]:
 def test_every_assumed_constant_the_case_uses_is_screened_or_excused():
     """The screening study (conf/experiment/sensitivity_assumed.yaml) varies every setting the case
     study uses whose source calls it assumed, unless `NOT_SCREENED` gives the reason; a new assumed
-    setting in neither fails here. Its companion: a design without tie_use_rate is caught."""
+    setting in neither fails here. Its companion: a design without meeting_evidence is caught."""
     assumed = assumed_case_settings() - CALIBRATED
     assert not set(NOT_SCREENED) & _screened()
     assert set(NOT_SCREENED) <= assumed, sorted(set(NOT_SCREENED) - assumed)
     assert not assumed - _screened() - set(NOT_SCREENED), sorted(assumed - _screened() - set(NOT_SCREENED))
-    assert assumed - (_screened() - {"behaviour.tie_use_rate"}) - set(NOT_SCREENED) == {"behaviour.tie_use_rate"}
+    assert assumed - (_screened() - {"behaviour.meeting_evidence"}) - set(NOT_SCREENED) == {"behaviour.meeting_evidence"}
 
 
 def test_what_the_screening_of_the_assumed_constants_finds():
