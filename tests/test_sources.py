@@ -114,3 +114,26 @@ def test_every_constant_the_screening_found_has_plain_words():
     assert set(SETTING_WORDS) == set(FOUND_BY_THE_SCREENING)
     text = cannot_tell(pd.DataFrame(columns=["statistic", "response_shift_share"]), content_influence=1.0)
     assert all(words in text for words in SETTING_WORDS.values())
+
+
+def test_the_printed_line_and_the_report_name_what_the_screening_found_and_nothing_else(monkeypatch):
+    """The case study's printed line and the board report's 'what these figures cannot tell' name
+    each constant the screening found, with its value and what rests on it; when it found none,
+    neither says anything about assumed constants."""
+    from experiments.analysis import sources
+    from experiments.outputs import words
+
+    found = {"behaviour.meeting_evidence": ("issue_success_effect",)}
+    plain = {"behaviour.meeting_evidence": "how much a conversation counts as evidence of trust"}
+    empty = pd.DataFrame(columns=["statistic", "response_shift_share"])
+    for module in (sources, words):
+        monkeypatch.setattr(module, "FOUND_BY_THE_SCREENING", found)
+        monkeypatch.setattr(module, "SETTING_WORDS", plain)
+    line = sources.screening_line(lambda path: 0.2)
+    assert "meeting_evidence=0.2" in line and sources.OUTPUT_WORDS["issue_success_effect"] in line
+    assert plain["behaviour.meeting_evidence"] in words.cannot_tell(empty, content_influence=1.0)
+    for module in (sources, words):
+        monkeypatch.setattr(module, "FOUND_BY_THE_SCREENING", {})
+        monkeypatch.setattr(module, "SETTING_WORDS", {})
+    assert sources.screening_line(lambda path: 0.2) == ""
+    assert "still assumptions" not in words.cannot_tell(empty, content_influence=1.0)
