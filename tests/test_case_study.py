@@ -103,7 +103,7 @@ def test_main_job_prints_the_table_and_writes_files(tmp_path):
         assert (out / name).stat().st_size > 0, name
     for words in ("observed", "reported [95% interval]", "real change", "no programme", "response shift",
                   "held out (a test)", "Cascade", "Decay", "What these figures rest on", "content_influence",
-                  "Assumed, not calibrated yet", "risk_appetite_mean=0.3"):
+                  "Assumed, not calibrated yet", "forum_attendance=0.8"):
         assert words in res.stdout, words
     survey = pd.read_parquet(out / "survey.parquet")
     assert {"replicate", "seed", "arm", "week", "leader", "group", "item", "response",

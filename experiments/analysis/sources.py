@@ -80,12 +80,7 @@ def assumed_case_settings() -> set[str]:
 
 
 FOUND_BY_THE_SCREENING = {
-    "behaviour.risk_appetite_mean": ("issue_success_effect", "influence_disagree_end",
-                                     "system_first_participants_effect", "system_first_others_effect"),
-    "behaviour.orientation_rate": ("cascade_effect", "system_first_others_effect"),
-    "intervention.leadership_programme.workshop_contacts": ("cross_org_ties_effect", "cross_org_ties_others_effect"),
-    "behaviour.tie_use_rate": ("cross_org_ties_others_effect",),
-    "behaviour.issue_rate": ("cross_org_ties_others_effect",),
+    "behaviour.forum_attendance": ("cross_org_ties_others_effect",),
 }
 """What the screening of the assumed constants found (docs/sensitivity/assumed/; docs/experiments.md,
 "Screening the assumed constants"): each assumed constant with the headline outputs whose total
@@ -93,11 +88,7 @@ Sobol index on it is 0.1 or more. Issue 22's fourth item is not met while this i
 constant leaves it when it has a source or a posterior (tests/test_sources.py fails until then)."""
 
 SETTING_WORDS = {
-    "behaviour.risk_appetite_mean": "leaders' appetite for risk",
-    "behaviour.orientation_rate": "how fast attitudes move",
-    "intervention.leadership_programme.workshop_contacts": "how many conversations a workshop starts",
-    "behaviour.tie_use_rate": "how often leaders use the ties they have",
-    "behaviour.issue_rate": "how often shared issues arise",
+    "behaviour.forum_attendance": "how often forum members attend",
 }
 """The screening's constants in plain words, for a board report (each key of FOUND_BY_THE_SCREENING)."""
 
