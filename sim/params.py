@@ -58,7 +58,9 @@ class BehaviourParams(Settings):
 
     # --- meetings -------------------------------------------------------------
     forum_attendance: float = number(
-        0.8, 0.0, 1.0, "probability a forum member attends a meeting", "assumed")
+        0.8, 0.0, 1.0, "probability a forum member attends a meeting",
+        "fitted with the other constants to the case and the published patterns (prior U(0.4, 1): no attendance "
+        "record of such forums was found); the case study runs at its posterior (docs/calibration/identifiability.md)")
     forum_contacts: float = number(
         4.0, 0.0, 20.0, "conversations each attendee starts per meeting",
         "Ingram & Morris 2007 bound it: about 7 begun per guest at an evening mixer of about 100 business people "

@@ -301,3 +301,14 @@ def test_priors_stay_inside_the_settings_ranges():
         spec, prior = spec_of_path(p.path), p.frozen()
         assert prior.cdf(spec.low) + prior.sf(spec.high) < 1e-9, p.name
         assert p.support() == (max(spec.low, prior.support()[0]), min(spec.high, prior.support()[1])), p.name
+
+
+def test_a_population_too_small_for_the_proposal_is_refused(tmp_path, capsys):
+    """Fewer particles than twice the fitted constants leave each kernel's covariance short of full
+    rank (every weight zero): refused with one line naming --population and the least it admits,
+    before anything is written."""
+    with pytest.raises(SystemExit) as exit_:
+        cal.main(["--population", "10", "--out", str(tmp_path / "out")])
+    assert exit_.value.code != 0
+    assert f"--population=10: must be at least {2 * len(cal.PARAMETERS)}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -34,12 +34,12 @@ def test_the_check_fails_for_an_assumed_constant_that_matters_and_for_a_partial_
     output is caught; the same constant below 0.1, or a calibrated one, is not; and a table that
     lacks a headline output is caught too."""
     fake = pd.DataFrame([{"output": o, "parameter": p, "ST": st} for o in HEADLINE
-                         for p, st in (("behaviour.forum_attendance", 0.3 if o == "orientation_effect" else 0.0),
+                         for p, st in (("behaviour.within_org_conduct", 0.3 if o == "orientation_effect" else 0.0),
                                        ("behaviour.meeting_evidence", 0.05), ("behaviour.tie_growth", 0.5))])
-    assert "assumed" in spec_of_path("behaviour.forum_attendance").source
+    assert "assumed" in spec_of_path("behaviour.within_org_conduct").source
     assert "assumed" in spec_of_path("behaviour.meeting_evidence").source
     bad = resting_on_assumptions(fake, CALIBRATED)
-    assert bad[["output", "parameter"]].values.tolist() == [["orientation_effect", "behaviour.forum_attendance"]]
+    assert bad[["output", "parameter"]].values.tolist() == [["orientation_effect", "behaviour.within_org_conduct"]]
     partial = fake[fake["output"] != "cascade_effect"]
     missing = resting_on_assumptions(partial, CALIBRATED)
     assert set(missing.loc[missing["source"] == "missing from the table", "output"]) == {"cascade_effect"}

@@ -182,6 +182,10 @@ PATTERN_PARAMETERS = (
     Parameter("issue_rate", "behaviour.issue_rate", ("uniform", 1.0, 9.0),
               "wide: 1-9 collective issues a week across the partnership (a third to three times the first "
               "guess; no count of such issues was found); the transfer pattern and the ties respond to it"),
+    Parameter("forum_attendance", "behaviour.forum_attendance", ("uniform", 0.4, 1.0),
+              "wide: forum members attend two in five to every meeting (no attendance record of such forums was "
+              "found); the second screening of assumed constants found non-participants' new ties resting on it, "
+              "and the mixing and bridge patterns respond to it"),
 )
 PARAMETERS = SURVEY_PARAMETERS + PATTERN_PARAMETERS
 BY_NAME = {p.name: p for p in PARAMETERS}
@@ -684,12 +688,20 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
-        args.population, args.generations, args.ppc = 16, 2, 10
+        args.population, args.generations, args.ppc = 16, 2, 10  # at least twice the constants: below
     overrides = list(args.overrides) + ([f"scenario_file={args.scenario_file}"] if args.scenario_file else [])
     calibration = SURVEY if args.survey else CASE
     calibration = Calibration(calibration.name, calibration.parameters,
                               fitted_figures + tuple(k for k in calibration.fitted if k in PATTERN_FITTED),
                               calibration.patterns)
+    # each particle's kernel needs as many neighbours as there are constants for its covariance to be
+    # of full rank; with fewer the densities, and so the weights, degenerate (all weights zero)
+    least = 2 * len(calibration.parameters)
+    if args.quick:
+        args.population = max(args.population, least)
+    elif args.population < least:
+        ap.error(f"--population={args.population}: must be at least {least} (twice the {len(calibration.parameters)} "
+                 "fitted constants: each particle's proposal takes the covariance of as many neighbours)")
     try:
         if args.survey:
             from experiments.inference import own_survey
