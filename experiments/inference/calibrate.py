@@ -659,7 +659,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="outputs/calibration")
     ap.add_argument("--population", type=int, default=400)
-    ap.add_argument("--generations", type=int, default=10)
+    ap.add_argument("--generations", type=int, default=9)
     ap.add_argument("--min-epsilon", type=float, default=1.0)
     ap.add_argument("--max-simulations", type=int, default=60_000)
     ap.add_argument("--ppc", type=int, default=300, help="posterior predictive draws")
