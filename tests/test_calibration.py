@@ -294,21 +294,26 @@ def test_the_proposal_redraws_outside_the_support_as_pyabc_would():
 def test_priors_stay_inside_the_settings_ranges():
     """Every calibrated constant's prior puts less than one in a billion of its mass beyond the
     range its setting admits (a bounded prior none), so truncating proposals at that range (the
-    proposal's support) changes nothing a run can tell; each uniform prior lies inside it."""
+    proposal's support) changes nothing a run can tell; the support is the prior's where the prior is
+    bounded and the setting's where it is not."""
     from experiments.running.config import spec_of_path
 
     for p in cal.PARAMETERS:
         spec, prior = spec_of_path(p.path), p.frozen()
         assert prior.cdf(spec.low) + prior.sf(spec.high) < 1e-9, p.name
-        assert p.support() == (max(spec.low, prior.support()[0]), min(spec.high, prior.support()[1])), p.name
+    by_name = {p.name: p for p in cal.PARAMETERS}
+    assert by_name["tie_growth"].support() == (0.08, 0.4)           # U(0.08, 0.4) inside [0, 1]
+    assert by_name["end_shift"].support() == (-2.0, 3.0)            # N(0, 0.2): the setting's [-2, 3]
+    assert by_name["retrospective_shift"].support() == (0.0, 3.0)   # truncated at 0, the setting's 3
 
 
 def test_a_population_too_small_for_the_proposal_is_refused(tmp_path, capsys):
-    """Fewer particles than twice the fitted constants leave each kernel's covariance short of full
-    rank (every weight zero): refused with one line naming --population and the least it admits,
-    before anything is written."""
+    """No more particles than fitted constants leave each kernel's covariance singular (every weight
+    zero): refused with one line naming --population and the least it admits (one more), before
+    anything is written."""
+    least = len(cal.PARAMETERS) + 1
     with pytest.raises(SystemExit) as exit_:
-        cal.main(["--population", "10", "--out", str(tmp_path / "out")])
+        cal.main(["--population", str(least - 1), "--out", str(tmp_path / "out")])
     assert exit_.value.code != 0
-    assert f"--population=10: must be at least {2 * len(cal.PARAMETERS)}" in capsys.readouterr().err
+    assert f"--population={least - 1}: must be at least {least}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -102,7 +102,8 @@ def test_main_job_prints_the_table_and_writes_files(tmp_path):
                  "survey_bars.png", "time_series.png", "network.png", "content_influence_curve.csv"):
         assert (out / name).stat().st_size > 0, name
     for words in ("observed", "reported [95% interval]", "real change", "no programme", "response shift",
-                  "held out (a test)", "Cascade", "Decay", "What these figures rest on", "content_influence"):
+                  "held out (a test)", "Cascade", "Decay", "What these figures rest on", "content_influence",
+                  "Fitted but not identified", "risk_appetite_mean ("):
         assert words in res.stdout, words
     # the screening of assumed constants finds none under a headline output (FOUND_BY_THE_SCREENING)
     assert "Assumed, not calibrated yet" not in res.stdout

@@ -91,6 +91,70 @@ SETTING_WORDS: dict[str, str] = {}
 
 
 
+def unidentified_under_headlines(indices: pd.DataFrame, summary: pd.DataFrame, threshold: float = 0.1,
+                                 outputs=HEADLINE) -> dict[str, tuple[str, ...]]:
+    """Fitted constants the calibration does not identify (`summary`, the posterior summary: its
+    `identified` column, contraction below 0.5) whose total Sobol index for a headline output is at
+    least `threshold`: each (dotted path) with those outputs, largest index first. Having a posterior
+    does not make a constant known: the case's intervals carry these constants' nearly whole priors."""
+    unidentified = set(summary.loc[~summary["identified"].astype(bool), "path"])
+    rows = indices[indices["output"].isin(outputs) & indices["parameter"].isin(unidentified)
+                   & (indices["ST"] >= threshold)].sort_values("ST", ascending=False)
+    return {path: tuple(rows.loc[rows["parameter"] == path, "output"])
+            for path in sorted(set(rows["parameter"]), key=lambda p: -rows.loc[rows["parameter"] == p, "ST"].max())}
+
+
+NOT_IDENTIFIED_UNDER_HEADLINES = {
+    "behaviour.risk_appetite_mean": ("influence_disagree_end", "issue_success_effect",
+                                     "system_first_participants_effect", "system_first_others_effect"),
+    "behaviour.tie_use_rate": ("cross_org_ties_others_effect", "see_system_end", "cross_org_ties_effect",
+                               "network_agree_end"),
+    "behaviour.logit_beta": ("system_first_participants_effect", "issue_success_effect", "system_first_others_effect"),
+    "behaviour.orientation_rate": ("cascade_effect", "system_first_others_effect", "issue_success_effect",
+                                   "orientation_effect"),
+    "survey.retrospective_shift": ("see_system_end",),
+    "behaviour.bridge_decay": ("cross_org_ties_others_effect", "network_agree_end", "see_system_end"),
+    "intervention.leadership_programme.engagement_mean": (
+        "cross_org_ties_others_effect", "cross_org_ties_effect", "system_first_participants_effect",
+        "network_agree_end", "orientation_effect", "issue_success_effect", "system_first_others_effect",
+        "cascade_effect", "see_system_end"),
+    "intervention.leadership_programme.workshop_contacts": ("cross_org_ties_effect",),
+    "survey.end_shift": ("influence_disagree_end", "see_system_end", "network_agree_end"),
+    "behaviour.issue_rate": ("cross_org_ties_others_effect",),
+}
+"""What `unidentified_under_headlines` finds in the shipped tables (the screening of assumed constants,
+docs/sensitivity/assumed/, which varies every fitted constant over its posterior, and
+docs/calibration/posterior_summary.csv); tests/test_sources.py fails when they say otherwise. The
+case study's printout and the board report name them: fitted, not known."""
+
+NOT_IDENTIFIED_WORDS = {
+    "behaviour.risk_appetite_mean": "how much risk leaders will take for the system",
+    "behaviour.tie_use_rate": "how often people use a relationship between meetings",
+    "behaviour.logit_beta": "how closely leaders' choices follow what they stand to gain",
+    "behaviour.orientation_rate": "how fast leaders' outlook moves",
+    "survey.retrospective_shift": "how generously people rate their own improvement",
+    "behaviour.bridge_decay": "how fast unused links between organisations fade",
+    "intervention.leadership_programme.engagement_mean": "how fully participants take part",
+    "intervention.leadership_programme.workshop_contacts": "how many people each participant talks to at a workshop",
+    "survey.end_shift": "how the programme shifts the yardstick people answer by",
+    "behaviour.issue_rate": "how many shared problems arise",
+}
+"""Plain words for each of NOT_IDENTIFIED_UNDER_HEADLINES, for a board report."""
+
+
+def unidentified_line() -> str:
+    """One printed line naming the fitted constants the case and the patterns leave close to their
+    priors and the headline figures that rest on them (empty when there are none)."""
+    if not NOT_IDENTIFIED_UNDER_HEADLINES:
+        return ""
+    parts = [f"{path.split('.')[-1]} ({OUTPUT_WORDS[outputs[0]]}"
+             + (f" and {len(outputs) - 1} more" if len(outputs) > 1 else "") + ")"
+             for path, outputs in NOT_IDENTIFIED_UNDER_HEADLINES.items()]
+    return ("- Fitted but not identified (contraction below 0.5: the case and the published patterns narrow each "
+            "little, so the intervals above carry most of its prior) and carrying headline figures (total Sobol "
+            "index 0.1 or more; docs/calibration/identifiability.md): " + "; ".join(parts) + ".")
+
+
 def screening_line(value_of) -> str:
     """One printed line naming the assumed constants the screening found under headline figures,
     each with its value in this run (`value_of(path)`) and what rests on it; empty when it found none."""

@@ -382,8 +382,10 @@ def observed_value(o: dict) -> float:
 
 def proposal(parameters: tuple[Parameter, ...] = ()):
     """ABC-SMC's proposal: a particle drawn by weight and moved by a normal kernel with twice the
-    covariance of its nearest quarter of the population (twice the covariance: Beaumont et al. 2009;
-    local covariances: Filippi et al. 2013). With nine parameters a single global covariance left a
+    covariance of its nearest quarter of the population: a heuristic of ours joining Filippi et al.'s
+    (2013) local covariance of the nearest neighbours (pyabc's LocalTransition) with the factor of
+    two Beaumont et al. (2009) derive for a global covariance; chosen by the pilots in
+    docs/calibration/identifiability.md, not by a theorem. With nine parameters a single global covariance left a
     few particles in the proposal's tails with most of the weight (an effective sample of 14 of 400
     in one trial); with fifteen, kernels of the local covariance itself did (2-4 of 400 by the
     eighth generation): in many dimensions such kernels barely overlap, so the proposal density
@@ -688,20 +690,23 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(args, name) < 1:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.quick:
-        args.population, args.generations, args.ppc = 16, 2, 10  # at least twice the constants: below
+        args.population, args.generations, args.ppc = 16, 2, 10  # population raised below
     overrides = list(args.overrides) + ([f"scenario_file={args.scenario_file}"] if args.scenario_file else [])
     calibration = SURVEY if args.survey else CASE
     calibration = Calibration(calibration.name, calibration.parameters,
                               fitted_figures + tuple(k for k in calibration.fitted if k in PATTERN_FITTED),
                               calibration.patterns)
-    # each particle's kernel needs as many neighbours as there are constants for its covariance to be
-    # of full rank; with fewer the densities, and so the weights, degenerate (all weights zero)
-    least = 2 * len(calibration.parameters)
+    # pyabc's local kernel takes the covariance of at least as many neighbours as there are constants,
+    # the particle itself included: with no more particles than constants it is singular and every
+    # weight is zero (16 particles, sixteen constants); one more is the least that runs (17 gave an
+    # effective sample of 1 after one generation: the run's printed sample says how far to trust it)
+    least = len(calibration.parameters) + 1
     if args.quick:
-        args.population = max(args.population, least)
+        args.population = max(args.population, 2 * len(calibration.parameters))  # CI's tested setting
     elif args.population < least:
-        ap.error(f"--population={args.population}: must be at least {least} (twice the {len(calibration.parameters)} "
-                 "fitted constants: each particle's proposal takes the covariance of as many neighbours)")
+        ap.error(f"--population={args.population}: must be at least {least} (one more than the "
+                 f"{len(calibration.parameters)} fitted constants: each particle's proposal takes the covariance "
+                 "of as many neighbours and itself, which is singular with fewer)")
     try:
         if args.survey:
             from experiments.inference import own_survey

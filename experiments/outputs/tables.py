@@ -11,7 +11,7 @@ import pandas as pd
 
 from experiments.analysis.effects import (ROLES, cascade_line, decay_line, effect_table, format_survey_table,
                                          mean_interval, survey_effects, survey_statistics, survey_table)
-from experiments.analysis.sources import screening_line
+from experiments.analysis.sources import screening_line, unidentified_line
 from experiments.running.config import CheckedConfig, apply_overrides, effect_weeks
 from experiments.running.uncertainty import configured_value
 from experiments.outputs.files import atomic_write_bytes
@@ -45,8 +45,8 @@ def follow_up_weeks(config: CheckedConfig, last: int) -> tuple[int, list[int]]:
 def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, end: int) -> str:
     """What the headline figures rest on: the response-shift priors and their share of each
     simulated rise, the held-out figure's prediction, content_influence (fitted to a published
-    pattern, not measured in the case) and the assumed constants the screening found under headline
-    figures."""
+    pattern, not measured in the case), the assumed constants the screening found under headline
+    figures and the fitted ones the calibration leaves close to their priors."""
     s = config.survey
     lines = ["What these figures rest on (docs/ODD.md 9, docs/calibration/identifiability.md):",
              f"- Response shift: survey.end_shift={s.end_shift:.2f} and survey.retrospective_shift="
@@ -75,9 +75,10 @@ def rests_on(config: CheckedConfig, table: pd.DataFrame, effects: pd.DataFrame, 
                 "this case (docs/validation.md; "
                 + ("the curve below)." if config.run.assumption_curve else "run.assumption_curve=true prints "
                    "the curve)."))
-    line = screening_line(lambda path: configured_value(config, path)) if programme is not None else ""
-    if line:
-        lines.append(line)
+    for line in ((screening_line(lambda path: configured_value(config, path)), unidentified_line())
+                 if programme is not None else ()):
+        if line:
+            lines.append(line)
     return "\n".join(lines)
 
 

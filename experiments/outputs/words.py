@@ -13,7 +13,8 @@ import math
 
 import pandas as pd
 
-from experiments.analysis.sources import FOUND_BY_THE_SCREENING, SETTING_WORDS
+from experiments.analysis.sources import (FOUND_BY_THE_SCREENING, NOT_IDENTIFIED_UNDER_HEADLINES, NOT_IDENTIFIED_WORDS,
+                                         SETTING_WORDS)
 
 BOUNDED = {"system_first", "orientation", "cross_org_trust", "listening", "system_sight", "efficacy"}
 """Measures on a 0-1 scale: shown as points on a 0-100 scale (percentage points for shares)."""
@@ -197,6 +198,10 @@ def cannot_tell(table: pd.DataFrame, content_influence=None) -> str:
             parts.append(f"settings that are still assumptions ({', '.join(assumed)}): over half to twice their "
                          "assumed values they change the effect on shared issues, the spread to those who did not "
                          "take part or the new relationships, and the intervals leave them out")
+        unknown = [NOT_IDENTIFIED_WORDS[path] for path in NOT_IDENTIFIED_UNDER_HEADLINES]
+        if unknown:
+            parts.append(f"settings that neither this case nor published studies pin down ({', '.join(unknown)}): "
+                         "the ranges above include what each could plausibly be, which is much of why they are wide")
     held = table[table.get("role", pd.Series("", index=table.index)).astype(str).str.startswith("held out")]
     for _, r in held.iterrows():
         verdict = "a hit" if bool(r["covered"]) else "a miss"
