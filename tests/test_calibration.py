@@ -103,6 +103,20 @@ def test_fitting_every_figure_says_there_is_no_test_left(tmp_path):
     assert "no figure is held out" in res.stdout
 
 
+def test_a_recovery_with_too_few_nearest_rows_is_refused(tmp_path, capsys):
+    """A second stage draws around a fit's nearest rows with their covariance: with no more rows
+    than fitted constants it is singular, so such a --min-accepted is refused in one line, before
+    anything is written (the quick setting once crashed on it with sixteen constants)."""
+    from experiments.inference import recovery
+
+    least = len(cal.PARAMETERS) + 1
+    with pytest.raises(SystemExit) as exit_:
+        recovery.main(["--min-accepted", str(least - 1), "--out", str(tmp_path / "out")])
+    assert exit_.value.code != 0
+    assert f"--min-accepted={least - 1}: must be at least {least}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_quick_recovery_study_runs(tmp_path):
     res = subprocess.run([sys.executable, "-m", "experiments.recovery", "--quick", "--out", str(tmp_path)],
                          cwd=REPO, capture_output=True, text=True, timeout=600)

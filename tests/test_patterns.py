@@ -97,9 +97,11 @@ def efficacy_gain(config, weeks: int, replicates: int = 3) -> float:
 def test_the_dose_counts_and_without_it_one_week_does_what_six_months_do(case):
     """With the sourced dose-response (Howard et al. 1986), a one-week programme (one workshop)
     gives a small part of a six-month programme's efficacy gain; with a dose-response that
-    saturates at the first session (the companion), the one week gives nearly all of it, as
-    the old rule (every gain spread over the programme's weeks) did."""
+    saturates at the first session (the companion), the one week gives most of it, as the old
+    rule (every gain spread over the programme's weeks) did: all of it for those who attend that
+    one session, about the mean engagement of participants (0.58 at the calibrated median)."""
     sourced = efficacy_gain(case, 1) / efficacy_gain(case, 26)
     flat_config = apply_overrides(case, {P + "dose_median_sessions": 0.5, P + "dose_log_sd": 0.05})
     flat = efficacy_gain(flat_config, 1) / efficacy_gain(flat_config, 26)
-    assert sourced < 0.35 and flat > 0.7
+    engagement = case.interventions["leadership_programme"].engagement_mean
+    assert sourced < 0.35 and flat > engagement

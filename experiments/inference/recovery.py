@@ -453,9 +453,14 @@ def main(argv: list[str] | None = None) -> None:
             ap.error(f"--{name.replace('_', '-')}: must be a whole number >= 1")
     if args.refine < 0:
         ap.error("--refine: must be a whole number >= 0 (0: no second stage)")
-    if args.quick:
-        args.table, args.fits, args.sbc, args.min_accepted, args.refine = 120, 2, 20, 15, 30
+    least = len(cal.CASE.parameters) + 1
+    if args.quick:  # the nearest rows' covariance needs more rows than constants: twice, as calibrate --quick
+        args.table, args.fits, args.sbc, args.min_accepted, args.refine = 120, 2, 20, 2 * least - 2, 30
         args.truth_runs, args.share_draws = 2, 3
+    elif args.min_accepted < least:
+        ap.error(f"--min-accepted={args.min_accepted}: must be at least {least} (one more than the "
+                 f"{least - 1} fitted constants: a second stage draws around the nearest rows with their "
+                 "covariance, which is singular with fewer)")
     if args.sbc > args.table - args.min_accepted:
         ap.error(f"--sbc {args.sbc}: at most --table minus --min-accepted ({args.table - args.min_accepted})")
     started = time.perf_counter()
