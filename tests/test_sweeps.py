@@ -29,7 +29,7 @@ SMALL_SWEEPS = {
     "statutory_pressure": ["behaviour.pressure_scale=0.5,1.4"],
     "follow_on": [],
     "sensitivity_morris": ["design.n=2", "design.chunk_size=13", "design.chunk=range(0,2)", "run.replicates=1"],
-    "sensitivity_sobol": ["design.n=2", "design.chunk_size=19", "design.chunk=range(0,2)", "design.follow_to_week=12"],
+    "sensitivity_sobol": ["design.n=2", "design.chunk_size=25", "design.chunk=range(0,2)", "design.follow_to_week=12"],
     "sensitivity_assumed": ["design.n=2", "design.chunk_size=35", "design.chunk=range(0,2)",
                             "design.follow_to_week=12"],
 }
