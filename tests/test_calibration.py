@@ -109,11 +109,17 @@ def test_a_recovery_with_too_few_nearest_rows_is_refused(tmp_path, capsys):
     anything is written (the quick setting once crashed on it with sixteen constants)."""
     from experiments.inference import recovery
 
+    _one_more_than_the_constants_is_the_least(recovery.main, "--min-accepted", tmp_path, capsys)
+
+
+def _one_more_than_the_constants_is_the_least(main, option, tmp_path, capsys):
+    """`main` refuses `option` at the number of fitted constants with one line naming the least it
+    admits (one more), exits non-zero and writes nothing."""
     least = len(cal.PARAMETERS) + 1
     with pytest.raises(SystemExit) as exit_:
-        recovery.main(["--min-accepted", str(least - 1), "--out", str(tmp_path / "out")])
+        main([option, str(least - 1), "--out", str(tmp_path / "out")])
     assert exit_.value.code != 0
-    assert f"--min-accepted={least - 1}: must be at least {least}" in capsys.readouterr().err
+    assert f"{option}={least - 1}: must be at least {least}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -325,9 +331,4 @@ def test_a_population_too_small_for_the_proposal_is_refused(tmp_path, capsys):
     """No more particles than fitted constants leave each kernel's covariance singular (every weight
     zero): refused with one line naming --population and the least it admits (one more), before
     anything is written."""
-    least = len(cal.PARAMETERS) + 1
-    with pytest.raises(SystemExit) as exit_:
-        cal.main(["--population", str(least - 1), "--out", str(tmp_path / "out")])
-    assert exit_.value.code != 0
-    assert f"--population={least - 1}: must be at least {least}" in capsys.readouterr().err
-    assert not (tmp_path / "out").exists()
+    _one_more_than_the_constants_is_the_least(cal.main, "--population", tmp_path, capsys)
