@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis.sources import (FOUND_BY_THE_SCREENING, HEADLINE, NOT_SCREENED, assumed_case_settings,
-                                         resting_on_assumptions)
+from experiments.analysis.design import SURROGATE_HELD_OUT_SHARE, SURROGATE_SHARE
+from experiments.analysis.sources import (FOUND_BY_THE_SCREENING, HEADLINE, NOT_CARRIED_BY_THE_SURROGATE, NOT_SCREENED,
+                                         assumed_case_settings, resting_on_assumptions)
 from experiments.running.config import spec_of_path
 from experiments.inference.calibrate import PARAMETERS
 
@@ -60,15 +61,22 @@ def test_the_top_three_total_indices_are_narrow():
     """At N = 1024 the top three inputs' total indices are at most 0.05 wide for every headline
     output (issue 23, item 5), and each is the surrogate's, which carries at least 90% of the
     output's variance on the rows it was fitted to and 85% on rows it was not (the check on
-    overfitting)."""
+    overfitting); except the outputs recorded in NOT_CARRIED_BY_THE_SURROGATE, which are exactly
+    those whose reported indices are the pick-freeze ones because the surrogate fails one of the two
+    shares (a new such output, or a recorded one the surrogate now carries, fails here)."""
     s = pd.read_csv(REPO / "docs" / "sensitivity" / "sensitivity.csv")
     s = s[s["output"].isin(HEADLINE)]
     assert set(s["output"]) == set(HEADLINE)
+    assert set(NOT_CARRIED_BY_THE_SURROGATE) <= set(HEADLINE)
     for output, d in s.groupby("output"):
+        carried = (d["surrogate_share"].iloc[0] >= SURROGATE_SHARE
+                   and d["surrogate_held_out_share"].iloc[0] >= SURROGATE_HELD_OUT_SHARE)
+        if output in NOT_CARRIED_BY_THE_SURROGATE:
+            assert not carried and (d["estimator"] == "pick-freeze").all(), output
+            continue
         top = d.nlargest(3, "ST")
         assert ((top["ST_high"] - top["ST_low"]) <= 0.05).all(), (output, top)
-        assert (d["estimator"] == "surrogate").all(), output
-        assert d["surrogate_share"].iloc[0] >= 0.9 and d["surrogate_held_out_share"].iloc[0] >= 0.85, output
+        assert carried and (d["estimator"] == "surrogate").all(), output
 
 
 SCREENING = REPO / "conf" / "experiment" / "sensitivity_assumed.yaml"
@@ -142,12 +150,12 @@ def test_the_printed_line_and_the_report_name_what_the_screening_found_and_nothi
 def test_the_fitted_constants_the_calibration_leaves_unknown_are_recorded():
     """A posterior is not knowledge: the fitted constants the calibration does not identify
     (contraction below 0.5 in docs/calibration/posterior_summary.csv) whose total index for a
-    headline output is 0.1 or more in the screening (which varies every fitted constant over its
-    posterior) are exactly those the printout and the board report name; a recalibration or a
+    headline output is 0.1 or more in the Sobol study (which varies every fitted constant over its
+    posterior's 95% interval) are exactly those the printout and the board report name; a recalibration or a
     screening that moved one fails here until the record says so."""
     from experiments.analysis.sources import NOT_IDENTIFIED_UNDER_HEADLINES, unidentified_under_headlines
 
-    indices = pd.read_csv(REPO / "docs" / "sensitivity" / "assumed" / "sensitivity.csv")
+    indices = pd.read_csv(REPO / "docs" / "sensitivity" / "sensitivity.csv")
     summary = pd.read_csv(REPO / "docs" / "calibration" / "posterior_summary.csv")
     assert unidentified_under_headlines(indices, summary) == NOT_IDENTIFIED_UNDER_HEADLINES
 
