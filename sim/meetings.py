@@ -398,23 +398,37 @@ def acquaintance_mixing(state, params, clocks) -> dict[str, int]:
     key = state.streams["meetings"].key
     out = {"conversations": 0, "with_known": 0, "pairs": 0, "known_pairs": 0}
     org = leaders.org
+    one_group, unstructured = np.array([0], np.int64), np.array([False])
     for f, members in enumerate(forums.members):
         if forums.structured[f] or np.unique(org[members]).size < 2:
             continue
+        # the probes leave the ties as they are, so who knows whom among the members is looked up once
+        cross, cross_known = _member_pairs(members, org, ties)
+        position = np.full(leaders.n, -1, np.int64)
+        position[members] = np.arange(members.size)
+        offsets, attendance = np.array([0, members.size], np.int64), np.full(members.size, params.forum_attendance)
         for clock in clocks:
             a, b, _, who = group_conversations(
-                key, MIXING_PROBE, int(clock), np.array([0], np.int64), np.array([0, members.size], np.int64),
-                members, np.full(members.size, params.forum_attendance), np.array([False]), org,
+                key, MIXING_PROBE, int(clock), one_group, offsets, members, attendance, unstructured, org,
                 params.forum_contacts, params.homophily, params.acquaintance_preference, ties.index_array, leaders.n)
-            cross = org[a] != org[b]
-            out["conversations"] += int(cross.sum())
-            out["with_known"] += int((ties.find(a[cross], b[cross])[0] >= 0).sum())
-            i, j = np.triu_indices(who.size, 1)
-            pa, pb = who[i], who[j]
-            keep = org[pa] != org[pb]
-            out["pairs"] += int(keep.sum())
-            out["known_pairs"] += int((ties.find(pa[keep], pb[keep])[0] >= 0).sum())
+            pa, pb = position[a], position[b]
+            out["conversations"] += np.count_nonzero(cross[pa, pb])
+            out["with_known"] += np.count_nonzero(cross_known[pa, pb])
+            present = position[who]
+            out["pairs"] += np.count_nonzero(cross[present][:, present]) // 2  # each pair is counted twice
+            out["known_pairs"] += np.count_nonzero(cross_known[present][:, present]) // 2
     return out
+
+
+def _member_pairs(members: np.ndarray, org: np.ndarray, ties) -> tuple[np.ndarray, np.ndarray]:
+    """Over a group's members (in their order), symmetric with a False diagonal: whether each pair
+    is from different organisations, and whether it is from different organisations and has a tie."""
+    i, j = np.triu_indices(members.size, 1)
+    cross = np.zeros((members.size, members.size), bool)
+    cross_known = np.zeros_like(cross)
+    cross[i, j] = org[members[i]] != org[members[j]]
+    cross_known[i, j] = cross[i, j] & (ties.find(members[i], members[j])[0] >= 0)
+    return cross | cross.T, cross_known | cross_known.T
 
 
 def mixing_odds_ratio(counts: dict[str, int]) -> float:

@@ -41,6 +41,39 @@ def test_with_every_mechanism_on_the_fitted_patterns_are_met(case):
             assert p.low <= value <= p.high, (p.name, value, p.low, p.high)
 
 
+def test_the_mixing_probe_counts_what_a_recount_pair_by_pair_counts(case):
+    """`acquaintance_mixing` looks up who knows whom among a forum's members once and reads the
+    probes' conversations and attendees from that table; a recount of every probe pair by pair in
+    the tie index (each conversation, each pair of attendees) gives the same four counts."""
+    from sim.meetings import MIXING_PROBE, acquaintance_mixing, group_conversations
+
+    model = case.spec.model(replicate_seed(91, 0), weeks=case.programme_end, observe=False)
+    model.run()
+    state, params = model.state, model.params
+    clocks = range(10_000, 10_004)
+    org, ties, key = state.leaders.org, state.ties, state.streams["meetings"].key
+    recount = {"conversations": 0, "with_known": 0, "pairs": 0, "known_pairs": 0}
+    for f, members in enumerate(state.forums.members):
+        if state.forums.structured[f] or np.unique(org[members]).size < 2:
+            continue
+        for clock in clocks:
+            a, b, _, who = group_conversations(
+                key, MIXING_PROBE, clock, np.array([0], np.int64), np.array([0, members.size], np.int64), members,
+                np.full(members.size, params.forum_attendance), np.array([False]), org, params.forum_contacts,
+                params.homophily, params.acquaintance_preference, ties.index_array, state.leaders.n)
+            for x, y in zip(a, b):
+                if org[x] != org[y]:
+                    recount["conversations"] += 1
+                    recount["with_known"] += int(ties.find([x], [y])[0][0] >= 0)
+            for i in range(who.size):
+                for j in range(i + 1, who.size):
+                    if org[who[i]] != org[who[j]]:
+                        recount["pairs"] += 1
+                        recount["known_pairs"] += int(ties.find([who[i]], [who[j]])[0][0] >= 0)
+    assert recount["conversations"] > 100 and 0 < recount["known_pairs"] < recount["pairs"]
+    assert acquaintance_mixing(state, params, clocks) == recount
+
+
 def test_without_a_preference_for_known_people_mixers_are_random(case):
     """acquaintance_preference = 1: conversation partners at forums are drawn without regard to
     acquaintance, and the odds ratio of meeting a known person falls to about 1, below the
