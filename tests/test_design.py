@@ -252,3 +252,46 @@ def test_chunks_of_different_designs_are_not_aggregated_as_one(tmp_path):
     other = job("c", [0.2, 0.4], 2)
     with pytest.raises(ConfigError, match=r"c: its design.parameters differs from a's"):
         collect_rows(tmp_path, [*same, other])
+
+
+def test_the_surrogate_fit_and_its_held_out_misfit_match_an_orthogonal_decomposition():
+    """The surrogate's least squares through the normal equations (`design._least_squares`) and its
+    held-out misfit (each fold's equations the whole's less the fold's) give numpy's `lstsq` fits
+    on a Sobol design, to rounding; a design whose terms cannot be told apart (a duplicated
+    column) is refused, as a rank check would refuse it."""
+    from SALib.sample import sobol
+
+    x = sobol.sample({"num_vars": 4, "names": list("abcd"), "bounds": [[0, 1]] * 4}, 64, calc_second_order=False,
+                     seed=2)
+    basis, _ = design.legendre_basis(x)
+    y = np.sin(3 * x[:, 0]) + x[:, 1] * x[:, 2] + np.random.default_rng(0).normal(0, 0.1, len(x))
+    y[7] = np.nan
+    coef, _, resid = design._least_squares(basis, y, 6)
+    keep = np.isfinite(y)
+    full = np.column_stack([np.ones(len(y)), basis])
+    expected, *_ = np.linalg.lstsq(full[keep], y[keep], rcond=None)
+    assert np.allclose(coef, expected, rtol=0, atol=1e-10)
+    fold = (np.arange(len(y)) // 6) % 5
+    errors = []
+    for f in range(5):
+        train, test = keep & (fold != f), keep & (fold == f)
+        c, *_ = np.linalg.lstsq(full[train], y[train], rcond=None)
+        errors.append((y[test] - full[test] @ c) ** 2)
+    assert design.held_out_misfit(basis, y, 6) == pytest.approx(float(np.mean(np.concatenate(errors))), rel=1e-9)
+    assert design._least_squares(np.column_stack([basis, basis[:, :1]]), y, 6) is None
+
+
+def test_a_design_row_runs_the_same_without_the_design_it_came_from():
+    """A chunk runs its rows from the configuration without its design (`without_design`, so a
+    row's check does not rebuild the whole design): a row's outputs are the same bit for bit as
+    from the configuration that carries the design."""
+    from experiments.running.config import apply_overrides, compose_checked
+    from experiments.running.execution import run_design_row, without_design
+
+    config = compose_checked(["experiment=sensitivity_sobol", "design.n=2", "design.chunk_size=50", "run.weeks=30"])
+    config = apply_overrides(config, {"design.follow_to_week": 0})
+    row = design.chunk(design.from_settings(config.design), 0, 50).iloc[3]
+    values = {k: row[k].item() for k in config.design.parameters}
+    plain = without_design(config)
+    assert not plain.design.method
+    assert run_design_row(plain, values, 3, config.design) == run_design_row(config, values, 3)

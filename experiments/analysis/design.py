@@ -300,20 +300,37 @@ def _pce_parts(coef: np.ndarray, se2: np.ndarray, involves, k: int) -> dict[str,
         return {"S1": first / total[..., None], "ST": total_effect / total[..., None], "variance": total}
 
 
+def _normal_equations(design: np.ndarray, y: np.ndarray):
+    """Least squares through the normal equations: (the inverse of design'design, the coefficients),
+    or None where the design's terms cannot be told apart (its Gram matrix's smallest eigenvalue at
+    most its largest times the number of terms times machine precision: a condition number of the
+    design above about 1 / sqrt(terms x eps), some 10^6). The surrogate's orthonormal polynomials
+    on a space-filling design keep that number small, where the normal equations are as accurate
+    as an orthogonal decomposition and, on 25,600 rows and 900 terms, several times faster."""
+    gram = design.T @ design
+    eigen = np.linalg.eigvalsh(gram)
+    if not eigen[0] > eigen[-1] * gram.shape[0] * np.finfo(float).eps:
+        return None
+    bread = np.linalg.inv(gram)
+    return bread, bread @ (design.T @ y)
+
+
 def _least_squares(basis: np.ndarray, y: np.ndarray, k_blocks: int | None):
     """The surrogate's least-squares fit to the finite rows: coefficients (constant first), their
     covariance robust to unequal noise and clustered by the design's blocks of `k_blocks` rows (a
     Saltelli block's rows share all but one input, so their misfits are correlated; White 1980),
     and the residuals; None where the rows cannot fit it (fewer complete rows than twice its terms,
-    or terms the design cannot tell apart)."""
+    or terms the design cannot tell apart, `_normal_equations`)."""
     keep = np.isfinite(y)
     design = np.column_stack([np.ones(len(y)), basis])[keep]
     y = y[keep]
-    if len(y) < 2 * design.shape[1] or np.linalg.matrix_rank(design) < design.shape[1]:
+    if len(y) < 2 * design.shape[1]:
         return None
-    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    solved = _normal_equations(design, y)
+    if solved is None:
+        return None
+    bread, coef = solved
     resid = y - design @ coef
-    bread = np.linalg.inv(design.T @ design)
     scores = design * resid[:, None]
     if k_blocks:
         clusters = np.flatnonzero(keep) // k_blocks
@@ -325,17 +342,23 @@ def held_out_misfit(basis: np.ndarray, y: np.ndarray, k_blocks: int, folds: int 
     """The surrogate's mean squared error on rows it was not fitted to: the design's blocks of
     `k_blocks` rows dealt into `folds` folds, each predicted from a fit to the others (a whole
     block held out at once, so a row is never predicted from its block's near-copies). It includes
-    the rows' noise; NaN where a fold's fit is not possible."""
+    the rows' noise; NaN where a fold's fit is not possible. Each fold's normal equations are the
+    whole's less the fold's own, so the folds cost one pass over the rows."""
     keep = np.isfinite(y)
     design = np.column_stack([np.ones(len(y)), basis])
     fold = (np.arange(len(y)) // k_blocks) % folds
+    gram, moment = design[keep].T @ design[keep], design[keep].T @ y[keep]
     errors = []
     for f in range(folds):
         train, test = keep & (fold != f), keep & (fold == f)
         if train.sum() < 2 * design.shape[1] or not test.any():
             return float("nan")
-        coef, *_ = np.linalg.lstsq(design[train], y[train], rcond=None)
-        errors.append((y[test] - design[test] @ coef) ** 2)
+        part = design[test]
+        try:
+            coef = np.linalg.solve(gram - part.T @ part, moment - part.T @ y[test])
+        except np.linalg.LinAlgError:
+            return float("nan")
+        errors.append((y[test] - part @ coef) ** 2)
     return float(np.mean(np.concatenate(errors)))
 
 
