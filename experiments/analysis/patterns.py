@@ -144,7 +144,7 @@ def measure_pair(spec, seed: int, end: int, follow: int = 52, retention_week: in
     retention_week = retention_week or end + 52
     last = max(follow, retention_week)
     seen: dict[str, dict] = {}
-    for arm, model in spec.pair(seed, weeks=last):
+    for arm, model in spec.pair(seed, weeks=last, observe=False):  # nothing here reads the weekly metrics
         programme = model.state.interventions[0]
         members = programme.members
         record = {"capacities_end": None, "capacities_late": None}
