@@ -145,7 +145,7 @@ top.round(4)
 # each design row averages two paired futures with seeds of its own, and the
 # part of the rows' variance that is only chance between futures (the **noise
 # share**) is taken out. The committed study (`experiment=sensitivity_sobol`,
-# about 45 minutes; `docs/experiments.md` has its convergence and reading) for
+# about 34 minutes; `docs/experiments.md` has its convergence and reading) for
 # participants' system-first share, with each output's noise share below:
 
 # %%
