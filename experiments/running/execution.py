@@ -239,7 +239,7 @@ def row_seed(config: CheckedConfig, row: int, design=None) -> int:
     the job's seeds, since its elementary effects difference neighbouring rows and common random
     numbers cancel the noise in them. A function of the row index alone: chunking and resuming
     give the same rows. `design`: the design's settings, when `config` no longer carries them."""
-    if (design or config.design).method == "morris":
+    if (design if design is not None else config.design).method == "morris":
         return config.run.base_seed
     return replicate_seed(config.run.base_seed, row)
 
@@ -258,7 +258,7 @@ def run_design_row(config: CheckedConfig, values: dict, row: int = 0, design=Non
     settings when `config` is `without_design` (as a chunk's rows are run)."""
     from experiments.analysis import design as design_mod
 
-    d = design or config.design
+    d = design if design is not None else config.design
     at_row = apply_overrides(without_design(config), {**values, "run.base_seed": row_seed(config, row, d)},
                              prefix="design.parameters", round_integers=True)
     reps = run_replicates(at_row, {}, workers=1)
