@@ -284,14 +284,20 @@ def test_the_surrogate_fit_and_its_held_out_misfit_match_an_orthogonal_decomposi
 def test_a_design_row_runs_the_same_without_the_design_it_came_from():
     """A chunk runs its rows from the configuration without its design (`without_design`, so a
     row's check does not rebuild the whole design): a row's outputs are the same bit for bit as
-    from the configuration that carries the design."""
+    from the configuration that carries the design, for a Sobol row (which varies every calibrated
+    constant) and a Morris row (which leaves most of them to the configuration: without the
+    design they must still be held at their configured values, not drawn from the posterior,
+    which the companion shows would change the row)."""
     from experiments.running.config import apply_overrides, compose_checked
     from experiments.running.execution import run_design_row, without_design
 
-    config = compose_checked(["experiment=sensitivity_sobol", "design.n=2", "design.chunk_size=50", "run.weeks=30"])
-    config = apply_overrides(config, {"design.follow_to_week": 0})
-    row = design.chunk(design.from_settings(config.design), 0, 50).iloc[3]
-    values = {k: row[k].item() for k in config.design.parameters}
-    plain = without_design(config)
-    assert not plain.design.method
-    assert run_design_row(plain, values, 3, config.design) == run_design_row(config, values, 3)
+    for experiment in ("sensitivity_sobol", "sensitivity_morris"):
+        config = compose_checked([f"experiment={experiment}", "design.n=2", "design.chunk_size=50", "run.weeks=30"])
+        config = apply_overrides(config, {"design.follow_to_week": 0})
+        row = design.chunk(design.from_settings(config.design), 0, 50).iloc[3]
+        values = {k: row[k].item() for k in config.design.parameters}
+        plain = without_design(config)
+        assert not plain.design.method and plain.uncertainty.draws == "medians"
+        assert run_design_row(plain, values, 3, config.design) == run_design_row(config, values, 3), experiment
+    drawn = apply_overrides(plain, {"uncertainty.draws": "posterior"})  # the Morris row, drawing the rest
+    assert run_design_row(drawn, values, 3, config.design) != run_design_row(config, values, 3)
