@@ -412,11 +412,11 @@ def acquaintance_mixing(state, params, clocks) -> dict[str, int]:
                 key, MIXING_PROBE, int(clock), one_group, offsets, members, attendance, unstructured, org,
                 params.forum_contacts, params.homophily, params.acquaintance_preference, ties.index_array, leaders.n)
             pa, pb = position[a], position[b]
-            out["conversations"] += np.count_nonzero(cross[pa, pb])
-            out["with_known"] += np.count_nonzero(cross_known[pa, pb])
+            out["conversations"] += int(np.count_nonzero(cross[pa, pb]))
+            out["with_known"] += int(np.count_nonzero(cross_known[pa, pb]))
             present = position[who]
-            out["pairs"] += np.count_nonzero(cross[present][:, present]) // 2  # each pair is counted twice
-            out["known_pairs"] += np.count_nonzero(cross_known[present][:, present]) // 2
+            out["pairs"] += int(np.count_nonzero(cross[present][:, present])) // 2  # each pair is counted twice
+            out["known_pairs"] += int(np.count_nonzero(cross_known[present][:, present])) // 2
     return out
 
 

@@ -319,7 +319,8 @@ def test_the_proposal_draws_what_pyabc_draws():
 
     rng = np.random.default_rng(4)
     names = [f"p{i}" for i in range(16)]
-    parameters = tuple(cal.Parameter(n, f"x.{n}", ("uniform", 0.0, 1.0), "") for n in names)
+    high = {n: 1.0 + i / 10 for i, n in enumerate(names)}  # a bound of its own for each parameter
+    parameters = tuple(cal.Parameter(n, f"x.{n}", ("uniform", 0.0, high[n]), "") for n in reversed(names))
     population = pd.DataFrame(rng.random((150, 16)) * 0.6 + 0.2, columns=names)
     weights = rng.random(150)
     weights /= weights.sum()
@@ -330,13 +331,14 @@ def test_the_proposal_draws_what_pyabc_draws():
         out = []
         while len(out) < n:
             x = transition.rvs_single()
-            if not bounded or all(0.0 <= x[k] <= 1.0 for k in names):
+            if not bounded or all(0.0 <= x[k] <= high[k] for k in names):
                 out.append([x[k] for k in names])
         return np.array(out)
 
     ours = draws(cal.proposal(parameters), False)
     assert np.array_equal(ours, draws(pyabc.LocalTransition(k_fraction=0.25, scaling=2.0), True))
-    assert ((ours >= 0) & (ours <= 1)).all()
+    assert ((ours >= 0) & (ours <= np.array([high[k] for k in names]))).all()
+    assert (ours > 1.0).any()  # the bounds beyond 1 are each parameter's own, not another's
 
 
 def test_priors_stay_inside_the_settings_ranges():

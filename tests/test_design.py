@@ -289,7 +289,7 @@ def test_a_design_row_runs_the_same_without_the_design_it_came_from():
     design they must still be held at their configured values, not drawn from the posterior,
     which the companion shows would change the row)."""
     from experiments.running.config import apply_overrides, compose_checked
-    from experiments.running.execution import run_design_row, without_design
+    from experiments.running.execution import row_seed, run_design_row, run_replicates, without_design
 
     for experiment in ("sensitivity_sobol", "sensitivity_morris"):
         config = compose_checked([f"experiment={experiment}", "design.n=2", "design.chunk_size=50", "run.weeks=30"])
@@ -298,6 +298,11 @@ def test_a_design_row_runs_the_same_without_the_design_it_came_from():
         values = {k: row[k].item() for k in config.design.parameters}
         plain = without_design(config)
         assert not plain.design.method and plain.uncertainty.draws == "medians"
-        assert run_design_row(plain, values, 3, config.design) == run_design_row(config, values, 3), experiment
+        # the row as it ran before: its values applied to the configuration that carries the design
+        at_row = apply_overrides(config, {**values, "run.base_seed": row_seed(config, 3)}, round_integers=True)
+        reps = run_replicates(at_row, {}, workers=1)
+        before = design.row_outputs(reps.results, reps.survey, at_row.programme_end, None, reps.leader_effects)
+        assert run_design_row(plain, values, 3, config.design) == before, experiment
+        assert run_design_row(config, values, 3) == before, experiment
     drawn = apply_overrides(plain, {"uncertainty.draws": "posterior"})  # the Morris row, drawing the rest
     assert run_design_row(drawn, values, 3, config.design) != run_design_row(config, values, 3)
