@@ -347,7 +347,8 @@ def held_out_misfit(basis: np.ndarray, y: np.ndarray, k_blocks: int, folds: int 
     keep = np.isfinite(y)
     design = np.column_stack([np.ones(len(y)), basis])
     fold = (np.arange(len(y)) // k_blocks) % folds
-    gram, moment = design[keep].T @ design[keep], design[keep].T @ y[keep]
+    kept = design[keep]
+    gram, moment = kept.T @ kept, kept.T @ y[keep]
     errors = []
     for f in range(folds):
         train, test = keep & (fold != f), keep & (fold == f)
